@@ -1,0 +1,40 @@
+# rt: `make` builds ./rt, `make test` runs every test, `make bench` compares
+# rt with runc and crun.
+GO ?= go
+BATS ?= bats
+BATS_JOBS ?= 1
+
+.PHONY: all rt deps test unit integration fuzz demo bench clean
+
+all: rt
+
+rt:
+	$(GO) build -trimpath -o rt .
+
+# Debian packages the build and the tests need (run as root).
+deps:
+	./scripts/install-deps.sh
+
+unit:
+	$(GO) vet ./...
+	$(GO) test ./libct/...
+
+# Short fuzz runs of the parsers and the config validator.
+fuzz:
+	./scripts/fuzz.sh 5s
+
+integration: rt
+	$(BATS) --timing tests/integration
+
+test: unit fuzz integration
+
+# Builds rt, makes a busybox bundle in ./demo and runs it.
+demo: rt
+	./scripts/mkbundle.sh demo 'echo Hello from a container run by rt; uname -n'
+	./rt --root /run/rt run demo
+
+bench: rt
+	./bench/bench.sh
+
+clean:
+	rm -rf rt demo bench/out

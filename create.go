@@ -1,0 +1,45 @@
+package main
+
+import (
+	"github.com/urfave/cli"
+
+	"github.com/rt-runtime/rt/libct/container"
+)
+
+var createFlags = []cli.Flag{
+	cli.StringFlag{Name: "bundle, b", Value: ".", Usage: "path to the bundle directory"},
+	cli.StringFlag{Name: "console-socket", Usage: "unix socket that receives the pty master"},
+	cli.StringFlag{Name: "pid-file", Usage: "write the init's pid to this file"},
+	cli.BoolFlag{Name: "no-pivot", Usage: "use MS_MOVE and chroot instead of pivot_root"},
+	cli.BoolFlag{Name: "no-new-keyring", Usage: "keep the caller's session keyring"},
+	cli.IntFlag{Name: "preserve-fds", Usage: "pass this many fds after stdio (from fd 3) to the container"},
+}
+
+var createCommand = cli.Command{
+	Name:      "create",
+	Usage:     "create a container (its process waits for start)",
+	ArgsUsage: "<container-id>",
+	Flags:     createFlags,
+	Action: func(ctx *cli.Context) error {
+		id, err := oneArg(ctx)
+		if err != nil {
+			return err
+		}
+		c, _, err := container.Create(createOpts(ctx, id, ctx.String("bundle")))
+		if err != nil {
+			return err
+		}
+		c.Unlock()
+		return nil
+	},
+}
+
+func createOpts(ctx *cli.Context, id, bundle string) container.CreateOpts {
+	return container.CreateOpts{
+		Root: root(ctx), ID: id, Bundle: bundle,
+		ConsoleSocket: ctx.String("console-socket"), PidFile: ctx.String("pid-file"),
+		NoPivot: ctx.Bool("no-pivot"), NoNewKeyring: ctx.Bool("no-new-keyring"),
+		PreserveFDs: ctx.Int("preserve-fds"), ListenFDs: listenFDs(),
+		SystemdCgroup: ctx.GlobalBool("systemd-cgroup"), Stdio: stdio(),
+	}
+}

@@ -1,0 +1,181 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/urfave/cli"
+
+	"github.com/rt-runtime/rt/libct/caps"
+	"github.com/rt-runtime/rt/libct/console"
+	"github.com/rt-runtime/rt/libct/container"
+	"github.com/rt-runtime/rt/libct/user"
+)
+
+var execCommand = cli.Command{
+	Name:      "exec",
+	Usage:     "run a new process in a container",
+	ArgsUsage: "<container-id> <command> [args...]",
+	Flags: []cli.Flag{
+		cli.StringFlag{Name: "console-socket", Usage: "unix socket that receives the pty master"},
+		cli.StringFlag{Name: "cwd", Usage: "working directory in the container"},
+		cli.StringSliceFlag{Name: "env, e", Usage: "set an environment variable (KEY=VALUE)"},
+		cli.BoolFlag{Name: "tty, t", Usage: "allocate a pseudo-terminal"},
+		cli.StringFlag{Name: "user, u", Usage: "uid[:gid]"},
+		cli.StringSliceFlag{Name: "additional-gids, g", Usage: "additional group IDs"},
+		cli.StringFlag{Name: "process, p", Usage: "a runtime-spec Process JSON file (flags other than the ID are ignored)"},
+		cli.BoolFlag{Name: "detach, d", Usage: "do not wait for the process"},
+		cli.StringFlag{Name: "pid-file", Usage: "write the process's pid to this file"},
+		cli.StringFlag{Name: "process-label", Usage: "SELinux label of the process"},
+		cli.StringFlag{Name: "apparmor", Usage: "AppArmor profile of the process"},
+		cli.BoolFlag{Name: "no-new-privs", Usage: "set no_new_privs"},
+		cli.StringSliceFlag{Name: "cap, c", Usage: "add a capability"},
+		cli.IntFlag{Name: "preserve-fds", Usage: "pass this many fds after stdio to the process"},
+	},
+	Action: func(ctx *cli.Context) error {
+		if ctx.NArg() < 1 {
+			return errors.New("exec: expects a container ID")
+		}
+		c, err := container.Load(root(ctx), ctx.Args().First())
+		if err != nil {
+			return err
+		}
+		p, err := execProcess(ctx, c.Spec())
+		if err != nil {
+			return err
+		}
+		o := container.ExecOpts{
+			Process: p, ConsoleSocket: ctx.String("console-socket"), PidFile: ctx.String("pid-file"),
+			PreserveFDs: ctx.Int("preserve-fds"), Stdio: stdio(),
+		}
+		detach := ctx.Bool("detach")
+		var ours *os.File
+		if p.Terminal && o.ConsoleSocket == "" {
+			if detach {
+				return errors.New("exec: --tty with --detach needs --console-socket")
+			}
+			var theirs *os.File
+			if ours, theirs, err = console.Pair(); err != nil {
+				return err
+			}
+			defer ours.Close()
+			o.Console = theirs
+		}
+		proc, err := c.Exec(o)
+		if o.Console != nil {
+			o.Console.Close()
+		}
+		if err != nil {
+			return err
+		}
+		if detach {
+			return nil
+		}
+		var restore func()
+		if ours != nil {
+			master, err := console.Recv(ours)
+			if err != nil {
+				return err
+			}
+			restore = console.Forward(master)
+		}
+		stop := forwardSignals(proc)
+		code, err := proc.Wait()
+		stop()
+		if restore != nil {
+			restore()
+		}
+		if err != nil {
+			return err
+		}
+		if code != 0 {
+			return exitCode(code)
+		}
+		return nil
+	},
+}
+
+// execProcess builds the Process to run: from --process, or from the
+// container's own process with the command line's changes.
+func execProcess(ctx *cli.Context, spec *specs.Spec) (*specs.Process, error) {
+	if f := ctx.String("process"); f != "" {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("exec --process: %w", err)
+		}
+		var p specs.Process
+		if err := json.Unmarshal(b, &p); err != nil {
+			return nil, fmt.Errorf("exec --process %s: %w", f, err)
+		}
+		if len(p.Args) == 0 {
+			return nil, fmt.Errorf("exec --process %s: process.args must not be empty", f)
+		}
+		return &p, nil
+	}
+	if ctx.NArg() < 2 {
+		return nil, errors.New("exec: expects a command after the container ID")
+	}
+	base := specs.Process{}
+	if spec != nil && spec.Process != nil {
+		base = *spec.Process
+	}
+	p := base
+	p.Args = ctx.Args().Tail()
+	p.Terminal = ctx.Bool("tty")
+	p.Env = append(append([]string(nil), base.Env...), ctx.StringSlice("env")...)
+	p.ConsoleSize = nil
+	if cwd := ctx.String("cwd"); cwd != "" {
+		p.Cwd = cwd
+	}
+	if u := ctx.String("user"); u != "" {
+		uid, gid, hasGID, err := user.ParseUserGroup(u)
+		if err != nil {
+			return nil, fmt.Errorf("exec --user: %w", err)
+		}
+		p.User.UID = uid
+		if hasGID {
+			p.User.GID = gid
+		}
+	}
+	for _, g := range ctx.StringSlice("additional-gids") {
+		n, err := strconv.ParseUint(g, 10, 32)
+		if err != nil {
+			return nil, fmt.Errorf("exec --additional-gids: %q is not a group ID", g)
+		}
+		p.User.AdditionalGids = append(p.User.AdditionalGids, uint32(n))
+	}
+	if l := ctx.String("process-label"); l != "" {
+		p.SelinuxLabel = l
+	}
+	if a := ctx.String("apparmor"); a != "" {
+		p.ApparmorProfile = a
+	}
+	if ctx.Bool("no-new-privs") {
+		p.NoNewPrivileges = true
+	}
+	if add := ctx.StringSlice("cap"); len(add) > 0 {
+		c := specs.LinuxCapabilities{}
+		if base.Capabilities != nil {
+			c = *base.Capabilities
+		}
+		for _, name := range add {
+			name = strings.ToUpper(name)
+			if !strings.HasPrefix(name, "CAP_") {
+				name = "CAP_" + name
+			}
+			if _, err := caps.Parse(name); err != nil {
+				return nil, fmt.Errorf("exec --cap: %w", err)
+			}
+			c.Bounding = append(append([]string(nil), c.Bounding...), name)
+			c.Effective = append(append([]string(nil), c.Effective...), name)
+			c.Permitted = append(append([]string(nil), c.Permitted...), name)
+		}
+		p.Capabilities = &c
+	}
+	return &p, nil
+}

@@ -1,0 +1,20 @@
+module github.com/rt-runtime/rt
+
+go 1.26.0
+
+require (
+	github.com/cilium/ebpf v0.22.0
+	github.com/containerd/console v1.0.5
+	github.com/cyphar/filepath-securejoin v0.7.0
+	github.com/opencontainers/runtime-spec v1.3.0
+	github.com/opencontainers/selinux v1.15.1
+	github.com/seccomp/libseccomp-golang v0.11.1
+	github.com/urfave/cli v1.22.17
+	golang.org/x/sys v0.50.0
+)
+
+require (
+	cyphar.com/go-pathrs v0.2.5 // indirect
+	github.com/cpuguy83/go-md2man/v2 v2.0.7 // indirect
+	github.com/russross/blackfriday/v2 v2.1.0 // indirect
+)

@@ -1,0 +1,253 @@
+// Package caps turns the capability names of process.capabilities into
+// numbers and applies the five capability sets to the calling thread.
+//
+// Capabilities are per thread on Linux. Everything here acts on the calling
+// OS thread only, so the caller must hold runtime.LockOSThread from before
+// DropBounding until execve.
+package caps
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// names is indexed by capability number (linux/capability.h).
+var names = [...]string{
+	"CAP_CHOWN",
+	"CAP_DAC_OVERRIDE",
+	"CAP_DAC_READ_SEARCH",
+	"CAP_FOWNER",
+	"CAP_FSETID",
+	"CAP_KILL",
+	"CAP_SETGID",
+	"CAP_SETUID",
+	"CAP_SETPCAP",
+	"CAP_LINUX_IMMUTABLE",
+	"CAP_NET_BIND_SERVICE",
+	"CAP_NET_BROADCAST",
+	"CAP_NET_ADMIN",
+	"CAP_NET_RAW",
+	"CAP_IPC_LOCK",
+	"CAP_IPC_OWNER",
+	"CAP_SYS_MODULE",
+	"CAP_SYS_RAWIO",
+	"CAP_SYS_CHROOT",
+	"CAP_SYS_PTRACE",
+	"CAP_SYS_PACCT",
+	"CAP_SYS_ADMIN",
+	"CAP_SYS_BOOT",
+	"CAP_SYS_NICE",
+	"CAP_SYS_RESOURCE",
+	"CAP_SYS_TIME",
+	"CAP_SYS_TTY_CONFIG",
+	"CAP_MKNOD",
+	"CAP_LEASE",
+	"CAP_AUDIT_WRITE",
+	"CAP_AUDIT_CONTROL",
+	"CAP_SETFCAP",
+	"CAP_MAC_OVERRIDE",
+	"CAP_MAC_ADMIN",
+	"CAP_SYSLOG",
+	"CAP_WAKE_ALARM",
+	"CAP_BLOCK_SUSPEND",
+	"CAP_AUDIT_READ",
+	"CAP_PERFMON",
+	"CAP_BPF",
+	"CAP_CHECKPOINT_RESTORE",
+}
+
+var byName = func() map[string]int {
+	m := make(map[string]int, len(names))
+	for i, n := range names {
+		m[n] = i
+	}
+	return m
+}()
+
+// capLastCapPath is a variable so tests can point it at a fake file.
+var capLastCapPath = "/proc/sys/kernel/cap_last_cap"
+
+var lastCap struct {
+	once sync.Once
+	n    int
+	err  error
+}
+
+// Last returns the highest capability number the running kernel knows
+// (/proc/sys/kernel/cap_last_cap). It is computed once per process; where
+// /proc is not mounted (an init after pivot_root into a rootfs without it)
+// the kernel is asked directly instead.
+func Last() (int, error) {
+	lastCap.once.Do(func() {
+		lastCap.n, lastCap.err = readLastCap(capLastCapPath)
+		if lastCap.err != nil {
+			if n, ok := probeLastCap(); ok {
+				lastCap.n, lastCap.err = n, nil
+			}
+		}
+	})
+	return lastCap.n, lastCap.err
+}
+
+// probeLastCap finds the highest capability PR_CAPBSET_READ accepts: the
+// kernel answers EINVAL for numbers it does not know.
+func probeLastCap() (int, bool) {
+	for n := 63; n >= 0; n-- {
+		if _, err := unix.PrctlRetInt(unix.PR_CAPBSET_READ, uintptr(n), 0, 0, 0); err == nil {
+			return n, true
+		}
+	}
+	return 0, false
+}
+
+func readLastCap(path string) (int, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, fmt.Errorf("read %s: %w", path, err)
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	// Bits above 63 cannot be expressed in the two 32-bit words of capset.
+	if err != nil || n < 0 || n > 63 {
+		return 0, fmt.Errorf("parse %s: bad value %q", path, strings.TrimSpace(string(b)))
+	}
+	return n, nil
+}
+
+// Parse returns the number of a capability name such as "CAP_SYS_ADMIN".
+// Names are case sensitive, as in the runtime spec. A capability the running
+// kernel does not know is an error too: asking for it could never succeed.
+func Parse(name string) (int, error) {
+	n, ok := byName[name]
+	if !ok {
+		return 0, fmt.Errorf("unknown capability %q", name)
+	}
+	last, err := Last()
+	if err != nil {
+		return 0, err
+	}
+	return checkKernel(name, n, last)
+}
+
+func checkKernel(name string, n, last int) (int, error) {
+	if n > last {
+		return 0, fmt.Errorf("capability %q (%d) is not supported by the running kernel (cap_last_cap %d)", name, n, last)
+	}
+	return n, nil
+}
+
+// Name returns the name of capability n, or "" when n is unknown.
+func Name(n int) string {
+	if n < 0 || n >= len(names) {
+		return ""
+	}
+	return names[n]
+}
+
+// Set holds the five capability sets as bit masks.
+type Set struct {
+	bounding, effective, permitted, inheritable, ambient uint64
+	last                                                 int
+}
+
+// New parses every name in c. A nil c gives empty sets, so the process
+// ends up with no capabilities at all (what runc does too).
+func New(c *specs.LinuxCapabilities) (*Set, error) {
+	last, err := Last()
+	if err != nil {
+		return nil, err
+	}
+	s := &Set{last: last}
+	if c == nil {
+		return s, nil
+	}
+	sets := []struct {
+		field string
+		names []string
+		mask  *uint64
+	}{
+		{"bounding", c.Bounding, &s.bounding},
+		{"effective", c.Effective, &s.effective},
+		{"permitted", c.Permitted, &s.permitted},
+		{"inheritable", c.Inheritable, &s.inheritable},
+		{"ambient", c.Ambient, &s.ambient},
+	}
+	for _, set := range sets {
+		m, err := parseList(set.names)
+		if err != nil {
+			return nil, fmt.Errorf("process.capabilities.%s: %w", set.field, err)
+		}
+		*set.mask = m
+	}
+	return s, nil
+}
+
+func parseList(list []string) (uint64, error) {
+	var m uint64
+	for _, name := range list {
+		n, err := Parse(name)
+		if err != nil {
+			return 0, err
+		}
+		m |= 1 << uint(n)
+	}
+	return m, nil
+}
+
+// DropBounding removes from the calling thread's bounding set every
+// capability that is not in the Bounding list. It needs CAP_SETPCAP, so the
+// init calls it before changing uid.
+func (s *Set) DropBounding() error {
+	for n := 0; n <= s.last; n++ {
+		if s.bounding&(1<<uint(n)) != 0 {
+			continue
+		}
+		if err := unix.Prctl(unix.PR_CAPBSET_DROP, uintptr(n), 0, 0, 0); err != nil {
+			return fmt.Errorf("drop %s from the bounding set: %w", capName(n), err)
+		}
+	}
+	return nil
+}
+
+// Apply sets the effective, permitted and inheritable sets of the calling
+// thread, then replaces its ambient set. The kernel only lets a capability
+// into the ambient set when it is both permitted and inheritable, so an
+// ambient capability missing from either is an error rather than silently
+// lost.
+func (s *Set) Apply() error {
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData
+	for i := range data {
+		shift := 32 * uint(i)
+		data[i].Effective = uint32(s.effective >> shift)
+		data[i].Permitted = uint32(s.permitted >> shift)
+		data[i].Inheritable = uint32(s.inheritable >> shift)
+	}
+	if err := unix.Capset(&hdr, &data[0]); err != nil {
+		return fmt.Errorf("capset: %w", err)
+	}
+	if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0); err != nil {
+		return fmt.Errorf("clear ambient capabilities: %w", err)
+	}
+	for n := 0; n <= s.last; n++ {
+		if s.ambient&(1<<uint(n)) == 0 {
+			continue
+		}
+		if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_RAISE, uintptr(n), 0, 0); err != nil {
+			return fmt.Errorf("raise ambient %s (it must be permitted and inheritable): %w", capName(n), err)
+		}
+	}
+	return nil
+}
+
+func capName(n int) string {
+	if name := Name(n); name != "" {
+		return name
+	}
+	return "capability " + strconv.Itoa(n)
+}

@@ -1,0 +1,194 @@
+// Package cgroups places container processes in cgroups and applies
+// linux.resources to them.
+//
+// # Layouts
+//
+// The host layout is detected once per process from /proc/self/mountinfo:
+//
+//   - v1: every controller is a "cgroup" mount (possibly several controllers
+//     co-mounted, e.g. cpu,cpuacct). The fs1 driver makes one directory per
+//     hierarchy.
+//   - hybrid: v1 controllers plus a "cgroup2" mount (usually
+//     /sys/fs/cgroup/unified). The fs1 driver also makes the cgroup in the
+//     unified hierarchy (Paths key "") and moves the process there, so tools
+//     that look at the v2 tree see the container. Controllers that the kernel
+//     bound to the v2 hierarchy (for instance hugetlb when it is not mounted
+//     as v1) are driven there with the v2 file names.
+//   - v2: /sys/fs/cgroup is the only, unified hierarchy. The fs2 driver
+//     enables every available controller in each ancestor's
+//     cgroup.subtree_control (the "no internal processes" rule means those
+//     ancestors must not hold processes themselves) and writes v2 files.
+//
+// # Paths
+//
+// linux.cgroupsPath is absolute (used as is below every hierarchy's mount),
+// relative (below the caller's own cgroup in each hierarchy, as read from
+// /proc/self/cgroup) or empty, meaning "/rt/<container id>". Paths with ".."
+// components are rejected.
+//
+// # Conversions between v1 values (spec) and v2 files
+//
+//   - cpu.shares -> cpu.weight: weight = ceil(10^((l*l + 125*l)/612 - 7/34))
+//     with l = log2(shares), clamped to [1, 10000]. This is the quadratic (in
+//     log space) curve used by current crun and runc: it maps 2 -> 1,
+//     1024 -> 100 (both defaults) and 262144 -> 10000, where the older linear
+//     formula 1 + (shares-2)*9999/262142 mapped the default 1024 to 39.
+//   - quota/period -> cpu.max "<quota|max> <period>" (quota <= 0 is max).
+//   - memory swap: the spec's swap is memory+swap, as v1's
+//     memory.memsw.limit_in_bytes; v2's memory.swap.max is swap only, so it
+//     gets swap - limit (-1 stays "max").
+//   - blkio weight (10..1000) -> io.weight (1..10000):
+//     1 + (w-10)*9999/990. io.bfq.weight takes the v1 value unchanged and is
+//     preferred when it exists.
+//   - pids limit <= 0 -> "max".
+package cgroups
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// Config says where the container's cgroup is and which driver to use.
+type Config struct {
+	// Path is linux.cgroupsPath as given in config.json ("" = default).
+	Path string
+	// ID is the container ID, used for the default path.
+	ID string
+	// Systemd selects the systemd driver (--systemd-cgroup).
+	Systemd bool
+}
+
+// Manager is what the lifecycle code needs from a cgroup driver.
+type Manager interface {
+	// Apply creates the cgroup (all hierarchies) and moves pid into it.
+	// pid 0 only creates the directories.
+	Apply(pid int) error
+	// Set writes the resource limits. It is also what `update` calls;
+	// merging the old and new resources is the caller's job.
+	Set(r *specs.LinuxResources) error
+	// Paths maps a controller name to its directory; "" is the unified path.
+	// It is what rt persists in its state so later commands can find the cgroup.
+	Paths() map[string]string
+	// Destroy removes the cgroup directories. The caller makes sure no
+	// process is left; exiting ones are waited for briefly.
+	Destroy() error
+	// GetPids lists every process in the cgroup, recursively.
+	GetPids() ([]int, error)
+	// Freeze and Thaw implement pause/resume; Freeze returns once the
+	// kernel reports the cgroup frozen.
+	Freeze() error
+	Thaw() error
+	// State reports whether the cgroup is frozen (or freezing).
+	State() (paused bool, err error)
+	// Stats reads usage counters in the shape of `runc events --stats`.
+	Stats() (*Stats, error)
+	// Exists reports whether the cgroup directory is still there.
+	Exists() bool
+}
+
+// ErrSystemdUnsupported is returned by New for Config.Systemd.
+var ErrSystemdUnsupported = errors.New("systemd cgroup driver is not supported yet")
+
+// New resolves the container's cgroup directories for the host layout.
+// It creates nothing; Apply does.
+func New(c Config) (Manager, error) {
+	if c.Systemd {
+		return nil, ErrSystemdUnsupported
+	}
+	l, err := hostLayout()
+	if err != nil {
+		return nil, err
+	}
+	own, err := ownCgroups()
+	if err != nil {
+		return nil, err
+	}
+	p, err := containerPath(c.Path, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	return newManager(l, own, p)
+}
+
+// newManager is New without the host lookups, so tests can feed fixtures.
+func newManager(l *layout, own map[string]string, p string) (Manager, error) {
+	if l.mode == modeV2 {
+		dir, err := resolveDir(l.unified, own[""], p)
+		if err != nil {
+			return nil, err
+		}
+		return &fs2Manager{u: &unifiedDir{dir: dir, mount: l.unified.mountpoint}, defaultPath: isDefaultPath(p)}, nil
+	}
+	m := &fs1Manager{paths: map[string]string{}, layout: l, defaultPath: isDefaultPath(p)}
+	for _, h := range l.v1 {
+		dir, err := resolveDir(h, own[h.key()], p)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range h.controllers {
+			m.paths[c] = dir
+		}
+	}
+	if l.mode == modeHybrid {
+		dir, err := resolveDir(l.unified, own[""], p)
+		if err != nil {
+			return nil, err
+		}
+		m.unified = &unifiedDir{dir: dir, mount: l.unified.mountpoint, hybrid: true}
+	}
+	return m, nil
+}
+
+// Load rebuilds a Manager from what Paths returned in an earlier process.
+func Load(paths map[string]string) (Manager, error) {
+	if len(paths) == 0 {
+		return nil, errors.New("cgroups: load: no paths")
+	}
+	l, err := hostLayout()
+	if err != nil {
+		return nil, err
+	}
+	if l.mode == modeV2 {
+		dir, ok := paths[""]
+		if !ok || len(paths) != 1 {
+			return nil, fmt.Errorf("cgroups: load: host is cgroup v2 but saved paths are v1: %v", paths)
+		}
+		return &fs2Manager{u: &unifiedDir{dir: dir, mount: l.unified.mountpoint}, defaultPath: dirIsDefault(l.unified.mountpoint, dir)}, nil
+	}
+	m := &fs1Manager{paths: map[string]string{}, layout: l}
+	for k, v := range paths {
+		if k == "" {
+			if l.unified == nil {
+				return nil, errors.New("cgroups: load: saved unified path but host has no cgroup2 mount")
+			}
+			m.unified = &unifiedDir{dir: v, mount: l.unified.mountpoint, hybrid: true}
+			continue
+		}
+		m.paths[k] = v
+		if h := l.hierarchyOf(k); h != nil && dirIsDefault(h.mountpoint, v) {
+			m.defaultPath = true
+		}
+	}
+	return m, nil
+}
+
+// IsV2 reports whether the host runs the pure unified hierarchy.
+func IsV2() bool {
+	l, err := hostLayout()
+	return err == nil && l.mode == modeV2
+}
+
+// fieldError names the spec field that could not be applied, so users can
+// tell which part of linux.resources to drop.
+func fieldError(field, format string, a ...any) error {
+	return fmt.Errorf("cgroups: linux.resources.%s: %s", field, fmt.Sprintf(format, a...))
+}
+
+// warnIgnored logs a field rt accepts but cannot apply on this host; used
+// for deprecated knobs whose absence changes no isolation guarantee.
+func warnIgnored(field, why string) {
+	slog.Warn("cgroups: ignoring linux.resources."+field, "reason", why)
+}

@@ -1,0 +1,132 @@
+package cgroups
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// devRule is one validated device cgroup rule. major/minor -1 is "*".
+type devRule struct {
+	allow        bool
+	typ          byte // 'a', 'b' or 'c'
+	major, minor int64
+	access       string // subset of "rwm"
+}
+
+func (r devRule) String() string {
+	if r.typ == 'a' {
+		return "a *:* " + r.access
+	}
+	return fmt.Sprintf("%c %s:%s %s", r.typ, num(r.major), num(r.minor), r.access)
+}
+
+func num(n int64) string {
+	if n < 0 {
+		return "*"
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+func wild() int64 { return -1 }
+
+// defaultDeviceRules are the devices every container gets on top of its
+// spec: the /dev nodes the runtime itself creates (null, zero, full,
+// random, urandom, tty, console, ptmx), pty slaves, /dev/net/tun, and mknod
+// of anything (actual access is still checked on open).
+var defaultDeviceRules = []devRule{
+	{true, 'c', wild(), wild(), "m"},
+	{true, 'b', wild(), wild(), "m"},
+	{true, 'c', 1, 3, "rwm"},
+	{true, 'c', 1, 5, "rwm"},
+	{true, 'c', 1, 7, "rwm"},
+	{true, 'c', 1, 8, "rwm"},
+	{true, 'c', 1, 9, "rwm"},
+	{true, 'c', 5, 0, "rwm"},
+	{true, 'c', 5, 1, "rwm"},
+	{true, 'c', 5, 2, "rwm"},
+	{true, 'c', 136, wild(), "rwm"},
+	{true, 'c', 10, 200, "rwm"},
+}
+
+// deviceRules builds the effective, ordered rule list: deny everything,
+// then the spec's rules, then the defaults. Later rules win.
+func deviceRules(spec []specs.LinuxDeviceCgroup) ([]devRule, error) {
+	rules := []devRule{{false, 'a', wild(), wild(), "rwm"}}
+	for i, d := range spec {
+		r, err := convertDeviceRule(d)
+		if err != nil {
+			return nil, fieldError(fmt.Sprintf("devices[%d]", i), "%v", err)
+		}
+		rules = append(rules, r)
+	}
+	return append(rules, defaultDeviceRules...), nil
+}
+
+func convertDeviceRule(d specs.LinuxDeviceCgroup) (devRule, error) {
+	r := devRule{allow: d.Allow, major: wild(), minor: wild()}
+	switch d.Type {
+	case "", "a":
+		r.typ = 'a'
+	case "b", "c":
+		r.typ = d.Type[0]
+	default:
+		return r, fmt.Errorf("invalid device type %q", d.Type)
+	}
+	if d.Major != nil && *d.Major >= 0 {
+		r.major = *d.Major
+	}
+	if d.Minor != nil && *d.Minor >= 0 {
+		r.minor = *d.Minor
+	}
+	access, err := normalizeAccess(d.Access)
+	if err != nil {
+		return r, err
+	}
+	r.access = access
+	if r.typ == 'a' && (r.major >= 0 || r.minor >= 0) {
+		// "a" means every device; numbers on it have no meaning in
+		// the kernel interface, and guessing one would be worse.
+		return r, fmt.Errorf("type \"a\" with a major/minor number is not supported")
+	}
+	return r, nil
+}
+
+// normalizeAccess returns access as a duplicate-free "rwm" subset; empty
+// means all.
+func normalizeAccess(a string) (string, error) {
+	if a == "" {
+		return "rwm", nil
+	}
+	var b strings.Builder
+	for _, c := range "rwm" {
+		if strings.ContainsRune(a, c) {
+			b.WriteRune(c)
+		}
+	}
+	if strings.Trim(a, "rwm") != "" {
+		return "", fmt.Errorf("invalid device access %q", a)
+	}
+	return b.String(), nil
+}
+
+// setDevicesV1 programs the v1 devices controller. The deny-all comes first,
+// so during an update the container briefly loses access to its devices.
+func setDevicesV1(dir string, rules []devRule) error {
+	for _, r := range rules {
+		file := "devices.deny"
+		if r.allow {
+			file = "devices.allow"
+		}
+		v := r.String()
+		if r.typ == 'a' {
+			v = "a"
+		}
+		if err := writeFile(dir, file, v); err != nil {
+			return fieldError("devices", "%v", err)
+		}
+	}
+	return nil
+}

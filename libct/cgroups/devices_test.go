@@ -1,0 +1,82 @@
+package cgroups
+
+import (
+	"encoding/binary"
+	"strings"
+	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+func TestDeviceRules(t *testing.T) {
+	spec := []specs.LinuxDeviceCgroup{
+		{Allow: true, Type: "b", Major: i64(8), Minor: i64(0), Access: "wr"},
+		{Allow: false, Type: "c", Major: i64(1), Access: ""},
+		{Allow: true},
+	}
+	rules, err := deviceRules(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range rules {
+		prefix := "deny "
+		if r.allow {
+			prefix = "allow "
+		}
+		got = append(got, prefix+r.String())
+	}
+	want := []string{
+		"deny a *:* rwm",
+		"allow b 8:0 rw",
+		"deny c 1:* rwm",
+		"allow a *:* rwm",
+		"allow c *:* m",
+		"allow b *:* m",
+		"allow c 1:3 rwm",
+		"allow c 1:5 rwm",
+		"allow c 1:7 rwm",
+		"allow c 1:8 rwm",
+		"allow c 1:9 rwm",
+		"allow c 5:0 rwm",
+		"allow c 5:1 rwm",
+		"allow c 5:2 rwm",
+		"allow c 136:* rwm",
+		"allow c 10:200 rwm",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("rules:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestDeviceRulesInvalid(t *testing.T) {
+	bad := []specs.LinuxDeviceCgroup{
+		{Allow: true, Type: "x"},
+		{Allow: true, Type: "c", Access: "rwx"},
+		{Allow: true, Type: "a", Major: i64(1)},
+	}
+	for _, d := range bad {
+		_, err := deviceRules([]specs.LinuxDeviceCgroup{d})
+		if err == nil || !strings.Contains(err.Error(), "linux.resources.devices[0]") {
+			t.Errorf("rule %+v: err = %v, want one naming devices[0]", d, err)
+		}
+	}
+	if a, err := normalizeAccess("mwrr"); err != nil || a != "rwm" {
+		t.Errorf("normalizeAccess(mwrr) = %q, %v", a, err)
+	}
+}
+
+func TestDeviceFilterShape(t *testing.T) {
+	rules, _ := deviceRules(nil)
+	insns := deviceFilter(rules)
+	// Six loads, then one block per rule, then the default deny.
+	if err := insns.Marshal(new(strings.Builder), binary.LittleEndian); err != nil {
+		t.Fatalf("program does not assemble: %v", err)
+	}
+	if got := insns[len(insns)-2].Constant; got != 0 {
+		t.Fatalf("default verdict = %d, want deny (0)", got)
+	}
+	if accessBits("rw") != bpfAccRead|bpfAccWrite || accessBits("m") != bpfAccMknod {
+		t.Fatal("accessBits")
+	}
+}

@@ -1,0 +1,226 @@
+package cgroups
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+type mode int
+
+const (
+	modeV1 mode = iota
+	modeHybrid
+	modeV2
+)
+
+func (m mode) String() string {
+	switch m {
+	case modeV1:
+		return "v1"
+	case modeHybrid:
+		return "hybrid"
+	default:
+		return "v2"
+	}
+}
+
+// hierarchy is one mounted cgroup tree.
+type hierarchy struct {
+	mountpoint string
+	// root is the cgroup that is visible at mountpoint (not "/" for a bind
+	// mount of a subtree, as inside some containers).
+	root        string
+	controllers []string // empty for cgroup2
+}
+
+// key is the /proc/self/cgroup lookup key (see ownCgroups).
+func (h *hierarchy) key() string {
+	if len(h.controllers) == 0 {
+		return ""
+	}
+	return h.controllers[0]
+}
+
+type layout struct {
+	mode    mode
+	v1      []*hierarchy
+	unified *hierarchy // nil on pure v1
+}
+
+func (l *layout) hierarchyOf(controller string) *hierarchy {
+	for _, h := range l.v1 {
+		for _, c := range h.controllers {
+			if c == controller {
+				return h
+			}
+		}
+	}
+	return nil
+}
+
+// v1Controllers are the controllers the fs1 driver knows. Named hierarchies
+// such as name=systemd carry no resources and are left alone.
+var v1Controllers = map[string]bool{
+	"cpu": true, "cpuacct": true, "cpuset": true, "memory": true,
+	"devices": true, "freezer": true, "net_cls": true, "net_prio": true,
+	"blkio": true, "perf_event": true, "hugetlb": true, "pids": true,
+	"rdma": true, "misc": true,
+}
+
+var (
+	layoutOnce   sync.Once
+	cachedLayout *layout
+	layoutErr    error
+)
+
+// hostLayout reads /proc/self/mountinfo once per process: every rt command
+// needs it and the file can be long on busy hosts.
+func hostLayout() (*layout, error) {
+	layoutOnce.Do(func() {
+		f, err := os.Open("/proc/self/mountinfo")
+		if err != nil {
+			layoutErr = fmt.Errorf("cgroups: detect layout: %w", err)
+			return
+		}
+		defer f.Close()
+		cachedLayout, layoutErr = parseLayout(f)
+	})
+	return cachedLayout, layoutErr
+}
+
+// parseLayout finds the cgroup mounts in mountinfo text.
+func parseLayout(r io.Reader) (*layout, error) {
+	l := &layout{}
+	seen := map[string]bool{}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for sc.Scan() {
+		m, ok := parseMountinfoLine(sc.Text())
+		if !ok {
+			continue
+		}
+		switch m.fstype {
+		case "cgroup2":
+			if l.unified == nil || preferredUnified(m.mountpoint) {
+				l.unified = &hierarchy{mountpoint: m.mountpoint, root: m.root}
+			}
+		case "cgroup":
+			var ctrls []string
+			for _, o := range strings.Split(m.superOpts, ",") {
+				if v1Controllers[o] && !seen[o] {
+					ctrls = append(ctrls, o)
+				}
+			}
+			if len(ctrls) == 0 {
+				continue
+			}
+			for _, c := range ctrls {
+				seen[c] = true
+			}
+			l.v1 = append(l.v1, &hierarchy{mountpoint: m.mountpoint, root: m.root, controllers: ctrls})
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("cgroups: read mountinfo: %w", err)
+	}
+	switch {
+	case len(l.v1) > 0 && l.unified != nil:
+		l.mode = modeHybrid
+	case len(l.v1) > 0:
+		l.mode = modeV1
+	case l.unified != nil:
+		l.mode = modeV2
+	default:
+		return nil, errors.New("cgroups: no cgroup filesystem is mounted")
+	}
+	return l, nil
+}
+
+func preferredUnified(mp string) bool {
+	return mp == "/sys/fs/cgroup" || mp == "/sys/fs/cgroup/unified"
+}
+
+type mountEntry struct {
+	root, mountpoint, fstype, superOpts string
+}
+
+// parseMountinfoLine splits one line of proc(5) mountinfo; the optional
+// fields end at the lone "-".
+func parseMountinfoLine(line string) (mountEntry, bool) {
+	fields := strings.Fields(line)
+	sep := -1
+	for i := 6; i < len(fields); i++ {
+		if fields[i] == "-" {
+			sep = i
+			break
+		}
+	}
+	if sep < 0 || len(fields) < sep+4 {
+		return mountEntry{}, false
+	}
+	return mountEntry{
+		root:       unescapeOctal(fields[3]),
+		mountpoint: unescapeOctal(fields[4]),
+		fstype:     fields[sep+1],
+		superOpts:  fields[sep+3],
+	}, true
+}
+
+// unescapeOctal undoes the \ooo escaping the kernel applies to spaces,
+// tabs, newlines and backslashes in mountinfo paths.
+func unescapeOctal(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+4 <= len(s) {
+			if v, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
+				b.WriteByte(byte(v))
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+// ownCgroups reads /proc/self/cgroup: controller name -> cgroup path, with
+// "" for the unified hierarchy. Co-mounted controllers each get an entry.
+func ownCgroups() (map[string]string, error) {
+	f, err := os.Open("/proc/self/cgroup")
+	if err != nil {
+		return nil, fmt.Errorf("cgroups: read own cgroup: %w", err)
+	}
+	defer f.Close()
+	return parseProcCgroup(f)
+}
+
+func parseProcCgroup(r io.Reader) (map[string]string, error) {
+	out := map[string]string{}
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		parts := strings.SplitN(sc.Text(), ":", 3)
+		if len(parts) != 3 {
+			continue
+		}
+		if parts[1] == "" {
+			out[""] = parts[2]
+			continue
+		}
+		for _, c := range strings.Split(parts[1], ",") {
+			out[c] = parts[2]
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("cgroups: parse /proc/self/cgroup: %w", err)
+	}
+	return out, nil
+}

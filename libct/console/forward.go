@@ -1,0 +1,62 @@
+package console
+
+import (
+	"io"
+	"os"
+	"os/signal"
+
+	"github.com/containerd/console"
+	"golang.org/x/sys/unix"
+)
+
+// Pair is a socketpair standing in for --console-socket when rt itself
+// owns the terminal (run or exec in the foreground).
+func Pair() (ours, theirs *os.File, err error) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	return os.NewFile(uintptr(fds[0]), "console-ours"), os.NewFile(uintptr(fds[1]), "console-theirs"), nil
+}
+
+// Forward connects rt's stdio to the pty master: raw mode on our terminal
+// when stdin is one, window size propagated on SIGWINCH. The returned
+// function restores the terminal and waits for the output to drain.
+func Forward(master *os.File) func() {
+	m, err := console.ConsoleFromFile(master)
+	var cur console.Console
+	if c, cerr := console.ConsoleFromFile(os.Stdin); cerr == nil {
+		cur = c
+		if err == nil {
+			m.Resize(mustSize(cur))
+		}
+		cur.SetRaw()
+	}
+	winch := make(chan os.Signal, 1)
+	signal.Notify(winch, unix.SIGWINCH)
+	go func() {
+		for range winch {
+			if cur != nil && err == nil {
+				m.Resize(mustSize(cur))
+			}
+		}
+	}()
+	go io.Copy(master, os.Stdin)
+	done := make(chan struct{})
+	go func() {
+		io.Copy(os.Stdout, master)
+		close(done)
+	}()
+	return func() {
+		<-done
+		signal.Stop(winch)
+		if cur != nil {
+			cur.Reset()
+		}
+	}
+}
+
+func mustSize(c console.Console) console.WinSize {
+	ws, _ := c.Size()
+	return ws
+}

@@ -1,0 +1,344 @@
+package container
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/rt-runtime/rt/libct/cgroups"
+	"github.com/rt-runtime/rt/libct/hooks"
+	"github.com/rt-runtime/rt/libct/initproc"
+	"github.com/rt-runtime/rt/libct/seccomp"
+	"github.com/rt-runtime/rt/libct/validate"
+)
+
+// CreateOpts are the create command's inputs.
+type CreateOpts struct {
+	Root          string
+	ID            string
+	Bundle        string
+	Args          []string // replaces process.args when set (rt run DIR -- CMD)
+	ConsoleSocket string
+	// Console, when set, is an already connected console socket (run and
+	// exec in the foreground make their own).
+	Console       *os.File
+	PidFile       string
+	NoPivot       bool
+	NoNewKeyring  bool
+	PreserveFDs   int
+	ListenFDs     int
+	SystemdCgroup bool
+	Stdio         [3]*os.File
+}
+
+// LoadSpec reads and validates bundle/config.json.
+func LoadSpec(bundle string) (*specs.Spec, error) {
+	b, err := os.ReadFile(filepath.Join(bundle, "config.json"))
+	if err != nil {
+		return nil, fmt.Errorf("config.json: %w", err)
+	}
+	var s specs.Spec
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("config.json: %w", err)
+	}
+	return &s, nil
+}
+
+// Create makes a container in the created state: its init is alive,
+// inside every namespace and its cgroup, and blocked until Start. On any
+// error nothing is left behind: no state dir, cgroup, mount or process.
+func Create(o CreateOpts) (c *Container, ch *child, err error) {
+	if err := validate.ID(o.ID); err != nil {
+		return nil, nil, err
+	}
+	bundle, err := filepath.Abs(o.Bundle)
+	if err != nil {
+		return nil, nil, err
+	}
+	spec, err := LoadSpec(bundle)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(o.Args) > 0 && spec.Process != nil {
+		spec.Process.Args = o.Args
+	}
+	if err := validate.Spec(spec, bundle); err != nil {
+		return nil, nil, err
+	}
+	if spec.Process == nil {
+		return nil, nil, errors.New("config.json: process is required to create a container")
+	}
+	if spec.Process.Terminal && o.ConsoleSocket == "" && o.Console == nil {
+		return nil, nil, errors.New("process.terminal is set: --console-socket is required (or run in the foreground)")
+	}
+	rootfs := spec.Root.Path
+	if !filepath.IsAbs(rootfs) {
+		rootfs = filepath.Join(bundle, rootfs)
+	}
+	if rootfs, err = filepath.EvalSymlinks(rootfs); err != nil {
+		return nil, nil, fmt.Errorf("config.json: root.path: %w", err)
+	}
+
+	if err := os.MkdirAll(o.Root, 0o700); err != nil {
+		return nil, nil, fmt.Errorf("create root %s: %w", o.Root, err)
+	}
+	dir := filepath.Join(o.Root, o.ID)
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return nil, nil, fmt.Errorf("container %q already exists", o.ID)
+		}
+		return nil, nil, fmt.Errorf("create state dir: %w", err)
+	}
+	c = &Container{root: o.Root, dir: dir}
+	if c.lock, err = lockDir(dir); err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	var cg cgroups.Manager
+	defer func() {
+		if err == nil {
+			return
+		}
+		if ch != nil {
+			ch.kill()
+		}
+		if cg != nil {
+			if derr := cg.Destroy(); derr != nil {
+				slog.Warn("remove cgroup after failed create", "err", derr)
+			}
+		}
+		os.RemoveAll(dir)
+		c.Unlock()
+	}()
+
+	owner := ""
+	if u, uerr := user.Current(); uerr == nil {
+		owner = u.Username
+	}
+	c.state = &State{
+		OCIVersion: spec.Version, ID: o.ID, Status: Creating, Bundle: bundle,
+		Rootfs: rootfs, Created: time.Now().UTC(), Owner: owner,
+		Annotations: spec.Annotations, Spec: spec,
+	}
+
+	cgPath := ""
+	if spec.Linux != nil {
+		cgPath = spec.Linux.CgroupsPath
+	}
+	if cg, err = cgroups.New(cgroups.Config{Path: cgPath, ID: o.ID, Systemd: o.SystemdCgroup}); err != nil {
+		return nil, nil, err
+	}
+
+	co := childOpts{mode: "create", extraFds: o.ListenFDs + o.PreserveFDs, stdio: o.Stdio}
+	icfg := &initproc.Config{}
+	if err := namespaceOpts(spec, &co, icfg); err != nil {
+		return nil, nil, err
+	}
+	closeNs := func() {
+		for _, fd := range co.setns {
+			unix.Close(fd)
+		}
+	}
+	defer closeNs()
+
+	if spec.Linux != nil && spec.Linux.Seccomp != nil {
+		prog, err := seccomp.Compile(spec.Linux.Seccomp, filepath.Join(o.Root, ".seccomp-cache"))
+		if err != nil {
+			return nil, nil, fmt.Errorf("seccomp: %w", err)
+		}
+		icfg.Seccomp = prog.Bytes()
+	}
+
+	startL, err := listenStart(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer startL.Close()
+	co.startFd = startL
+	if o.Console != nil {
+		co.console = o.Console
+	} else if o.ConsoleSocket != "" {
+		if co.console, err = dialConsole(o.ConsoleSocket); err != nil {
+			return nil, nil, err
+		}
+		defer co.console.Close()
+	}
+
+	var threadOps []nsOp
+	threadOps, err = threadNamespaceOps(spec, co.cloneFlag&unix.CLONE_NEWUSER != 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer func() {
+		for _, op := range threadOps {
+			if op.fd >= 0 {
+				unix.Close(op.fd)
+			}
+		}
+	}()
+
+	var cfg *initproc.Config
+	if ch, cfg, err = newChild(co); err != nil {
+		return nil, nil, err
+	}
+	ch.threadO = threadOps
+	if err = ch.start(); err != nil {
+		ch = nil
+		return nil, nil, err
+	}
+	pid := ch.cmd.Process.Pid
+	c.state.Pid = pid
+	if _, c.state.InitStartTime, err = procStat(pid); err != nil {
+		return nil, nil, fmt.Errorf("read init start time: %w", err)
+	}
+
+	// Into the cgroup before the init does anything else, so everything
+	// the container later forks is accounted and limited.
+	if err = cg.Apply(pid); err != nil {
+		return nil, nil, err
+	}
+	c.state.CgroupPaths = cg.Paths()
+	if spec.Linux != nil && spec.Linux.Resources != nil {
+		if err = cg.Set(spec.Linux.Resources); err != nil {
+			return nil, nil, err
+		}
+	}
+	if err = setOOMScoreAdj(pid, spec.Process.OOMScoreAdj); err != nil {
+		return nil, nil, err
+	}
+
+	cfg.ID, cfg.Bundle, cfg.Rootfs, cfg.Spec, cfg.Process = o.ID, bundle, rootfs, spec, spec.Process
+	cfg.NoPivot, cfg.NoNewKeyring, cfg.ListenFds = o.NoPivot, o.NoNewKeyring, o.ListenFDs
+	cfg.UserNS, cfg.NewCgroupNS = icfg.UserNS, icfg.NewCgroupNS
+	cfg.CgroupPaths, cfg.CgroupV2 = c.state.CgroupPaths, cgroups.IsV2()
+	cfg.Seccomp = icfg.Seccomp
+	if spec.Linux != nil {
+		cfg.Personality = spec.Linux.Personality
+	}
+	cfg.State = c.specState(Creating)
+	if err = ch.sendConfig(cfg); err != nil {
+		return nil, nil, err
+	}
+	if err = c.waitCreated(ch); err != nil {
+		return nil, nil, err
+	}
+	ch.conn.Close()
+
+	c.state.Status = Created
+	if err = c.saveState(); err != nil {
+		return nil, nil, err
+	}
+	if o.PidFile != "" {
+		if err = writePidFile(o.PidFile, pid); err != nil {
+			return nil, nil, err
+		}
+	}
+	return c, ch, nil
+}
+
+// waitCreated serves the init's requests until it reports ready.
+func (c *Container) waitCreated(ch *child) error {
+	for {
+		m, _, err := ch.conn.Recv()
+		if err != nil {
+			return ch.failure(err)
+		}
+		switch m.Type {
+		case initproc.MsgHooks:
+			h := c.state.Spec.Hooks
+			st := c.specState(Creating)
+			err := hooks.Run("prestart", h.Prestart, st) //nolint:staticcheck // deprecated but honoured
+			if err == nil {
+				err = hooks.Run("createRuntime", h.CreateRuntime, st)
+			}
+			if err != nil {
+				ch.conn.Send(initproc.Message{Type: initproc.MsgError, Msg: err.Error()})
+				return err
+			}
+			if err := ch.conn.Send(initproc.Message{Type: initproc.MsgOK}); err != nil {
+				return err
+			}
+		case initproc.MsgReady:
+			return nil
+		default:
+			return fmt.Errorf("sync: unexpected %q message from init", m.Type)
+		}
+	}
+}
+
+func setOOMScoreAdj(pid int, adj *int) error {
+	if adj == nil {
+		return nil
+	}
+	p := "/proc/" + strconv.Itoa(pid) + "/oom_score_adj"
+	if err := os.WriteFile(p, []byte(strconv.Itoa(*adj)), 0); err != nil {
+		return fmt.Errorf("set process.oomScoreAdj %d: %w", *adj, err)
+	}
+	return nil
+}
+
+func writePidFile(path string, pid int) error {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(abs, []byte(strconv.Itoa(pid)), 0o644)
+}
+
+// listenStart binds the start socket. The path can be longer than a
+// sockaddr allows, so bind through the directory's /proc/self/fd entry.
+func listenStart(dir string) (*os.File, error) {
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("start socket: %w", err)
+	}
+	f := os.NewFile(uintptr(fd), "start-listener")
+	addr, closeDir, err := sockAddr(dir, startSock)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	defer closeDir()
+	if err := unix.Bind(fd, addr); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("bind start socket: %w", err)
+	}
+	if err := unix.Listen(fd, 1); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("listen on start socket: %w", err)
+	}
+	return f, nil
+}
+
+func sockAddr(dir, name string) (*unix.SockaddrUnix, func(), error) {
+	p := filepath.Join(dir, name)
+	if len(p) < 100 {
+		return &unix.SockaddrUnix{Name: p}, func() {}, nil
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &unix.SockaddrUnix{Name: "/proc/self/fd/" + strconv.Itoa(int(d.Fd())) + "/" + name}, func() { d.Close() }, nil
+}
+
+func dialConsole(path string) (*os.File, error) {
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("console socket: %w", err)
+	}
+	if err := unix.Connect(fd, &unix.SockaddrUnix{Name: path}); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("connect to console socket %s: %w", path, err)
+	}
+	return os.NewFile(uintptr(fd), "console-socket"), nil
+}

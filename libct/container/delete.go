@@ -1,0 +1,70 @@
+package container
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/rt-runtime/rt/libct/hooks"
+)
+
+// Delete removes a stopped container (with force, kills it first): its
+// processes, cgroup and state directory. poststop hooks run last.
+func (c *Container) Delete(force bool) error {
+	st := c.Status()
+	if st != Stopped {
+		if !force {
+			return fmt.Errorf("container %q is %s: stop it first or use --force", c.state.ID, st)
+		}
+		if err := c.killAndWait(); err != nil {
+			return err
+		}
+	}
+	return c.destroy()
+}
+
+// killAndWait SIGKILLs everything in the container and waits until the
+// init is gone (a zombie counts as gone: its parent may reap it late).
+func (c *Container) killAndWait() error {
+	if err := c.signalAll(unix.SIGKILL); err != nil {
+		slog.Debug("kill all container processes", "err", err)
+	}
+	if err := signalInit(c.state.Pid, c.state.InitStartTime, unix.SIGKILL); err != nil && err != errNotRunning {
+		return err
+	}
+	for i := 0; i < 1000 && alive(c.state.Pid, c.state.InitStartTime); i++ {
+		time.Sleep(time.Millisecond * time.Duration(1+i/100))
+	}
+	if alive(c.state.Pid, c.state.InitStartTime) {
+		return fmt.Errorf("container %q: init %d did not die", c.state.ID, c.state.Pid)
+	}
+	return nil
+}
+
+func (c *Container) destroy() error {
+	var firstErr error
+	if len(c.state.CgroupPaths) > 0 {
+		if m, err := c.cgroup(); err == nil {
+			// Stray processes (no pid namespace) must not keep the cgroup.
+			if pids, _ := m.GetPids(); len(pids) > 0 {
+				c.signalAll(unix.SIGKILL)
+			}
+			if err := m.Destroy(); err != nil {
+				firstErr = fmt.Errorf("remove cgroup: %w", err)
+			}
+		}
+	}
+	if h := c.state.Spec.Hooks; h != nil {
+		if err := hooks.Run("poststop", h.Poststop, c.specState(Stopped)); err != nil {
+			slog.Warn("poststop hook failed", "id", c.state.ID, "err", err)
+		}
+	}
+	if err := os.RemoveAll(c.dir); err != nil && firstErr == nil {
+		firstErr = fmt.Errorf("remove state dir: %w", err)
+	}
+	c.Unlock()
+	return firstErr
+}

@@ -1,0 +1,217 @@
+package container
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/rt-runtime/rt/libct/initproc"
+	"github.com/rt-runtime/rt/libct/seccomp"
+)
+
+// ExecOpts are the exec command's inputs; Process is complete (the CLI has
+// merged its flags with the container's defaults).
+type ExecOpts struct {
+	Process       *specs.Process
+	ConsoleSocket string
+	Console       *os.File
+	PidFile       string
+	PreserveFDs   int
+	Stdio         [3]*os.File
+}
+
+// Process is a started exec (or a foreground init) the caller may wait on.
+type Process struct {
+	ch *child
+}
+
+func (p *Process) Pid() int { return p.ch.cmd.Process.Pid }
+
+// Wait waits for the process and returns its exit code the shell way
+// (128+signal when killed).
+func (p *Process) Wait() (int, error) {
+	ws, err := p.ch.cmd.Process.Wait()
+	if err != nil {
+		return -1, err
+	}
+	if w, ok := ws.Sys().(syscall.WaitStatus); ok && w.Signaled() {
+		return 128 + int(w.Signal()), nil
+	}
+	return ws.ExitCode(), nil
+}
+
+// Signal forwards sig to the process.
+func (p *Process) Signal(sig os.Signal) error { return p.ch.cmd.Process.Signal(sig) }
+
+// Exec starts a new process inside the running (or created) container.
+func (c *Container) Exec(o ExecOpts) (*Process, error) {
+	switch st := c.Status(); st {
+	case Created, Running:
+	default:
+		return nil, fmt.Errorf("container %q is %s: cannot exec in it", c.state.ID, st)
+	}
+	p := o.Process
+	if len(p.Args) == 0 {
+		return nil, fmt.Errorf("exec: process.args must not be empty")
+	}
+	if p.Terminal && o.ConsoleSocket == "" && o.Console == nil {
+		return nil, fmt.Errorf("exec: a terminal needs --console-socket (or run in the foreground)")
+	}
+	spec := c.state.Spec
+	co := childOpts{mode: "exec", extraFds: o.PreserveFDs, stdio: o.Stdio}
+	// Open the namespaces through the init's /proc entry, then check the
+	// init is still the same process: a recycled PID must not be joined.
+	var threadOps []nsOp
+	closeAll := func() {
+		for _, fd := range co.setns {
+			unix.Close(fd)
+		}
+		for _, op := range threadOps {
+			unix.Close(op.fd)
+		}
+	}
+	defer closeAll()
+	userNS := false
+	if spec.Linux != nil {
+		have := map[specs.LinuxNamespaceType]bool{}
+		for _, ns := range spec.Linux.Namespaces {
+			have[ns.Type] = true
+		}
+		userNS = have[specs.UserNamespace]
+		open := func(t specs.LinuxNamespaceType) (int, error) {
+			p := filepath.Join("/proc", strconv.Itoa(c.state.Pid), "ns", nsProcName[t])
+			fd, err := unix.Open(p, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+			if err != nil {
+				return -1, fmt.Errorf("open %s: %w", p, err)
+			}
+			return fd, nil
+		}
+		for _, t := range joinOrder {
+			if !have[t] {
+				continue
+			}
+			fd, err := open(t)
+			if err != nil {
+				return nil, err
+			}
+			co.setns = append(co.setns, fd)
+		}
+		for _, t := range []specs.LinuxNamespaceType{specs.PIDNamespace, specs.TimeNamespace} {
+			if !have[t] {
+				continue
+			}
+			name := nsProcName[t]
+			if t == specs.TimeNamespace {
+				name = "time_for_children"
+			}
+			p := filepath.Join("/proc", strconv.Itoa(c.state.Pid), "ns", name)
+			fd, err := unix.Open(p, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+			if err != nil {
+				return nil, fmt.Errorf("open %s: %w", p, err)
+			}
+			threadOps = append(threadOps, nsOp{fd: fd})
+		}
+	}
+	if !alive(c.state.Pid, c.state.InitStartTime) {
+		return nil, fmt.Errorf("container %q is not running", c.state.ID)
+	}
+
+	var err error
+	if o.Console != nil {
+		co.console = o.Console
+	} else if o.ConsoleSocket != "" {
+		if co.console, err = dialConsole(o.ConsoleSocket); err != nil {
+			return nil, err
+		}
+		defer co.console.Close()
+	}
+	var cfgSeccomp []byte
+	if spec.Linux != nil && spec.Linux.Seccomp != nil {
+		prog, err := seccomp.Compile(spec.Linux.Seccomp, filepath.Join(c.root, ".seccomp-cache"))
+		if err != nil {
+			return nil, fmt.Errorf("seccomp: %w", err)
+		}
+		cfgSeccomp = prog.Bytes()
+	}
+	ch, cfg, err := newChild(co)
+	if err != nil {
+		return nil, err
+	}
+	ch.threadO = threadOps
+	if err := ch.start(); err != nil {
+		return nil, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			ch.kill()
+		}
+	}()
+	cfg.ID, cfg.Bundle, cfg.Process, cfg.UserNS, cfg.Seccomp = c.state.ID, c.state.Bundle, p, userNS, cfgSeccomp
+	if spec.Linux != nil {
+		cfg.Personality = spec.Linux.Personality
+	}
+	if err := ch.sendConfig(cfg); err != nil {
+		return nil, err
+	}
+	if _, _, err := ch.conn.Expect(initproc.MsgReady); err != nil {
+		return nil, ch.failure(err)
+	}
+	pid := ch.cmd.Process.Pid
+	// Into the cgroup only now, right before the exec: rt's own memory and
+	// threads are never charged to the container's limits.
+	m, err := c.cgroup()
+	if err != nil {
+		return nil, err
+	}
+	if err := m.Apply(pid); err != nil {
+		return nil, fmt.Errorf("join container cgroup: %w", err)
+	}
+	if err := setOOMScoreAdj(pid, p.OOMScoreAdj); err != nil {
+		return nil, err
+	}
+	if err := ch.conn.Send(initproc.Message{Type: initproc.MsgOK}); err != nil {
+		return nil, err
+	}
+	for {
+		m, fds, err := ch.conn.Recv()
+		if err == initproc.ErrClosed {
+			break
+		}
+		if err != nil {
+			return nil, ch.failure(err)
+		}
+		if m.Type != initproc.MsgSeccomp || len(fds) != 1 {
+			return nil, fmt.Errorf("exec: unexpected %q message", m.Type)
+		}
+		err = c.sendSeccompListener(fds[0])
+		unix.Close(fds[0])
+		if err != nil {
+			return nil, err
+		}
+		ch.conn.Send(initproc.Message{Type: initproc.MsgOK})
+	}
+	ch.conn.Close()
+	if o.PidFile != "" {
+		if err := writePidFile(o.PidFile, pid); err != nil {
+			return nil, err
+		}
+	}
+	ok = true
+	return &Process{ch: ch}, nil
+}
+
+var nsProcName = map[specs.LinuxNamespaceType]string{
+	specs.UserNamespace: "user", specs.MountNamespace: "mnt", specs.PIDNamespace: "pid",
+	specs.NetworkNamespace: "net", specs.IPCNamespace: "ipc", specs.UTSNamespace: "uts",
+	specs.CgroupNamespace: "cgroup", specs.TimeNamespace: "time",
+}
+
+// InitProcess wraps the init child of a Create made in this process (for
+// run in the foreground).
+func InitProcess(ch *child) *Process { return &Process{ch: ch} }

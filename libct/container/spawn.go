@@ -1,0 +1,252 @@
+package container
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/rt-runtime/rt/libct/initproc"
+)
+
+var (
+	exeOnce sync.Once
+	exeFile *os.File
+	exeErr  error
+)
+
+// selfExe returns a handle on rt's own binary through a detached,
+// read-only bind mount of it (open_tree + mount_setattr). Children are
+// exec'd from it, so their /proc/PID/exe is on a mount nobody can write
+// through or remount: a container that reopens it (CVE-2019-5736) gets
+// EROFS. It costs three syscalls per command and never copies the binary.
+func selfExe() (*os.File, error) {
+	exeOnce.Do(func() {
+		fd, err := unix.OpenTree(unix.AT_FDCWD, "/proc/self/exe", unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC)
+		if err != nil {
+			exeErr = fmt.Errorf("open_tree /proc/self/exe: %w", err)
+			return
+		}
+		attr := unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY | unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV}
+		if err := unix.MountSetattr(fd, "", unix.AT_EMPTY_PATH, &attr); err != nil {
+			unix.Close(fd)
+			exeErr = fmt.Errorf("make rt's binary read-only: %w", err)
+			return
+		}
+		exeFile = os.NewFile(uintptr(fd), "rt-exe")
+	})
+	return exeFile, exeErr
+}
+
+// nsOp is a namespace change made on the parent's spawning thread just
+// before the clone, for namespaces whose membership a child inherits from
+// that thread (pid and time): a multi-threaded Go process may setns them
+// per thread, and that thread is thrown away afterwards.
+type nsOp struct {
+	fd      int    // setns target, or -1
+	newTime string // timens_offsets to write after unshare(CLONE_NEWTIME)
+}
+
+// child is a container init or exec process being started.
+type child struct {
+	cmd             *exec.Cmd
+	conn            *initproc.Conn
+	cfgW            *os.File
+	threadO         []nsOp
+	closeAfterStart []*os.File
+}
+
+type childOpts struct {
+	mode      string // "create" or "exec"
+	extraFds  int    // fds 3.. kept for the user's process
+	setns     []int  // fds the nsenter constructor joins, in order
+	unshare   int    // clone flags the constructor unshares after joining
+	cloneFlag uintptr
+	uidMaps   []syscall.SysProcIDMap
+	gidMaps   []syscall.SysProcIDMap
+	startFd   *os.File
+	console   *os.File
+	stdio     [3]*os.File
+}
+
+// newChild prepares (but does not start) the rt init child. Fds are laid
+// out as: 0-2 stdio, 3..3+extraFds-1 preserved, then the config pipe, the
+// sync socket, the start socket, the console socket and the namespace fds.
+func newChild(o childOpts) (*child, *initproc.Config, error) {
+	exe, err := selfExe()
+	if err != nil {
+		return nil, nil, err
+	}
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, nil, fmt.Errorf("socketpair: %w", err)
+	}
+	parentSock := os.NewFile(uintptr(fds[0]), "sync-parent")
+	childSock := os.NewFile(uintptr(fds[1]), "sync-child")
+	cfgR, cfgW, err := os.Pipe()
+	if err != nil {
+		parentSock.Close()
+		childSock.Close()
+		return nil, nil, fmt.Errorf("pipe: %w", err)
+	}
+	extra := make([]*os.File, 0, o.extraFds+8)
+	for i := 0; i < o.extraFds; i++ {
+		extra = append(extra, os.NewFile(uintptr(3+i), "preserved-fd-"+strconv.Itoa(3+i)))
+	}
+	next := func(f *os.File) int {
+		extra = append(extra, f)
+		return 2 + len(extra)
+	}
+	cfg := &initproc.Config{StartFd: -1, ConsoleFd: -1, ExtraFds: o.extraFds}
+	env := []string{
+		initproc.EnvInit + "=" + o.mode,
+		initproc.EnvCfgFd + "=" + strconv.Itoa(next(cfgR)),
+		initproc.EnvSyncFd + "=" + strconv.Itoa(next(childSock)),
+		// The init is short-lived and allocates little: a collection
+		// would only cost time.
+		"GOGC=off",
+		"GOMAXPROCS=1",
+	}
+	if o.startFd != nil {
+		cfg.StartFd = next(o.startFd)
+	}
+	if o.console != nil {
+		cfg.ConsoleFd = next(o.console)
+	}
+	if len(o.setns) > 0 {
+		nums := make([]string, 0, len(o.setns))
+		for _, fd := range o.setns {
+			nums = append(nums, strconv.Itoa(next(os.NewFile(uintptr(fd), "ns"))))
+		}
+		env = append(env, initproc.EnvSetns+"="+strings.Join(nums, ","))
+	}
+	if o.unshare != 0 {
+		env = append(env, initproc.EnvUnshr+"="+strconv.Itoa(o.unshare))
+	}
+	cmd := &exec.Cmd{
+		Path:       "/proc/self/fd/" + strconv.Itoa(int(exe.Fd())),
+		Args:       []string{"rt", "init"},
+		Env:        env,
+		ExtraFiles: extra,
+		Stdin:      o.stdio[0],
+		Stdout:     o.stdio[1],
+		Stderr:     o.stdio[2],
+		SysProcAttr: &syscall.SysProcAttr{
+			Cloneflags:                 o.cloneFlag,
+			UidMappings:                o.uidMaps,
+			GidMappings:                o.gidMaps,
+			GidMappingsEnableSetgroups: true,
+		},
+	}
+	ch := &child{
+		cmd:             cmd,
+		conn:            initproc.NewConn(parentSock),
+		cfgW:            cfgW,
+		closeAfterStart: []*os.File{cfgR, childSock},
+	}
+	return ch, cfg, nil
+}
+
+// start starts the child, on a throw-away thread when namespace changes
+// must be made on the spawning thread first.
+func (ch *child) start() error {
+	var err error
+	if len(ch.threadO) == 0 {
+		err = ch.cmd.Start()
+	} else {
+		done := make(chan error, 1)
+		go func() {
+			// No UnlockOSThread: the thread's namespaces are now the
+			// container's, so the runtime must discard it when we return.
+			runtime.LockOSThread()
+			for _, op := range ch.threadO {
+				if err := op.apply(); err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- ch.cmd.Start()
+		}()
+		err = <-done
+	}
+	for _, f := range ch.closeAfterStart {
+		f.Close()
+	}
+	if err != nil {
+		ch.cfgW.Close()
+		ch.conn.Close()
+		return fmt.Errorf("start container init: %w", err)
+	}
+	return nil
+}
+
+func (op nsOp) apply() error {
+	if op.fd >= 0 {
+		if err := unix.Setns(op.fd, 0); err != nil {
+			return fmt.Errorf("join namespace: %w", err)
+		}
+		return nil
+	}
+	if err := unix.Unshare(unix.CLONE_NEWTIME); err != nil {
+		return fmt.Errorf("unshare time namespace: %w", err)
+	}
+	if op.newTime != "" {
+		if err := os.WriteFile("/proc/thread-self/timens_offsets", []byte(op.newTime), 0); err != nil {
+			return fmt.Errorf("write time namespace offsets: %w", err)
+		}
+	}
+	return nil
+}
+
+// sendConfig writes the config down the pipe; the child reads to EOF.
+func (ch *child) sendConfig(cfg *initproc.Config) error {
+	b, err := json.Marshal(cfg)
+	if err != nil {
+		return err
+	}
+	_, err = ch.cfgW.Write(b)
+	if cerr := ch.cfgW.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("send config to init: %w", err)
+	}
+	return nil
+}
+
+// failure turns a closed sync socket into a useful error: the init died
+// before it could say why.
+func (ch *child) failure(err error) error {
+	if err == initproc.ErrClosed {
+		if ws, werr := ch.cmd.Process.Wait(); werr == nil {
+			return fmt.Errorf("container init exited unexpectedly (%s)", ws)
+		}
+		return fmt.Errorf("container init exited unexpectedly")
+	}
+	return err
+}
+
+// kill ends a child that will not be used.
+func (ch *child) kill() {
+	if ch.cmd.Process != nil {
+		ch.cmd.Process.Kill()
+		ch.cmd.Process.Wait()
+	}
+}
+
+// timeOffsets renders linux.timeOffsets as timens_offsets lines.
+func timeOffsets(offs map[string]specs.LinuxTimeOffset) string {
+	var b strings.Builder
+	for clock, o := range offs {
+		fmt.Fprintf(&b, "%s %d %d\n", clock, o.Secs, o.Nanosecs)
+	}
+	return b.String()
+}

@@ -1,0 +1,97 @@
+package container
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/rt-runtime/rt/libct/hooks"
+	"github.com/rt-runtime/rt/libct/initproc"
+	"github.com/rt-runtime/rt/libct/seccomp"
+)
+
+// Start releases a created container's init to exec the user's process.
+// The caller holds the lock.
+func (c *Container) Start() error {
+	switch st := c.Status(); st {
+	case Created:
+	case Stopped:
+		return fmt.Errorf("container %q is stopped: cannot start it", c.state.ID)
+	default:
+		return fmt.Errorf("container %q is %s, not created: cannot start it", c.state.ID, st)
+	}
+	conn, err := dialStart(c.dir)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if err := conn.Send(initproc.Message{Type: initproc.MsgStart}); err != nil {
+		return err
+	}
+	// The init answers only to fail or to hand over a seccomp listener;
+	// the socket closing (close-on-exec) means the process is running.
+	for {
+		m, fds, err := conn.Recv()
+		if err == initproc.ErrClosed {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("start container %q: %w", c.state.ID, err)
+		}
+		if m.Type != initproc.MsgSeccomp || len(fds) != 1 {
+			return fmt.Errorf("start container %q: unexpected %q message", c.state.ID, m.Type)
+		}
+		err = c.sendSeccompListener(fds[0])
+		unix.Close(fds[0])
+		if err != nil {
+			conn.Send(initproc.Message{Type: initproc.MsgError, Msg: err.Error()})
+			return err
+		}
+		if err := conn.Send(initproc.Message{Type: initproc.MsgOK}); err != nil {
+			return err
+		}
+	}
+	c.state.Status = Running
+	if err := c.saveState(); err != nil {
+		return err
+	}
+	if h := c.state.Spec.Hooks; h != nil {
+		if err := hooks.Run("poststart", h.Poststart, c.specState(Running)); err != nil {
+			slog.Warn("poststart hook failed", "id", c.state.ID, "err", err)
+		}
+	}
+	return nil
+}
+
+func (c *Container) sendSeccompListener(fd int) error {
+	sc := c.state.Spec.Linux.Seccomp
+	st := &specs.ContainerProcessState{
+		Version:  specs.Version,
+		Fds:      []string{specs.SeccompFdName},
+		Pid:      c.state.Pid,
+		Metadata: sc.ListenerMetadata,
+		State:    *c.specState(Running),
+	}
+	return seccomp.SendToAgent(sc.ListenerPath, st, fd)
+}
+
+func dialStart(dir string) (*initproc.Conn, error) {
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("start socket: %w", err)
+	}
+	addr, closeDir, err := sockAddr(dir, startSock)
+	if err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
+	defer closeDir()
+	if err := unix.Connect(fd, addr); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("connect to container init: %w", err)
+	}
+	return initproc.NewConn(os.NewFile(uintptr(fd), "start")), nil
+}

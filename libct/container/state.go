@@ -1,0 +1,116 @@
+// Package container is rt's lifecycle library: it creates, starts, signals
+// and deletes containers and keeps their state under the runtime root, one
+// directory per container holding state.json (written atomically) and the
+// start socket.
+package container
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// Status is the runtime-spec state machine (plus paused).
+type Status string
+
+const (
+	Creating Status = "creating"
+	Created  Status = "created"
+	Running  Status = "running"
+	Paused   Status = "paused"
+	Stopped  Status = "stopped"
+)
+
+const (
+	stateFile = "state.json"
+	startSock = "start.sock"
+)
+
+// State is what rt persists about a container.
+type State struct {
+	OCIVersion  string            `json:"ociVersion"`
+	ID          string            `json:"id"`
+	Pid         int               `json:"pid"`
+	Status      Status            `json:"status"` // created or running: stopped and paused are observed, not stored
+	Bundle      string            `json:"bundle"`
+	Rootfs      string            `json:"rootfs"`
+	Created     time.Time         `json:"created"`
+	Owner       string            `json:"owner"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+	// InitStartTime is field 22 of /proc/PID/stat: with Pid it names the
+	// init process, so a recycled PID is not mistaken for it.
+	InitStartTime uint64            `json:"initStartTime"`
+	CgroupPaths   map[string]string `json:"cgroupPaths,omitempty"`
+	// Spec is config.json as it was at create (hooks, defaults for exec,
+	// resources for update): the bundle may change afterwards.
+	Spec *specs.Spec `json:"spec"`
+}
+
+// writeFileAtomic writes data to a temp file in the same directory and
+// renames it over path, so readers see the old or the new file, never half.
+func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(mode)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+func (c *Container) saveState() error {
+	b, err := json.Marshal(c.state)
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(filepath.Join(c.dir, stateFile), b, 0o600)
+}
+
+func readState(dir string) (*State, error) {
+	b, err := os.ReadFile(filepath.Join(dir, stateFile))
+	if err != nil {
+		return nil, err
+	}
+	var s State
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", filepath.Join(dir, stateFile), err)
+	}
+	return &s, nil
+}
+
+// lockDir takes an exclusive flock on the container directory: every
+// command that changes a container holds it, so two of them never interleave.
+func lockDir(dir string) (*os.File, error) {
+	f, err := os.OpenFile(dir, os.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock %s: %w", dir, err)
+	}
+	return f, nil
+}
+
+// ErrNotExist is returned for an unknown container ID.
+var ErrNotExist = errors.New("container does not exist")

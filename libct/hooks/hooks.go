@@ -1,0 +1,156 @@
+// Package hooks runs the OCI lifecycle hooks of config.json.
+package hooks
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+	"unicode"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// maxOutput caps what is kept of a hook's stderr: a chatty or
+// hostile hook must not make the runtime hold its output in memory.
+const maxOutput = 64 << 10
+
+// waitDelay is how long Run waits for the stderr pipe to close after the
+// hook has exited or been killed; a daemonised grandchild keeping them open
+// must not hang the runtime.
+const waitDelay = 2 * time.Second
+
+// Run runs hs one after another and stops at the first failure. kind is the
+// hook name used in errors ("createRuntime", ...). Each hook gets the JSON of
+// state on stdin, exactly Args as argv (Args[0] included) and exactly Env as
+// its environment: nothing of the runtime's own environment leaks into it.
+// A hook that outlives its Timeout is killed with its whole process group.
+func Run(kind string, hs []specs.Hook, state *specs.State) error {
+	if len(hs) == 0 {
+		return nil
+	}
+	if state == nil {
+		return fmt.Errorf("run %s hooks: no state", kind)
+	}
+	stdin, err := json.Marshal(state)
+	if err != nil {
+		return fmt.Errorf("run %s hooks: marshal state: %w", kind, err)
+	}
+	for i, h := range hs {
+		if err := runOne(h, stdin); err != nil {
+			return fmt.Errorf("%s hook #%d (%s): %w", kind, i, h.Path, err)
+		}
+	}
+	return nil
+}
+
+func runOne(h specs.Hook, stdin []byte) error {
+	if !filepath.IsAbs(h.Path) {
+		return errors.New("path must be absolute")
+	}
+	ctx := context.Background()
+	var timeout time.Duration
+	if h.Timeout != nil {
+		if *h.Timeout <= 0 {
+			return fmt.Errorf("timeout must be greater than zero, got %d", *h.Timeout)
+		}
+		timeout = time.Duration(*h.Timeout) * time.Second
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+
+	cmd := exec.CommandContext(ctx, h.Path)
+	cmd.Args = h.Args
+	if len(cmd.Args) == 0 {
+		cmd.Args = []string{h.Path}
+	}
+	cmd.Env = h.Env
+	if cmd.Env == nil {
+		cmd.Env = []string{}
+	}
+	// stdout goes to /dev/null: only stderr is reported, and with no pipe on
+	// stdout a hook that leaves a daemon behind does not hold Run up.
+	stderr := &capped{max: maxOutput}
+	cmd.Stdin = bytes.NewReader(stdin)
+	cmd.Stderr = stderr
+	// Its own process group lets a timeout kill whatever the hook spawned.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = waitDelay
+
+	err := cmd.Run()
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() == context.DeadlineExceeded {
+		return fmt.Errorf("timed out after %s%s", timeout, detail(stderr))
+	}
+	// The hook succeeded but left something holding its stderr open.
+	if errors.Is(err, exec.ErrWaitDelay) && cmd.ProcessState.Success() {
+		return nil
+	}
+	var exitErr *exec.ExitError
+	if errors.As(err, &exitErr) {
+		return fmt.Errorf("%s%s", exitErr.ProcessState, detail(stderr))
+	}
+	return fmt.Errorf("%w%s", err, detail(stderr))
+}
+
+// detail returns the first non-empty line of the hook's stderr, if any,
+// formatted for the end of an error message.
+func detail(stderr *capped) string {
+	line := firstLine(stderr.String())
+	if line == "" {
+		return ""
+	}
+	return ": " + line
+}
+
+const maxLine = 512
+
+// firstLine also blanks control characters: the hook's output ends up in
+// the runtime's log and must not be able to forge or garble entries.
+func firstLine(s string) string {
+	for _, l := range strings.Split(s, "\n") {
+		l = strings.TrimSpace(strings.Map(func(r rune) rune {
+			if unicode.IsControl(r) {
+				return ' '
+			}
+			return r
+		}, l))
+		if l == "" {
+			continue
+		}
+		if len(l) > maxLine {
+			l = l[:maxLine] + "..."
+		}
+		return l
+	}
+	return ""
+}
+
+// capped is a writer that keeps the first max bytes and drops the rest
+// while still reporting success, so the hook never blocks on a full pipe.
+type capped struct {
+	buf bytes.Buffer
+	max int
+}
+
+func (c *capped) Write(p []byte) (int, error) {
+	if room := c.max - c.buf.Len(); room > 0 {
+		if len(p) < room {
+			room = len(p)
+		}
+		c.buf.Write(p[:room])
+	}
+	return len(p), nil
+}
+
+func (c *capped) String() string { return c.buf.String() }

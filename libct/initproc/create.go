@@ -1,0 +1,202 @@
+package initproc
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/rt-runtime/rt/libct/console"
+	"github.com/rt-runtime/rt/libct/hooks"
+	"github.com/rt-runtime/rt/libct/procfs"
+	"github.com/rt-runtime/rt/libct/rootfs"
+	"github.com/rt-runtime/rt/libct/validate"
+)
+
+// createContainer builds the container around this process, reports ready
+// and waits for `rt start`. The parent has already put it in its cgroup.
+func createContainer(cfg *Config, conn *Conn) error {
+	spec := cfg.Spec
+	if cfg.NewCgroupNS {
+		if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
+			return fmt.Errorf("unshare cgroup namespace: %w", err)
+		}
+	}
+	if spec.Hostname != "" {
+		if err := unix.Sethostname([]byte(spec.Hostname)); err != nil {
+			return fmt.Errorf("set hostname %q: %w", spec.Hostname, err)
+		}
+	}
+	if spec.Domainname != "" {
+		if err := unix.Setdomainname([]byte(spec.Domainname)); err != nil {
+			return fmt.Errorf("set domainname %q: %w", spec.Domainname, err)
+		}
+	}
+	opts := rootfs.Options{
+		NoPivot:     cfg.NoPivot,
+		UserNS:      cfg.UserNS,
+		CgroupPaths: cfg.CgroupPaths,
+		CgroupNS:    cfg.NewCgroupNS || hasNamespace(spec, specs.CgroupNamespace),
+		CgroupV2:    cfg.CgroupV2,
+	}
+	if spec.Linux != nil {
+		opts.MountLabel = spec.Linux.MountLabel
+	}
+	// Without a mount namespace the mounts land in the caller's namespace,
+	// as with runc: that is what such a config asks for.
+	ownMountNS := hasNamespace(spec, specs.MountNamespace)
+	if err := rootfs.Prepare(spec, cfg.Rootfs, opts); err != nil {
+		return err
+	}
+	if spec.Hooks != nil && (len(spec.Hooks.Prestart) > 0 || len(spec.Hooks.CreateRuntime) > 0) { //nolint:staticcheck // prestart is deprecated, still honoured
+		if err := conn.Send(Message{Type: MsgHooks}); err != nil {
+			return err
+		}
+		if _, _, err := conn.Expect(MsgOK); err != nil {
+			return err
+		}
+	}
+	if spec.Hooks != nil {
+		if err := hooks.Run("createContainer", spec.Hooks.CreateContainer, cfg.State); err != nil {
+			return err
+		}
+	}
+	var tty *os.File
+	if ownMountNS {
+		if err := rootfs.Enter(cfg.Rootfs, opts); err != nil {
+			return err
+		}
+	} else if err := unix.Chroot(cfg.Rootfs); err != nil {
+		// Without a mount namespace there is nothing to pivot; chroot
+		// is what keeps the process inside its root.
+		return fmt.Errorf("chroot %s: %w", cfg.Rootfs, err)
+	} else if err := unix.Chdir("/"); err != nil {
+		return fmt.Errorf("chdir /: %w", err)
+	}
+	if cfg.Process.Terminal {
+		var err error
+		if tty, err = sendConsole(cfg); err != nil {
+			return err
+		}
+	}
+	// Before Finish: readonlyPaths puts a mount over /proc/sys, and the
+	// procfs handle refuses to cross mounts.
+	if err := applySysctl(spec); err != nil {
+		return err
+	}
+	if err := rootfs.Finish(spec, tty); err != nil {
+		return err
+	}
+	if !cfg.NoNewKeyring {
+		if err := joinKeyring(cfg.ID); err != nil {
+			return err
+		}
+	}
+	if err := conn.Send(Message{Type: MsgReady}); err != nil {
+		return err
+	}
+	conn.Close()
+	return waitStart(cfg, tty)
+}
+
+// waitStart blocks until `rt start` connects to the start socket, then
+// runs the startContainer hooks and execs. Errors from here on go to the
+// start command, which is the one waiting for them.
+func waitStart(cfg *Config, tty *os.File) error {
+	lfd := cfg.StartFd
+	nfd, _, err := unix.Accept4(lfd, unix.SOCK_CLOEXEC)
+	for errors.Is(err, unix.EINTR) {
+		nfd, _, err = unix.Accept4(lfd, unix.SOCK_CLOEXEC)
+	}
+	if err != nil {
+		return fmt.Errorf("wait for start: %w", err)
+	}
+	unix.Close(lfd)
+	sc := NewConn(os.NewFile(uintptr(nfd), "start"))
+	if _, _, err := sc.Expect(MsgStart); err != nil {
+		return fmt.Errorf("start: %w", err)
+	}
+	err = func() error {
+		if cfg.Spec.Hooks != nil {
+			if err := hooks.Run("startContainer", cfg.Spec.Hooks.StartContainer, cfg.State); err != nil {
+				return err
+			}
+		}
+		return finishAndExec(cfg, sc, tty)
+	}()
+	_ = sc.Send(Message{Type: MsgError, Msg: err.Error()})
+	os.Exit(1)
+	return nil
+}
+
+// sendConsole makes the container's pty (through its own devpts, so the
+// slave is a device the container knows) and hands the master out.
+func sendConsole(cfg *Config) (*os.File, error) {
+	if cfg.ConsoleFd < 0 {
+		return nil, errors.New("process.terminal is set but no console socket was given")
+	}
+	sock := os.NewFile(uintptr(cfg.ConsoleFd), "console-socket")
+	defer sock.Close()
+	master, slave, err := console.NewPty()
+	if err != nil {
+		return nil, err
+	}
+	defer master.Close()
+	if err := console.Send(sock, master); err != nil {
+		slave.Close()
+		return nil, err
+	}
+	return slave, nil
+}
+
+func applySysctl(spec *specs.Spec) error {
+	if spec.Linux == nil || len(spec.Linux.Sysctl) == 0 {
+		return nil
+	}
+	h, err := procfs.Open("/proc")
+	if err != nil {
+		return fmt.Errorf("sysctl: %w", err)
+	}
+	defer h.Close()
+	for k, v := range spec.Linux.Sysctl {
+		rel, err := validate.SysctlPath(k)
+		if err != nil {
+			return err
+		}
+		if err := h.WriteFile(rel, []byte(v)); err != nil {
+			return fmt.Errorf("sysctl %s=%s: %w", k, v, err)
+		}
+	}
+	return nil
+}
+
+// joinKeyring gives the container a session keyring of its own so it cannot
+// read the host's keys.
+func joinKeyring(id string) error {
+	ring, err := unix.KeyctlJoinSessionKeyring("_ses." + id)
+	if err != nil {
+		if errors.Is(err, unix.ENOSYS) {
+			return nil
+		}
+		return fmt.Errorf("join session keyring: %w", err)
+	}
+	// possessor: all; user: view, read, write, search, link, setattr.
+	if err := unix.KeyctlSetperm(ring, 0x3f3f0000); err != nil {
+		return fmt.Errorf("set session keyring permissions: %w", err)
+	}
+	return nil
+}
+
+func hasNamespace(spec *specs.Spec, t specs.LinuxNamespaceType) bool {
+	if spec.Linux == nil {
+		return false
+	}
+	for _, ns := range spec.Linux.Namespaces {
+		if ns.Type == t {
+			return true
+		}
+	}
+	return false
+}

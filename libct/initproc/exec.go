@@ -1,0 +1,27 @@
+package initproc
+
+import (
+	"os"
+)
+
+// execProcess runs in a process that the nsenter constructor has already
+// moved into the container's namespaces: it prepares the terminal, tells
+// the parent it is ready (the parent then moves it into the cgroup, as late
+// as possible so rt's own memory and threads are not charged to the
+// container) and execs.
+func execProcess(cfg *Config, conn *Conn) error {
+	var tty *os.File
+	if cfg.Process.Terminal {
+		var err error
+		if tty, err = sendConsole(cfg); err != nil {
+			return err
+		}
+	}
+	if err := conn.Send(Message{Type: MsgReady}); err != nil {
+		return err
+	}
+	if _, _, err := conn.Expect(MsgOK); err != nil {
+		return err
+	}
+	return finishAndExec(cfg, conn, tty)
+}

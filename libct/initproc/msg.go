@@ -1,0 +1,167 @@
+// Package initproc is the code that runs inside a new container (or an exec
+// into one) after the parent runtime has cloned it: it receives a Config over
+// the sync socket, builds the container's world, reports back with typed
+// messages and finally execs the user's process.
+package initproc
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+
+	"golang.org/x/sys/unix"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// Environment variables that switch the rt binary into init mode. The
+// parent sets them; the C constructor in libct/nsenter reads _RT_INIT,
+// _RT_SETNS and _RT_UNSHARE before Go starts.
+const (
+	EnvInit   = "_RT_INIT"   // "create" or "exec"
+	EnvSyncFd = "_RT_SYNCFD" // the sync socket (seqpacket)
+	EnvCfgFd  = "_RT_CFGFD"  // a pipe carrying the Config JSON, read to EOF
+	EnvSetns  = "_RT_SETNS"
+	EnvUnshr  = "_RT_UNSHARE"
+)
+
+// Config is everything the init needs, sent as the first message.
+type Config struct {
+	ID      string         `json:"id"`
+	Bundle  string         `json:"bundle"`
+	Rootfs  string         `json:"rootfs"` // absolute host path (create only)
+	Spec    *specs.Spec    `json:"spec,omitempty"`
+	Process *specs.Process `json:"process"`
+
+	NoPivot      bool `json:"noPivot,omitempty"`
+	NoNewKeyring bool `json:"noNewKeyring,omitempty"`
+	// ExtraFds is how many fds starting at 3 the user's process keeps
+	// (LISTEN_FDS plus --preserve-fds); everything above is closed at exec.
+	ExtraFds  int  `json:"extraFds,omitempty"`
+	ListenFds int  `json:"listenFds,omitempty"`
+	UserNS    bool `json:"userns,omitempty"`
+	// NewCgroupNS asks the init to unshare a cgroup namespace once the
+	// parent has put it in its cgroup.
+	NewCgroupNS bool              `json:"newCgroupns,omitempty"`
+	CgroupPaths map[string]string `json:"cgroupPaths,omitempty"`
+	CgroupV2    bool              `json:"cgroupV2,omitempty"`
+	// Fds the parent passed, by number in the child (-1: none).
+	StartFd   int `json:"startFd"`
+	ConsoleFd int `json:"consoleFd"`
+	// Seccomp is the compiled filter (libct/seccomp Program bytes).
+	Seccomp []byte `json:"seccomp,omitempty"`
+	// Personality is linux.personality, applied to exec'd processes too.
+	Personality *specs.LinuxPersonality `json:"personality,omitempty"`
+	// Hooks that the init itself runs (createContainer, startContainer).
+	Hooks *specs.Hooks `json:"hooks,omitempty"`
+	// State is the container state handed to hooks run by the init.
+	State *specs.State `json:"state,omitempty"`
+}
+
+// Message types on the sync socket.
+const (
+	MsgHooks   = "hooks"   // child -> parent: run prestart/createRuntime now
+	MsgReady   = "ready"   // child -> parent: setup done, waiting
+	MsgOK      = "ok"      // parent -> child: go on
+	MsgError   = "error"   // either way: Msg says what failed
+	MsgStart   = "start"   // `rt start` -> child over the start socket
+	MsgSeccomp = "seccomp" // child -> parent: the notify listener fd follows (SCM_RIGHTS)
+)
+
+// Message is one record on a SOCK_SEQPACKET socket: a JSON body, and for
+// some types fds in SCM_RIGHTS.
+type Message struct {
+	Type string `json:"type"`
+	Msg  string `json:"msg,omitempty"`
+	Pid  int    `json:"pid,omitempty"`
+}
+
+// ErrClosed means the peer closed the socket without a message: for the
+// start socket that is the success signal (the fd is close-on-exec).
+var ErrClosed = errors.New("peer closed the connection")
+
+// Conn is a seqpacket socket carrying Messages.
+type Conn struct{ f *os.File }
+
+func NewConn(f *os.File) *Conn { return &Conn{f: f} }
+func (c *Conn) File() *os.File { return c.f }
+func (c *Conn) Close() error   { return c.f.Close() }
+
+// Send writes one message with optional fds.
+func (c *Conn) Send(m Message, fds ...int) error {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	var oob []byte
+	if len(fds) > 0 {
+		oob = unix.UnixRights(fds...)
+	}
+	if err := unix.Sendmsg(int(c.f.Fd()), b, oob, nil, 0); err != nil {
+		return fmt.Errorf("send %s message: %w", m.Type, err)
+	}
+	return nil
+}
+
+// Recv reads the next message. An error message from the peer becomes a Go
+// error carrying the peer's text.
+func (c *Conn) Recv() (Message, []int, error) {
+	var m Message
+	buf := make([]byte, 64<<10)
+	oob := make([]byte, unix.CmsgSpace(4*4))
+	var n, oobn int
+	var err error
+	for {
+		n, oobn, _, _, err = unix.Recvmsg(int(c.f.Fd()), buf, oob, unix.MSG_CMSG_CLOEXEC)
+		if err != unix.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		return m, nil, fmt.Errorf("read sync message: %w", err)
+	}
+	if n == 0 {
+		return m, nil, ErrClosed
+	}
+	var fds []int
+	if oobn > 0 {
+		msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
+		if err == nil {
+			for _, cm := range msgs {
+				if r, err := unix.ParseUnixRights(&cm); err == nil {
+					fds = append(fds, r...)
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal(buf[:n], &m); err != nil {
+		return m, fds, fmt.Errorf("decode sync message: %w", err)
+	}
+	if m.Type == MsgError {
+		return m, fds, errors.New(m.Msg)
+	}
+	return m, fds, nil
+}
+
+// Expect reads the next message and checks its type.
+func (c *Conn) Expect(typ string) (Message, []int, error) {
+	m, fds, err := c.Recv()
+	if err != nil {
+		return m, fds, err
+	}
+	if m.Type != typ {
+		return m, fds, fmt.Errorf("sync: expected %q message, got %q", typ, m.Type)
+	}
+	return m, fds, nil
+}
+
+// fdFromEnv returns the fd number in an env var, or -1.
+func fdFromEnv(name string) int {
+	n, err := strconv.Atoi(os.Getenv(name))
+	if err != nil || n < 0 {
+		return -1
+	}
+	return n
+}

@@ -1,0 +1,61 @@
+// Runs before the Go runtime: see nsenter.go.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+
+// fail reports on the sync fd when we have one (the parent turns it into
+// "rt: exec: ..."), else on stderr, and exits: the Go runtime never starts.
+static void fail(const char *what, int err)
+{
+	char buf[256];
+	const char *sync = getenv("_RT_SYNCFD");
+	int n = snprintf(buf, sizeof(buf),
+			 "{\"type\":\"error\",\"msg\":\"%s: %s\"}\n", what,
+			 strerror(err));
+	int fd = sync ? atoi(sync) : 2;
+	if (n > 0 && write(fd, buf, (size_t)n) < 0 && fd != 2)
+		(void)!write(2, buf, (size_t)n);
+	_exit(1);
+}
+
+void rt_nsenter(void)
+{
+	const char *init = getenv("_RT_INIT");
+	if (init == NULL)
+		return;
+
+	// The init must not be ptrace-able or have its /proc/self/exe opened
+	// by container processes while it still runs the host's rt binary.
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		fail("prctl PR_SET_DUMPABLE", errno);
+
+	const char *list = getenv("_RT_SETNS");
+	if (list != NULL && *list) {
+		char *copy = strdup(list), *save = NULL;
+		if (copy == NULL)
+			fail("setns", ENOMEM);
+		for (char *tok = strtok_r(copy, ",", &save); tok;
+		     tok = strtok_r(NULL, ",", &save)) {
+			int fd = atoi(tok);
+			if (setns(fd, 0) < 0) {
+				char what[64];
+				snprintf(what, sizeof(what), "join namespace (fd %d)", fd);
+				fail(what, errno);
+			}
+			close(fd);
+		}
+		free(copy);
+	}
+
+	const char *unshare_flags = getenv("_RT_UNSHARE");
+	if (unshare_flags != NULL && *unshare_flags) {
+		int flags = (int)strtol(unshare_flags, NULL, 10);
+		if (unshare(flags) < 0)
+			fail("unshare namespaces", errno);
+	}
+}

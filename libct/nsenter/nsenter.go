@@ -1,0 +1,17 @@
+// Package nsenter holds the only C in rt: a constructor that runs before the
+// Go runtime starts, because setns(2) into a mount or user namespace is
+// refused to a multi-threaded process and the Go runtime is multi-threaded
+// from its first instruction.
+//
+// The runtime opts in by setting _RT_SETNS in the child's environment to a
+// comma-separated list of namespace fds (joined in that order), and
+// optionally _RT_UNSHARE to a decimal clone-flag mask to unshare afterwards.
+// Every other invocation of the binary pays one getenv.
+package nsenter
+
+/*
+#cgo CFLAGS: -Wall -Wextra -O2
+extern void rt_nsenter(void);
+void __attribute__((constructor)) rt_nsenter_init(void) { rt_nsenter(); }
+*/
+import "C"

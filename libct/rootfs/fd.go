@@ -1,0 +1,179 @@
+package rootfs
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
+	"golang.org/x/sys/unix"
+)
+
+// fdPath is the magic link naming the object f refers to. Passing it to
+// mount(2) acts on that object, so a path component swapped for a symlink
+// after we opened it cannot redirect the operation.
+func fdPath(f *os.File) string {
+	return "/proc/thread-self/fd/" + strconv.Itoa(int(f.Fd()))
+}
+
+// openPath opens a host path with O_PATH. Errors are bare errnos so the
+// caller's message does not repeat the path.
+func openPath(path string, flags int) (*os.File, error) {
+	fd, err := unix.Open(path, unix.O_PATH|unix.O_CLOEXEC|flags, 0)
+	if err != nil {
+		return nil, err
+	}
+	return os.NewFile(uintptr(fd), path), nil
+}
+
+// realPath is where f currently is, as seen from our root.
+func realPath(f *os.File) (string, error) {
+	p, err := os.Readlink(fdPath(f))
+	if err != nil {
+		return "", fmt.Errorf("readlink %s: %w", fdPath(f), err)
+	}
+	return p, nil
+}
+
+func mountID(f *os.File) (uint64, error) {
+	var stx unix.Statx_t
+	err := unix.Statx(int(f.Fd()), "", unix.AT_EMPTY_PATH|unix.AT_SYMLINK_NOFOLLOW, unix.STATX_MNT_ID, &stx)
+	if err != nil {
+		return 0, fmt.Errorf("statx %s: %w", f.Name(), err)
+	}
+	return stx.Mnt_id, nil
+}
+
+// inRoot reports whether the host path p is root itself or below it.
+func inRoot(root, p string) bool {
+	if root == "/" {
+		return strings.HasPrefix(p, "/")
+	}
+	return p == root || strings.HasPrefix(p, root+"/")
+}
+
+// maxLinks bounds how many dangling symlinks we follow while creating a
+// destination, mirroring the kernel's MAXSYMLINKS.
+const maxLinks = 40
+
+// openOrCreate opens path inside root (resolving symlinks as if root were
+// "/"), creating it first when missing: a directory when dir is set, an
+// empty file otherwise. Every creation happens through a directory handle
+// obtained inside root, so nothing can be created on the host through a
+// symlink (CVE-2024-45310).
+func openOrCreate(root *os.File, rootPath, path string, dir bool) (*os.File, error) {
+	for range maxLinks {
+		f, err := pathrs.OpenatInRoot(root, path)
+		if err == nil {
+			return f, nil
+		}
+		if !errors.Is(err, unix.ENOENT) {
+			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
+		next, err := createLast(root, rootPath, path, dir)
+		if err != nil {
+			return nil, err
+		}
+		path = next
+	}
+	return nil, fmt.Errorf("open %s: %w", path, unix.ELOOP)
+}
+
+// createLast creates the last component of path. When it is a dangling
+// symlink it returns the symlink's target (as a path inside root) so the
+// caller creates that instead, which is what the kernel would have done
+// had root been the real "/".
+func createLast(root *os.File, rootPath, path string, dir bool) (string, error) {
+	parent, err := pathrs.MkdirAllHandle(root, filepath.Dir(path), 0o755)
+	if err != nil {
+		return "", fmt.Errorf("create parent of %s: %w", path, err)
+	}
+	defer parent.Close()
+	base := filepath.Base(path)
+	if target, err := readlinkat(parent, base); err == nil {
+		parentPath, err := realPath(parent)
+		if err != nil {
+			return "", err
+		}
+		if !inRoot(rootPath, parentPath) {
+			return "", fmt.Errorf("create %s: parent %s is outside the rootfs", path, parentPath)
+		}
+		if filepath.IsAbs(target) {
+			return target, nil
+		}
+		return filepath.Join("/", strings.TrimPrefix(parentPath, rootPath), target), nil
+	}
+	if dir {
+		err = unix.Mkdirat(int(parent.Fd()), base, 0o755)
+	} else {
+		var fd int
+		fd, err = unix.Openat(int(parent.Fd()), base, unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_WRONLY|unix.O_CLOEXEC, 0o644)
+		if err == nil {
+			unix.Close(fd)
+		}
+	}
+	// EEXIST: someone created it meanwhile; the caller's next open decides.
+	if err != nil && !errors.Is(err, unix.EEXIST) {
+		return "", fmt.Errorf("create %s: %w", path, err)
+	}
+	return path, nil
+}
+
+func readlinkat(dir *os.File, name string) (string, error) {
+	buf := make([]byte, unix.PathMax)
+	n, err := unix.Readlinkat(int(dir.Fd()), name, buf)
+	if err != nil {
+		return "", err
+	}
+	return string(buf[:n]), nil
+}
+
+// mountOnto runs do with the magic-link path of dst, then re-resolves dest
+// inside root and checks that a new mount now sits exactly where dst was.
+// It returns a handle to the root of the new mount, for later remounts.
+func mountOnto(root *os.File, rootPath string, dst *os.File, dest string, do func(target string) error) (*os.File, error) {
+	before, err := realPath(dst)
+	if err != nil {
+		return nil, err
+	}
+	if !inRoot(rootPath, before) {
+		return nil, fmt.Errorf("mount on %s: target %s is outside the rootfs %s", dest, before, rootPath)
+	}
+	oldID, err := mountID(dst)
+	if err != nil {
+		return nil, err
+	}
+	if err := do(fdPath(dst)); err != nil {
+		return nil, err
+	}
+	mounted, err := pathrs.OpenatInRoot(root, dest)
+	if err != nil {
+		return nil, fmt.Errorf("reopen %s after mount: %w", dest, err)
+	}
+	if err := verifyMounted(mounted, dest, before, oldID); err != nil {
+		mounted.Close()
+		return nil, err
+	}
+	return mounted, nil
+}
+
+func verifyMounted(mounted *os.File, dest, want string, oldID uint64) error {
+	after, err := realPath(mounted)
+	if err != nil {
+		return err
+	}
+	if after != want {
+		return fmt.Errorf("mount on %s: destination moved from %s to %s during mount", dest, want, after)
+	}
+	newID, err := mountID(mounted)
+	if err != nil {
+		return err
+	}
+	if newID == oldID {
+		return fmt.Errorf("mount on %s: no new mount found at %s", dest, after)
+	}
+	return nil
+}

@@ -1,0 +1,227 @@
+package rootfs
+
+import (
+	"reflect"
+	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+func TestParseMountOptions(t *testing.T) {
+	tests := []struct {
+		name    string
+		opts    []string
+		flags   uintptr
+		cleared uintptr
+		prop    []uintptr
+		data    []string
+	}{
+		{name: "proc", opts: []string{"nosuid", "noexec", "nodev"}, flags: unix.MS_NOSUID | unix.MS_NOEXEC | unix.MS_NODEV},
+		{name: "tmpfs data", opts: []string{"nosuid", "strictatime", "mode=755", "size=65536k"},
+			flags: unix.MS_NOSUID | unix.MS_STRICTATIME, data: []string{"mode=755", "size=65536k"}},
+		{name: "devpts", opts: []string{"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"},
+			flags: unix.MS_NOSUID | unix.MS_NOEXEC, data: []string{"newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}},
+		{name: "rbind ro", opts: []string{"rbind", "ro"}, flags: unix.MS_BIND | unix.MS_REC | unix.MS_RDONLY},
+		{name: "later wins", opts: []string{"ro", "rw"}, cleared: unix.MS_RDONLY},
+		{name: "later wins set", opts: []string{"rw", "ro"}, flags: unix.MS_RDONLY},
+		{name: "clears", opts: []string{"suid", "dev", "exec", "atime", "diratime", "norelatime", "symfollow"},
+			cleared: unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC | unix.MS_NOATIME | unix.MS_NODIRATIME | unix.MS_RELATIME | unix.MS_NOSYMFOLLOW},
+		{name: "sb flags", opts: []string{"sync", "dirsync", "mand", "lazytime", "iversion", "silent"},
+			flags: unix.MS_SYNCHRONOUS | unix.MS_DIRSYNC | unix.MS_MANDLOCK | unix.MS_LAZYTIME | unix.MS_I_VERSION | unix.MS_SILENT},
+		{name: "defaults", opts: []string{"defaults"}},
+		{name: "propagation", opts: []string{"bind", "rprivate", "shared", "runbindable"}, flags: unix.MS_BIND,
+			prop: []uintptr{unix.MS_PRIVATE | unix.MS_REC, unix.MS_SHARED, unix.MS_UNBINDABLE | unix.MS_REC}},
+		{name: "unknown is data", opts: []string{"lowerdir=/a:/b", "upperdir=/u"}, data: []string{"lowerdir=/a:/b", "upperdir=/u"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			o := parseMountOptions(tc.opts)
+			if o.flags != tc.flags {
+				t.Errorf("flags = %#x, want %#x", o.flags, tc.flags)
+			}
+			if o.cleared != tc.cleared {
+				t.Errorf("cleared = %#x, want %#x", o.cleared, tc.cleared)
+			}
+			if !reflect.DeepEqual(o.propagation, tc.prop) {
+				t.Errorf("propagation = %v, want %v", o.propagation, tc.prop)
+			}
+			if !reflect.DeepEqual(o.data, tc.data) {
+				t.Errorf("data = %q, want %q", o.data, tc.data)
+			}
+			if o.recursive {
+				t.Errorf("recursive set for non-recursive options")
+			}
+		})
+	}
+}
+
+func TestParseRecursiveOptions(t *testing.T) {
+	tests := []struct {
+		opts     []string
+		set, clr uint64
+	}{
+		{[]string{"rro"}, unix.MOUNT_ATTR_RDONLY, 0},
+		{[]string{"rro", "rrw"}, 0, unix.MOUNT_ATTR_RDONLY},
+		{[]string{"rnosuid", "rnodev", "rnoexec"}, unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV | unix.MOUNT_ATTR_NOEXEC, 0},
+		{[]string{"rsuid", "rdev", "rexec", "rsymfollow"}, 0, unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV | unix.MOUNT_ATTR_NOEXEC | unix.MOUNT_ATTR_NOSYMFOLLOW},
+		{[]string{"rnoatime"}, unix.MOUNT_ATTR_NOATIME, unix.MOUNT_ATTR__ATIME},
+		{[]string{"rnoatime", "rstrictatime"}, unix.MOUNT_ATTR_STRICTATIME, unix.MOUNT_ATTR__ATIME},
+		{[]string{"rstrictatime", "ratime"}, unix.MOUNT_ATTR_RELATIME, unix.MOUNT_ATTR__ATIME},
+		{[]string{"rnodiratime", "rnosymfollow"}, unix.MOUNT_ATTR_NODIRATIME | unix.MOUNT_ATTR_NOSYMFOLLOW, 0},
+	}
+	for _, tc := range tests {
+		o := parseMountOptions(tc.opts)
+		if !o.recursive {
+			t.Errorf("%v: recursive not set", tc.opts)
+		}
+		if o.attr.Attr_set != tc.set || o.attr.Attr_clr != tc.clr {
+			t.Errorf("%v: set/clr = %#x/%#x, want %#x/%#x", tc.opts, o.attr.Attr_set, o.attr.Attr_clr, tc.set, tc.clr)
+		}
+		if o.flags != 0 || len(o.data) != 0 {
+			t.Errorf("%v: leaked into flags %#x / data %q", tc.opts, o.flags, o.data)
+		}
+	}
+}
+
+func TestParseIdmapAndCopyup(t *testing.T) {
+	if o := parseMountOptions([]string{"bind", "idmap"}); !o.idmap || len(o.data) != 0 {
+		t.Errorf("idmap: got idmap=%v data=%q", o.idmap, o.data)
+	}
+	if o := parseMountOptions([]string{"ridmap"}); !o.idmap {
+		t.Error("ridmap not detected")
+	}
+	if o := parseMountOptions([]string{"tmpcopyup"}); !o.tmpcopyup || len(o.data) != 0 {
+		t.Errorf("tmpcopyup: got %v data=%q", o.tmpcopyup, o.data)
+	}
+}
+
+func TestNeedsRemount(t *testing.T) {
+	tests := []struct {
+		opts []string
+		want bool
+	}{
+		{[]string{"bind"}, false},
+		{[]string{"rbind", "rprivate"}, false},
+		{[]string{"rbind", "ro"}, true},
+		{[]string{"bind", "nosuid"}, true},
+		{[]string{"bind", "rw"}, true},
+		{[]string{"bind", "rro"}, false},
+	}
+	for _, tc := range tests {
+		if got := parseMountOptions(tc.opts).needsRemount(); got != tc.want {
+			t.Errorf("%v: needsRemount = %v, want %v", tc.opts, got, tc.want)
+		}
+	}
+}
+
+func TestStatfsMountFlags(t *testing.T) {
+	got := statfsMountFlags(unix.ST_NOSUID | unix.ST_NODEV | unix.ST_NOEXEC | unix.ST_RELATIME | stNoSymfollow)
+	want := uintptr(unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC | unix.MS_RELATIME | unix.MS_NOSYMFOLLOW)
+	if got != want {
+		t.Errorf("got %#x, want %#x", got, want)
+	}
+	if got := statfsMountFlags(unix.ST_RDONLY | unix.ST_NOATIME | unix.ST_NODIRATIME); got != unix.MS_RDONLY|unix.MS_NOATIME|unix.MS_NODIRATIME {
+		t.Errorf("ro/noatime: got %#x", got)
+	}
+}
+
+func TestRemountFlags(t *testing.T) {
+	const locked = unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC
+	tests := []struct {
+		name                   string
+		current, want, cleared uintptr
+		expect                 uintptr
+	}{
+		{"keeps locked flags", locked | unix.MS_RELATIME, unix.MS_RDONLY, 0, locked | unix.MS_RELATIME | unix.MS_RDONLY},
+		{"explicit clear wins", locked, unix.MS_RDONLY, unix.MS_NOEXEC, unix.MS_NOSUID | unix.MS_NODEV | unix.MS_RDONLY},
+		{"new atime replaces old", unix.MS_RELATIME | unix.MS_NOSUID, unix.MS_NOATIME, 0, unix.MS_NOATIME | unix.MS_NOSUID},
+		{"rw clears inherited ro", unix.MS_RDONLY | unix.MS_NODEV, 0, unix.MS_RDONLY, unix.MS_NODEV},
+	}
+	for _, tc := range tests {
+		if got := remountFlags(tc.current, tc.want, tc.cleared); got != tc.expect {
+			t.Errorf("%s: got %#x, want %#x", tc.name, got, tc.expect)
+		}
+	}
+}
+
+func TestRootPropagation(t *testing.T) {
+	tests := []struct {
+		in            string
+		before, after uintptr
+	}{
+		{"", unix.MS_SLAVE | unix.MS_REC, 0},
+		{"rslave", unix.MS_SLAVE | unix.MS_REC, 0},
+		{"private", unix.MS_PRIVATE | unix.MS_REC, 0},
+		{"shared", unix.MS_SLAVE | unix.MS_REC, unix.MS_SHARED},
+		{"rshared", unix.MS_SLAVE | unix.MS_REC, unix.MS_SHARED | unix.MS_REC},
+		{"unbindable", unix.MS_PRIVATE | unix.MS_REC, unix.MS_UNBINDABLE},
+	}
+	for _, tc := range tests {
+		b, a, err := rootPropagation(tc.in)
+		if err != nil || b != tc.before || a != tc.after {
+			t.Errorf("%q: got %#x/%#x/%v, want %#x/%#x", tc.in, b, a, err, tc.before, tc.after)
+		}
+		if b&unix.MS_SHARED != 0 {
+			t.Errorf("%q: / must never be made shared before the mounts", tc.in)
+		}
+	}
+	if _, _, err := rootPropagation("bogus"); err == nil {
+		t.Error("bogus propagation accepted")
+	}
+}
+
+func TestMergeDevices(t *testing.T) {
+	mode := devMode(0o600)
+	extra := []specs.LinuxDevice{
+		{Path: "/dev/null", Type: "c", Major: 1, Minor: 3, FileMode: mode},
+		{Path: "/dev/fuse", Type: "c", Major: 10, Minor: 229},
+	}
+	got := mergeDevices(defaultDevices, extra)
+	if len(got) != len(defaultDevices)+1 {
+		t.Fatalf("got %d devices, want %d", len(got), len(defaultDevices)+1)
+	}
+	seen := map[string]int{}
+	for _, d := range got {
+		seen[d.Path]++
+		if d.Path == "/dev/null" && d.FileMode != mode {
+			t.Error("spec /dev/null did not replace the default")
+		}
+	}
+	for p, n := range seen {
+		if n != 1 {
+			t.Errorf("%s appears %d times", p, n)
+		}
+	}
+	if seen["/dev/fuse"] != 1 || seen["/dev/tty"] != 1 {
+		t.Errorf("missing devices: %v", seen)
+	}
+}
+
+func TestDeviceType(t *testing.T) {
+	for in, want := range map[string]uint32{"c": unix.S_IFCHR, "u": unix.S_IFCHR, "b": unix.S_IFBLK, "p": unix.S_IFIFO} {
+		if got, err := deviceType(in); err != nil || got != want {
+			t.Errorf("%q: got %#o/%v, want %#o", in, got, err, want)
+		}
+	}
+	if _, err := deviceType("x"); err == nil {
+		t.Error(`type "x" accepted`)
+	}
+}
+
+func TestInRootAndCgroupNames(t *testing.T) {
+	if !inRoot("/a/rootfs", "/a/rootfs/etc") || !inRoot("/a/rootfs", "/a/rootfs") {
+		t.Error("paths inside the root rejected")
+	}
+	if inRoot("/a/rootfs", "/a/rootfs2/etc") || inRoot("/a/rootfs", "/tmp") {
+		t.Error("paths outside the root accepted")
+	}
+	if !inRoot("/", "/proc") {
+		t.Error(`"/" root rejected /proc`)
+	}
+	for in, want := range map[string]string{"memory": "memory", "name=systemd": "systemd", "": "unified"} {
+		if got := cgroupMountName(in); got != want {
+			t.Errorf("cgroupMountName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,157 @@
+package rootfs
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/opencontainers/selinux/go-selinux/label"
+	"golang.org/x/sys/unix"
+)
+
+// Finish runs after Enter: it binds the console, applies readonly and
+// masked paths and finally makes the root read-only if the spec asks.
+func Finish(spec *specs.Spec, console *os.File) error {
+	if spec == nil {
+		return errors.New("finish rootfs: nil spec")
+	}
+	root, err := openPath("/", unix.O_DIRECTORY)
+	if err != nil {
+		return fmt.Errorf("open /: %w", err)
+	}
+	defer root.Close()
+	if console != nil {
+		if err := setupConsole(root, console); err != nil {
+			return err
+		}
+	}
+	if spec.Linux != nil {
+		for _, p := range spec.Linux.ReadonlyPaths {
+			if err := readonlyPath(root, p); err != nil {
+				return err
+			}
+		}
+		if err := maskPaths(root, spec.Linux.MaskedPaths, spec.Linux.MountLabel); err != nil {
+			return err
+		}
+	}
+	if spec.Root != nil && spec.Root.Readonly {
+		if err := remountBind(root, "/", unix.MS_RDONLY, 0); err != nil {
+			return fmt.Errorf("make root read-only: %w", err)
+		}
+	}
+	return nil
+}
+
+// readonlyPath bind-mounts p onto itself and makes the result read-only,
+// submounts included. A missing path is not an error.
+func readonlyPath(root *os.File, p string) error {
+	p = filepath.Join("/", p)
+	f, err := pathrs.OpenatInRoot(root, p)
+	if errors.Is(err, unix.ENOENT) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("open readonly path %s: %w", p, err)
+	}
+	defer f.Close()
+	mounted, err := mountOnto(root, "/", f, p, func(target string) error {
+		if err := unix.Mount(target, target, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+			return fmt.Errorf("bind readonly path %s: %w", p, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	defer mounted.Close()
+	if err := remountBind(mounted, p, unix.MS_RDONLY, 0); err != nil {
+		return fmt.Errorf("readonly path: %w", err)
+	}
+	attr := unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY}
+	if err := unix.MountSetattr(int(mounted.Fd()), "", unix.AT_EMPTY_PATH|unix.AT_RECURSIVE, &attr); err != nil {
+		return fmt.Errorf("make submounts of %s read-only: %w", p, err)
+	}
+	return nil
+}
+
+// maskPaths hides each path: files get /dev/null bound over them,
+// directories an empty read-only tmpfs. Missing paths are skipped.
+func maskPaths(root *os.File, paths []string, mountLabel string) error {
+	var null *os.File
+	defer func() {
+		if null != nil {
+			null.Close()
+		}
+	}()
+	for _, p := range paths {
+		p = filepath.Join("/", p)
+		f, err := pathrs.OpenatInRoot(root, p)
+		if errors.Is(err, unix.ENOENT) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("open masked path %s: %w", p, err)
+		}
+		var st unix.Stat_t
+		if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+			f.Close()
+			return fmt.Errorf("stat masked path %s: %w", p, err)
+		}
+		if st.Mode&unix.S_IFMT != unix.S_IFDIR && null == nil {
+			if null, err = openDevNull(root); err != nil {
+				f.Close()
+				return err
+			}
+		}
+		err = maskPath(root, f, p, st.Mode&unix.S_IFMT == unix.S_IFDIR, null, mountLabel)
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func maskPath(root, f *os.File, p string, dir bool, null *os.File, mountLabel string) error {
+	mounted, err := mountOnto(root, "/", f, p, func(target string) error {
+		var err error
+		if dir {
+			err = unix.Mount("tmpfs", target, "tmpfs", unix.MS_RDONLY, label.FormatMountLabel("", mountLabel))
+		} else {
+			err = unix.Mount(fdPath(null), target, "", unix.MS_BIND, "")
+		}
+		if err != nil {
+			return fmt.Errorf("mask %s: %w", p, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return mounted.Close()
+}
+
+// openDevNull opens the container's /dev/null and checks it really is the
+// 1:3 character device: binding whatever /dev/null points at would let an
+// image mask paths with, say, a writable procfs file (CVE-2025-31133).
+func openDevNull(root *os.File) (*os.File, error) {
+	f, err := pathrs.OpenatInRoot(root, "/dev/null")
+	if err != nil {
+		return nil, fmt.Errorf("open /dev/null: %w", err)
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("stat /dev/null: %w", err)
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFCHR || st.Rdev != unix.Mkdev(1, 3) {
+		f.Close()
+		return nil, fmt.Errorf("/dev/null is not the 1:3 character device (mode %#o, rdev %d:%d)",
+			st.Mode, unix.Major(st.Rdev), unix.Minor(st.Rdev))
+	}
+	return f, nil
+}

@@ -1,0 +1,134 @@
+package seccomp
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	libseccomp "github.com/seccomp/libseccomp-golang"
+)
+
+// cacheFormat is bumped whenever build() changes what it emits for the same
+// input, so stale entries are never reused.
+const cacheFormat = 1
+
+// nativeArch is the SCMP_ARCH_* name of the architecture we run on.
+func nativeArch() specs.Arch {
+	switch runtime.GOARCH {
+	case "386":
+		return specs.ArchX86
+	case "amd64":
+		return specs.ArchX86_64
+	case "arm":
+		return specs.ArchARM
+	case "arm64":
+		return specs.ArchAARCH64
+	case "mips":
+		return specs.ArchMIPS
+	case "mipsle":
+		return specs.ArchMIPSEL
+	case "mips64":
+		return specs.ArchMIPS64
+	case "mips64le":
+		return specs.ArchMIPSEL64
+	case "ppc64":
+		return specs.ArchPPC64
+	case "ppc64le":
+		return specs.ArchPPC64LE
+	case "s390x":
+		return specs.ArchS390X
+	case "riscv64":
+		return specs.ArchRISCV64
+	case "loong64":
+		return specs.ArchLOONGARCH64
+	}
+	return specs.Arch("SCMP_ARCH_" + runtime.GOARCH)
+}
+
+// cacheKey hashes everything the compiled program depends on.
+// GetLibraryVersion reads values libseccomp-golang captured at package
+// init, so computing the key calls nothing in libseccomp.
+func cacheKey(cfg *specs.LinuxSeccomp) (string, error) {
+	major, minor, micro := libseccomp.GetLibraryVersion()
+	in := struct {
+		Format     int                 `json:"format"`
+		Libseccomp string              `json:"libseccomp"`
+		Arch       specs.Arch          `json:"arch"`
+		FlagsNil   bool                `json:"flagsNil"` // omitempty hides nil vs [], which differ
+		Seccomp    *specs.LinuxSeccomp `json:"seccomp"`
+	}{
+		Format:     cacheFormat,
+		Libseccomp: fmt.Sprintf("%d.%d.%d", major, minor, micro),
+		Arch:       nativeArch(),
+		FlagsNil:   cfg.Flags == nil,
+		Seccomp:    cfg,
+	}
+	b, err := json.Marshal(in)
+	if err != nil {
+		return "", fmt.Errorf("seccomp: encode cache key: %w", err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+func cachePath(dir, key string) string {
+	return filepath.Join(dir, key+".bpf")
+}
+
+// readCache returns nil on any miss; a damaged entry is rebuilt and
+// overwritten rather than failing the container.
+func readCache(dir, key string) *Program {
+	b, err := os.ReadFile(cachePath(dir, key))
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			slog.Warn("seccomp: cannot read cached profile", "error", err)
+		}
+		return nil
+	}
+	p, err := FromBytes(b)
+	if err != nil || p == nil {
+		slog.Warn("seccomp: ignoring damaged cached profile", "path", cachePath(dir, key), "error", err)
+		return nil
+	}
+	return p
+}
+
+// writeCache stores p atomically: concurrent runtimes either see the whole
+// entry or none.
+func writeCache(dir, key string, p *Program) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("mkdir %s: %w", dir, err)
+	}
+	tmp, err := os.CreateTemp(dir, ".tmp-"+key+"-*")
+	if err != nil {
+		return fmt.Errorf("create temp file in %s: %w", dir, err)
+	}
+	defer os.Remove(tmp.Name()) // no-op once renamed
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return fmt.Errorf("chmod %s: %w", tmp.Name(), err)
+	}
+	if _, err := tmp.Write(p.Bytes()); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", tmp.Name(), err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("sync %s: %w", tmp.Name(), err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", tmp.Name(), err)
+	}
+	if err := os.Rename(tmp.Name(), cachePath(dir, key)); err != nil {
+		return fmt.Errorf("rename %s: %w", tmp.Name(), err)
+	}
+	return nil
+}

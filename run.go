@@ -1,0 +1,100 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/urfave/cli"
+
+	"github.com/rt-runtime/rt/libct/console"
+	"github.com/rt-runtime/rt/libct/container"
+)
+
+var runCommand = cli.Command{
+	Name:      "run",
+	Usage:     "create and start a container; in the foreground unless --detach",
+	ArgsUsage: "<container-id | bundle-dir> [-- command args...]",
+	Flags: append([]cli.Flag{
+		cli.BoolFlag{Name: "detach, d", Usage: "return once the container is running"},
+		cli.BoolFlag{Name: "keep", Usage: "do not delete the container when it exits"},
+	}, createFlags...),
+	Action: func(ctx *cli.Context) error {
+		if ctx.NArg() < 1 {
+			return errors.New("run: expects a container ID or a bundle directory")
+		}
+		id, bundle, args := ctx.Args().First(), ctx.String("bundle"), []string(ctx.Args().Tail())
+		// `rt run DIR`: a bundle directory given where the ID goes.
+		if !ctx.IsSet("bundle") {
+			if _, err := os.Stat(filepath.Join(id, "config.json")); err == nil {
+				bundle = id
+				abs, err := filepath.Abs(id)
+				if err != nil {
+					return err
+				}
+				id = filepath.Base(abs)
+			}
+		}
+		o := createOpts(ctx, id, bundle)
+		o.Args = args
+		detach := ctx.Bool("detach")
+		spec, err := container.LoadSpec(bundle)
+		if err != nil {
+			return err
+		}
+		var ours *os.File
+		if spec.Process != nil && spec.Process.Terminal && o.ConsoleSocket == "" {
+			if detach {
+				return errors.New("run: process.terminal with --detach needs --console-socket")
+			}
+			var theirs *os.File
+			if ours, theirs, err = console.Pair(); err != nil {
+				return err
+			}
+			defer ours.Close()
+			defer theirs.Close()
+			o.Console = theirs
+		}
+		c, init, err := container.Create(o)
+		if err != nil {
+			return err
+		}
+		defer c.Unlock()
+		p := container.InitProcess(init)
+		if err := c.Start(); err != nil {
+			c.Delete(true)
+			return err
+		}
+		if detach {
+			return nil
+		}
+		var restore func()
+		if ours != nil {
+			master, err := console.Recv(ours)
+			if err != nil {
+				c.Delete(true)
+				return err
+			}
+			restore = console.Forward(master)
+		}
+		stop := forwardSignals(p)
+		code, err := p.Wait()
+		stop()
+		if restore != nil {
+			restore()
+		}
+		if err != nil {
+			return fmt.Errorf("wait for container: %w", err)
+		}
+		if !ctx.Bool("keep") {
+			if err := c.Delete(true); err != nil {
+				return err
+			}
+		}
+		if code != 0 {
+			return exitCode(code)
+		}
+		return nil
+	},
+}

@@ -1,0 +1,14 @@
+#!/bin/sh
+# Installs the Debian packages rt needs to build and test. Idempotent.
+set -e
+need=""
+for p in gcc make libseccomp-dev busybox-static bats jq iproute2 util-linux; do
+	dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"
+done
+if [ -n "$need" ]; then
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null
+fi
+if ! command -v go >/dev/null 2>&1 && [ ! -x /usr/local/go/bin/go ]; then
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq golang-go >/dev/null
+fi

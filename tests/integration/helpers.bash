@@ -1,0 +1,120 @@
+# Shared setup for rt's integration tests. Every test gets its own state
+# root, bundle and cgroup parent, and teardown checks that nothing (state,
+# cgroup, mount, process) outlives it.
+
+RT_BIN="${RT_BIN:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)/rt}"
+REPO="$(cd "$BATS_TEST_DIRNAME/../.." && pwd)"
+
+rt() {
+	"$RT_BIN" --root "$ROOT" "$@"
+}
+
+# rootfs_template builds the busybox rootfs once per bats run.
+rootfs_template() {
+	local t="$BATS_RUN_TMPDIR/template"
+	if [ ! -d "$t/rootfs" ]; then
+		"$REPO/scripts/mkbundle.sh" "$t.tmp.$$" >/dev/null
+		mv "$t.tmp.$$" "$t" 2>/dev/null || rm -rf "$t.tmp.$$"
+	fi
+	echo "$t"
+}
+
+# setup_rt: a fresh root, bundle ($BUNDLE) and cgroup parent ($CG_PARENT).
+setup_rt() {
+	ROOT="$BATS_TEST_TMPDIR/root"
+	BUNDLE="$BATS_TEST_TMPDIR/bundle"
+	CG_PARENT="/rt-test-$$-$BATS_TEST_NUMBER"
+	local t
+	t=$(rootfs_template)
+	mkdir -p "$BUNDLE"
+	cp -a "$t/rootfs" "$BUNDLE/rootfs"
+	cp "$t/config.json" "$BUNDLE/config.json"
+	# Own cgroup parent, no terminal, a short-lived default command.
+	update_config ".linux.cgroupsPath = \"$CG_PARENT/ct\""
+	MOUNTS_BEFORE=$(mount_count)
+}
+
+# update_config JQ-EXPR: edits $BUNDLE/config.json in place.
+update_config() {
+	local tmp="$BUNDLE/config.json.tmp"
+	jq "$1" "$BUNDLE/config.json" >"$tmp" && mv "$tmp" "$BUNDLE/config.json"
+}
+
+# set_cmd ARGS...: sets process.args.
+set_cmd() {
+	local json
+	json=$(printf '%s\n' "$@" | jq -R . | jq -s .)
+	update_config ".process.args = $json"
+}
+
+mount_count() {
+	wc -l </proc/self/mountinfo
+}
+
+cgroup_dirs() {
+	local d
+	for d in /sys/fs/cgroup/*/; do
+		[ -d "$d$CG_PARENT" ] && echo "$d$CG_PARENT"
+	done
+	return 0
+}
+
+# teardown_rt removes what a test left and fails if rt leaked anything.
+teardown_rt() {
+	local leaks=""
+	if [ -d "$ROOT" ]; then
+		for c in $(ls "$ROOT" 2>/dev/null); do
+			leaks="$leaks state:$c"
+			"$RT_BIN" --root "$ROOT" delete -f "$c" >/dev/null 2>&1 || true
+		done
+	fi
+	local d
+	for d in $(cgroup_dirs); do
+		if [ -n "$(find "$d" -mindepth 1 -type d 2>/dev/null)" ]; then
+			leaks="$leaks cgroup:$d"
+			find "$d" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null || true
+		fi
+		rmdir "$d" 2>/dev/null || true
+	done
+	if [ "$(mount_count)" != "$MOUNTS_BEFORE" ]; then
+		leaks="$leaks mounts:$(grep -c "$BATS_TEST_TMPDIR" /proc/self/mountinfo)"
+	fi
+	if pgrep -f "$BATS_TEST_TMPDIR" >/dev/null 2>&1; then
+		leaks="$leaks processes"
+	fi
+	if [ -n "$leaks" ] && [ -z "${RT_ALLOW_LEAKS:-}" ]; then
+		echo "leaked:$leaks" >&2
+		return 1
+	fi
+}
+
+# expect_no_leftovers ID: explicit check after a command that must clean up.
+expect_no_leftovers() {
+	[ ! -e "$ROOT/$1" ] || { echo "state dir $ROOT/$1 left" >&2; return 1; }
+	local d
+	for d in $(cgroup_dirs); do
+		[ -z "$(find "$d" -mindepth 1 -type d)" ] || { echo "cgroup left under $d" >&2; return 1; }
+	done
+	[ "$(mount_count)" = "$MOUNTS_BEFORE" ] || { echo "mounts leaked" >&2; return 1; }
+}
+
+# status ID: the container's status from rt state.
+status() {
+	rt state "$1" | jq -r .status
+}
+
+# wait_status ID STATUS: polls for up to 5 s.
+wait_status() {
+	local i
+	for i in $(seq 50); do
+		[ "$(status "$1" 2>/dev/null)" = "$2" ] && return 0
+		sleep 0.1
+	done
+	echo "container $1 never reached $2 (is $(status "$1" 2>&1))" >&2
+	return 1
+}
+
+# cg_file CONTROLLER FILE: reads a file of the test container's cgroup.
+cg_file() {
+	cat "/sys/fs/cgroup/$1$CG_PARENT/ct/$2"
+}

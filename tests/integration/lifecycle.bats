@@ -1,0 +1,161 @@
+#!/usr/bin/env bats
+# create, start, state, kill, delete, run, list: the runtime-spec state machine.
+
+load helpers
+
+setup() { setup_rt; }
+teardown() { teardown_rt; }
+
+@test "run in the foreground passes output and exit code through" {
+	set_cmd sh -c 'echo hello from rt; exit 3'
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 3 ]
+	[ "$output" = "hello from rt" ]
+	expect_no_leftovers ct1
+}
+
+@test "run DIR uses the bundle's base name as the ID, and -- replaces the args" {
+	cd "$BATS_TEST_TMPDIR"
+	run rt run bundle -- echo replaced args
+	[ "$status" -eq 0 ]
+	[ "$output" = "replaced args" ]
+	expect_no_leftovers bundle
+}
+
+@test "create, state, start, kill, delete follow the state machine" {
+	set_cmd sleep 100
+	rt create -b "$BUNDLE" --pid-file "$BATS_TEST_TMPDIR/pid" ct1
+	[ "$(status ct1)" = created ]
+	pid=$(cat "$BATS_TEST_TMPDIR/pid")
+	[ "$(rt state ct1 | jq -r .pid)" = "$pid" ]
+	run rt state ct1
+	for k in ociVersion id pid status bundle rootfs created owner; do
+		echo "$output" | jq -e "has(\"$k\")"
+	done
+	# the init waits: the user's process has not run yet
+	grep -q 'rt' /proc/$pid/cmdline
+	run rt start ct1
+	[ "$status" -eq 0 ]
+	[ "$(status ct1)" = running ]
+	grep -q sleep /proc/$pid/cmdline
+	run rt start ct1
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"not created"* ]]
+	run rt delete ct1
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"running"* ]]
+	rt kill ct1 KILL
+	wait_status ct1 stopped
+	[ "$(rt state ct1 | jq -r .pid)" = 0 ]
+	rt delete ct1
+	expect_no_leftovers ct1
+	run rt state ct1
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"does not exist"* ]]
+}
+
+@test "kill accepts names with and without SIG and numbers" {
+	set_cmd sleep 100
+	for s in TERM SIGTERM 15; do
+		rt run -d -b "$BUNDLE" ct1
+		rt kill ct1 "$s"
+		wait_status ct1 stopped
+		rt delete ct1
+	done
+	rt run -d -b "$BUNDLE" ct1
+	run rt kill ct1 NOTASIGNAL
+	[ "$status" -ne 0 ]
+	[[ "$output" == *NOTASIGNAL* ]]
+	rt delete -f ct1
+	expect_no_leftovers ct1
+}
+
+@test "delete --force kills a running container" {
+	set_cmd sleep 100
+	rt run -d -b "$BUNDLE" ct1
+	pid=$(rt state ct1 | jq -r .pid)
+	rt delete --force ct1
+	expect_no_leftovers ct1
+	! kill -0 "$pid" 2>/dev/null || grep -q '^State:.*Z' /proc/$pid/status
+}
+
+@test "delete --force of a created container" {
+	rt create -b "$BUNDLE" ct1
+	rt delete -f ct1
+	expect_no_leftovers ct1
+}
+
+@test "a duplicate ID is refused and leaves the first container alone" {
+	set_cmd sleep 100
+	rt run -d -b "$BUNDLE" ct1
+	run rt create -b "$BUNDLE" ct1
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"already exists"* ]]
+	[ "$(status ct1)" = running ]
+	rt delete -f ct1
+}
+
+@test "bad IDs are refused without leaving anything" {
+	for id in "a/b" ".." "." "a..b/../c" ""; do
+		run rt create -b "$BUNDLE" "$id"
+		[ "$status" -ne 0 ]
+		[ "${#lines[@]}" -eq 1 ]
+	done
+	[ -z "$(ls "$ROOT" 2>/dev/null)" ]
+}
+
+@test "list shows containers as a table, quietly and as JSON" {
+	set_cmd sleep 100
+	rt run -d -b "$BUNDLE" ct1
+	update_config ".linux.cgroupsPath = \"$CG_PARENT/ct2\""
+	rt create -b "$BUNDLE" ct2
+	run rt list
+	[[ "${lines[0]}" == ID* ]]
+	[[ "$output" == *"ct1"*running* ]]
+	[[ "$output" == *"ct2"*created* ]]
+	run rt list -q
+	[ "$output" = "$(printf 'ct1\nct2')" ]
+	run rt list --format json
+	[ "$(echo "$output" | jq length)" -eq 2 ]
+	[ "$(echo "$output" | jq -r '.[1].status')" = created ]
+	rt delete -f ct1
+	rt delete -f ct2
+}
+
+@test "a dead init is stopped, and a recycled PID does not fool rt" {
+	set_cmd sleep 100
+	rt run -d -b "$BUNDLE" ct1
+	# Rewrite the stored start time as if the PID now named another process.
+	jq '.initStartTime = 1' "$ROOT/ct1/state.json" > "$BATS_TEST_TMPDIR/s" && cp "$BATS_TEST_TMPDIR/s" "$ROOT/ct1/state.json"
+	[ "$(status ct1)" = stopped ]
+	run rt kill ct1 KILL
+	[ "$status" -ne 0 ]
+	# Put it back so delete -f can clean up.
+	pid=$(jq .pid "$ROOT/ct1/state.json")
+	start=$(awk '{ sub(/.*\) /, ""); print $20 }' /proc/$pid/stat)
+	jq ".initStartTime = $start" "$ROOT/ct1/state.json" > "$BATS_TEST_TMPDIR/s" && cp "$BATS_TEST_TMPDIR/s" "$ROOT/ct1/state.json"
+	rt delete -f ct1
+	expect_no_leftovers ct1
+}
+
+@test "spec writes a default config that rt accepts" {
+	d="$BATS_TEST_TMPDIR/specdir"
+	mkdir -p "$d"
+	rt spec -b "$d"
+	jq -e '.process.args == ["sh"]' "$d/config.json"
+	run rt spec -b "$d"
+	[ "$status" -ne 0 ]
+	d2="$BATS_TEST_TMPDIR/rootless"; mkdir -p "$d2"; rt spec --rootless -b "$d2"; jq -e 'any(.linux.namespaces[]; .type == "user")' "$d2/config.json"
+}
+
+@test "concurrent starts of one container: exactly one wins" {
+	set_cmd sleep 100
+	rt create -b "$BUNDLE" ct1
+	rt start ct1 & a=$!
+	rt start ct1 & b=$!
+	ra=0; rb=0
+	wait $a || ra=$?
+	wait $b || rb=$?
+	[ $((ra == 0 ? 1 : 0)) -ne $((rb == 0 ? 1 : 0)) ]
+	rt delete -f ct1
+}

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+
+	"github.com/urfave/cli"
+	"golang.org/x/sys/unix"
+
+	"github.com/rt-runtime/rt/libct/container"
+)
+
+// oneArg returns the command's single argument (a container ID).
+func oneArg(ctx *cli.Context) (string, error) {
+	if ctx.NArg() != 1 {
+		return "", fmt.Errorf("%s: expects exactly one container ID, got %d arguments", ctx.Command.Name, ctx.NArg())
+	}
+	return ctx.Args().First(), nil
+}
+
+func root(ctx *cli.Context) string { return ctx.GlobalString("root") }
+
+func stdio() [3]*os.File { return [3]*os.File{os.Stdin, os.Stdout, os.Stderr} }
+
+// listenFDs honours systemd socket activation: when LISTEN_FDS is meant
+// for us, those fds go to the container's process too.
+func listenFDs() int {
+	if os.Getenv("LISTEN_PID") != strconv.Itoa(os.Getpid()) {
+		return 0
+	}
+	n, err := strconv.Atoi(os.Getenv("LISTEN_FDS"))
+	if err != nil || n < 0 {
+		return 0
+	}
+	return n
+}
+
+// forwardSignals sends every signal rt receives on to the container's
+// process until the returned stop function is called.
+func forwardSignals(p *container.Process) func() {
+	ch := make(chan os.Signal, 32)
+	signal.Notify(ch)
+	go func() {
+		for s := range ch {
+			switch s {
+			case unix.SIGCHLD, unix.SIGURG, unix.SIGWINCH, unix.SIGPIPE:
+				continue
+			}
+			p.Signal(s)
+		}
+	}()
+	return func() { signal.Stop(ch) }
+}
