@@ -18,9 +18,11 @@ import (
 )
 
 var execCommand = cli.Command{
-	Name:      "exec",
-	Usage:     "run a new process in a container",
-	ArgsUsage: "<container-id> <command> [args...]",
+	Name:  "exec",
+	Usage: "run a new process in a container",
+	// Everything after the ID belongs to the command, flags like -c included.
+	SkipArgReorder: true,
+	ArgsUsage:      "<container-id> <command> [args...]",
 	Flags: []cli.Flag{
 		cli.StringFlag{Name: "console-socket", Usage: "unix socket that receives the pty master"},
 		cli.StringFlag{Name: "cwd", Usage: "working directory in the container"},

@@ -13,9 +13,10 @@ import (
 )
 
 var runCommand = cli.Command{
-	Name:      "run",
-	Usage:     "create and start a container; in the foreground unless --detach",
-	ArgsUsage: "<container-id | bundle-dir> [-- command args...]",
+	Name:           "run",
+	Usage:          "create and start a container; in the foreground unless --detach",
+	SkipArgReorder: true,
+	ArgsUsage:      "<container-id | bundle-dir> [-- command args...]",
 	Flags: append([]cli.Flag{
 		cli.BoolFlag{Name: "detach, d", Usage: "return once the container is running"},
 		cli.BoolFlag{Name: "keep", Usage: "do not delete the container when it exits"},
