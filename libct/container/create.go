@@ -56,7 +56,7 @@ func LoadSpec(bundle string) (*specs.Spec, error) {
 // Create makes a container in the created state: its init is alive,
 // inside every namespace and its cgroup, and blocked until Start. On any
 // error nothing is left behind: no state dir, cgroup, mount or process.
-func Create(o CreateOpts) (c *Container, ch *child, err error) {
+func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 	if err := validate.ID(o.ID); err != nil {
 		return nil, nil, err
 	}
@@ -98,7 +98,10 @@ func Create(o CreateOpts) (c *Container, ch *child, err error) {
 		}
 		return nil, nil, fmt.Errorf("create state dir: %w", err)
 	}
-	c = &Container{root: o.Root, dir: dir}
+	// Locals, not named results: the cleanup below must still see them
+	// after a "return nil, nil, err".
+	c := &Container{root: o.Root, dir: dir}
+	var ch *child
 	if c.lock, err = lockDir(dir); err != nil {
 		os.RemoveAll(dir)
 		return nil, nil, err
@@ -201,9 +204,8 @@ func Create(o CreateOpts) (c *Container, ch *child, err error) {
 		return nil, nil, fmt.Errorf("read init start time: %w", err)
 	}
 
-	// Into the cgroup before the init does anything else, so everything
-	// the container later forks is accounted and limited.
-	if err = cg.Apply(pid); err != nil {
+	// The cgroup is made and limited while the init's Go runtime starts.
+	if err = cg.Apply(0); err != nil {
 		return nil, nil, err
 	}
 	c.state.CgroupPaths = cg.Paths()
@@ -212,20 +214,32 @@ func Create(o CreateOpts) (c *Container, ch *child, err error) {
 			return nil, nil, err
 		}
 	}
-	if err = setOOMScoreAdj(pid, spec.Process.OOMScoreAdj); err != nil {
-		return nil, nil, err
-	}
 
 	cfg.ID, cfg.Bundle, cfg.Rootfs, cfg.Spec, cfg.Process = o.ID, bundle, rootfs, spec, spec.Process
 	cfg.NoPivot, cfg.NoNewKeyring, cfg.ListenFds = o.NoPivot, o.NoNewKeyring, o.ListenFDs
 	cfg.UserNS, cfg.NewCgroupNS = icfg.UserNS, icfg.NewCgroupNS
-	cfg.CgroupPaths, cfg.CgroupV2 = c.state.CgroupPaths, cgroups.IsV2()
+	cfg.CgroupPaths, cfg.CgroupV2 = cg.Paths(), cgroups.IsV2()
 	cfg.Seccomp = icfg.Seccomp
 	if spec.Linux != nil {
 		cfg.Personality = spec.Linux.Personality
 	}
 	cfg.State = c.specState(Creating)
 	if err = ch.sendConfig(cfg); err != nil {
+		return nil, nil, err
+	}
+	if _, _, err = ch.conn.Expect(initproc.MsgCgroup); err != nil {
+		return nil, nil, ch.failure(err)
+	}
+	// Into the cgroup before the init builds anything, so all the
+	// container does from here on is accounted and limited.
+	if err = cg.Apply(pid); err != nil {
+		return nil, nil, err
+	}
+	if err = setOOMScoreAdj(pid, spec.Process.OOMScoreAdj); err != nil {
+		return nil, nil, err
+	}
+
+	if err = ch.conn.Send(initproc.Message{Type: initproc.MsgOK}); err != nil {
 		return nil, nil, err
 	}
 	if err = c.waitCreated(ch); err != nil {

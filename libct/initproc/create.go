@@ -19,6 +19,14 @@ import (
 // and waits for `rt start`. The parent has already put it in its cgroup.
 func createContainer(cfg *Config, conn *Conn) error {
 	spec := cfg.Spec
+	// Only now into the cgroup: what the Go runtime touched to start up and
+	// to decode the config stays charged to rt, not to the container.
+	if err := conn.Send(Message{Type: MsgCgroup}); err != nil {
+		return err
+	}
+	if _, _, err := conn.Expect(MsgOK); err != nil {
+		return err
+	}
 	if cfg.NewCgroupNS {
 		if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
 			return fmt.Errorf("unshare cgroup namespace: %w", err)

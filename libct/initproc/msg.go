@@ -63,6 +63,7 @@ type Config struct {
 // Message types on the sync socket.
 const (
 	MsgHooks   = "hooks"   // child -> parent: run prestart/createRuntime now
+	MsgCgroup  = "cgroup"  // child -> parent: config read, put me in my cgroup now
 	MsgReady   = "ready"   // child -> parent: setup done, waiting
 	MsgOK      = "ok"      // parent -> child: go on
 	MsgError   = "error"   // either way: Msg says what failed
