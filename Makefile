@@ -28,10 +28,10 @@ integration: rt
 
 test: unit fuzz integration
 
-# Builds rt, makes a busybox bundle in ./demo and runs it.
-demo: rt
-	./scripts/mkbundle.sh demo 'echo Hello from a container run by rt; uname -n'
-	./rt --root /run/rt run demo
+# Installs the dependencies, builds rt, makes a busybox bundle in ./demo
+# and runs it.
+demo:
+	./scripts/demo.sh
 
 bench: rt
 	./bench/bench.sh

@@ -42,7 +42,7 @@ func main() {
 	app.Before = setupLogging
 	app.Commands = []cli.Command{
 		createCommand, startCommand, runCommand, stateCommand, killCommand,
-		deleteCommand, listCommand, specCommand, execCommand,
+		deleteCommand, listCommand, specCommand, execCommand, featuresCommand,
 	}
 	app.ExitErrHandler = func(*cli.Context, error) {}
 	err := app.Run(os.Args)

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/opencontainers/runtime-spec/specs-go/features"
+	"github.com/opencontainers/selinux/go-selinux"
+	"github.com/urfave/cli"
+
+	"github.com/rt-runtime/rt/libct/caps"
+	"github.com/rt-runtime/rt/libct/rootfs"
+	"github.com/rt-runtime/rt/libct/seccomp"
+)
+
+var featuresCommand = cli.Command{
+	Name:  "features",
+	Usage: "print what this rt supports, as runtime-spec features JSON",
+	Action: func(ctx *cli.Context) error {
+		t, f := true, false
+		acts, ops, archs, flags := seccomp.Supported()
+		last, err := caps.Last()
+		if err != nil {
+			return err
+		}
+		var capNames []string
+		for i := 0; i <= last; i++ {
+			capNames = append(capNames, caps.Name(i))
+		}
+		_, aaErr := os.Stat("/sys/module/apparmor/parameters/enabled")
+		aa := aaErr == nil
+		sel := selinux.GetEnabled()
+		feat := features.Features{
+			OCIVersionMin: "1.0.0",
+			OCIVersionMax: specs.Version,
+			Hooks:         []string{"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"},
+			MountOptions:  rootfs.MountOptions(),
+			Linux: &features.Linux{
+				Namespaces:   []string{"cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"},
+				Capabilities: capNames,
+				Cgroup:       &features.Cgroup{V1: &t, V2: &t, Systemd: &f, SystemdUser: &f, Rdma: &t},
+				Seccomp: &features.Seccomp{
+					Enabled: &t, Actions: acts, Operators: ops, Archs: archs,
+					KnownFlags: flags, SupportedFlags: flags,
+				},
+				Apparmor:        &features.Apparmor{Enabled: &aa},
+				Selinux:         &features.Selinux{Enabled: &sel},
+				IntelRdt:        &features.IntelRdt{Enabled: &f},
+				MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: &f}},
+			},
+			Annotations: map[string]string{"org.opencontainers.runtime-spec.features": "rt " + version},
+		}
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "    ")
+		return enc.Encode(feat)
+	},
+}
