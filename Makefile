@@ -8,8 +8,13 @@ BATS_JOBS ?= 1
 
 all: rt
 
+# Static, and without urfave/cli's man-page generator: every container
+# start runs this binary twice, so dynamic loading and package init count.
+GO_TAGS ?= urfave_cli_no_docs,netgo,osusergo
+GO_LDFLAGS ?= -s -w -linkmode external -extldflags -static
+
 rt:
-	$(GO) build -trimpath -o rt .
+	$(GO) build -trimpath -tags '$(GO_TAGS)' -ldflags '$(GO_LDFLAGS)' -o rt .
 
 # Debian packages the build and the tests need (run as root).
 deps:
