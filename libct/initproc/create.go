@@ -6,6 +6,7 @@ import (
 	"os"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/opencontainers/selinux/go-selinux"
 	"golang.org/x/sys/unix"
 
 	"github.com/rt-runtime/rt/libct/console"
@@ -49,8 +50,14 @@ func createContainer(cfg *Config, conn *Conn) error {
 		CgroupNS:    cfg.NewCgroupNS || hasNamespace(spec, specs.CgroupNamespace),
 		CgroupV2:    cfg.CgroupV2,
 	}
+	if spec.Linux != nil && spec.Linux.MountLabel != "" && !selinux.GetEnabled() {
+		// SELinux off: the label means nothing, and a context= option
+		// would make every tmpfs mount fail with EINVAL (runc ignores it).
+		spec.Linux.MountLabel = ""
+	}
 	if spec.Linux != nil {
 		opts.MountLabel = spec.Linux.MountLabel
+		opts.RootPropagation = spec.Linux.RootfsPropagation
 	}
 	// Without a mount namespace the mounts land in the caller's namespace,
 	// as with runc: that is what such a config asks for.

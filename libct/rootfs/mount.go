@@ -23,12 +23,10 @@ type Options struct {
 	CgroupPaths map[string]string // container cgroup dirs on the host (controller -> path, "" = unified)
 	CgroupNS    bool              // container has its own cgroup namespace
 	CgroupV2    bool              // host is pure cgroup v2
+	// RootPropagation is linux.rootfsPropagation: Enter applies it to the
+	// new root, since pivot_root refuses a shared one.
+	RootPropagation string
 }
-
-// pendingRootPropagation is the rootfsPropagation Enter applies to the new
-// root. It can only be applied after pivot_root (which refuses a shared
-// new root), and Enter's signature does not carry the spec.
-var pendingRootPropagation uintptr
 
 // mounter holds the state shared by the steps of Prepare.
 type mounter struct {
@@ -52,7 +50,7 @@ func Prepare(spec *specs.Spec, rootfs string, opts Options) error {
 	if spec.Linux != nil {
 		propagation = spec.Linux.RootfsPropagation
 	}
-	before, after, err := rootPropagation(propagation)
+	before, _, err := rootPropagation(propagation)
 	if err != nil {
 		return err
 	}
@@ -63,7 +61,6 @@ func Prepare(spec *specs.Spec, rootfs string, opts Options) error {
 	if err := unix.Mount(rootPath, rootPath, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
 		return fmt.Errorf("bind rootfs %s onto itself: %w", rootPath, err)
 	}
-	pendingRootPropagation = after
 	// Opened after the self-bind so that lookups see the new mount, not
 	// the directory underneath it.
 	root, err := openPath(rootPath, unix.O_DIRECTORY)

@@ -8,7 +8,10 @@ import (
 
 // Enter makes rootfs the process's root directory and leaves the cwd at "/".
 func Enter(rootfs string, opts Options) error {
-	var err error
+	_, after, err := rootPropagation(opts.RootPropagation)
+	if err != nil {
+		return err
+	}
 	if opts.NoPivot {
 		err = moveRoot(rootfs)
 	} else {
@@ -17,9 +20,9 @@ func Enter(rootfs string, opts Options) error {
 	if err != nil {
 		return err
 	}
-	if pendingRootPropagation != 0 {
-		if err := unix.Mount("", "/", "", pendingRootPropagation, ""); err != nil {
-			return fmt.Errorf("make / %s: %w", propagationName(pendingRootPropagation), err)
+	if after != 0 {
+		if err := unix.Mount("", "/", "", after, ""); err != nil {
+			return fmt.Errorf("make / %s: %w", propagationName(after), err)
 		}
 	}
 	return nil
