@@ -71,9 +71,8 @@ func (c *Container) Unlock() {
 	}
 }
 
-func (c *Container) ID() string        { return c.state.ID }
-func (c *Container) Pid() int          { return c.state.Pid }
-func (c *Container) Spec() *specs.Spec { return c.state.Spec }
+func (c *Container) ID() string { return c.state.ID }
+func (c *Container) Pid() int   { return c.state.Pid }
 
 // Status observes the container: a dead (or recycled, or zombie) init is
 // stopped whatever the file says; a frozen cgroup is paused.
@@ -81,7 +80,9 @@ func (c *Container) Status() Status {
 	if !alive(c.state.Pid, c.state.InitStartTime) {
 		return Stopped
 	}
-	if c.state.Status == Running {
+	// A created container can be paused too (as with runc); reporting it
+	// paused keeps start from waiting on a frozen init.
+	if c.state.Status == Running || c.state.Status == Created {
 		if m, err := c.cgroup(); err == nil {
 			if p, err := m.State(); err == nil && p {
 				return Paused

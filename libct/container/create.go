@@ -12,6 +12,7 @@ import (
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/opencontainers/selinux/go-selinux"
 	"golang.org/x/sys/unix"
 
 	"github.com/rt-runtime/rt/libct/cgroups"
@@ -80,6 +81,9 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 	if spec.Process.Terminal && o.ConsoleSocket == "" && o.Console == nil {
 		return nil, nil, errors.New("process.terminal is set: --console-socket is required (or run in the foreground)")
 	}
+	if (spec.Process.SelinuxLabel != "" || spec.Linux != nil && spec.Linux.MountLabel != "") && !selinux.GetEnabled() {
+		slog.Debug("SELinux is disabled on this host: ignoring process.selinuxLabel and linux.mountLabel")
+	}
 	rootfs := spec.Root.Path
 	if !filepath.IsAbs(rootfs) {
 		rootfs = filepath.Join(bundle, rootfs)
@@ -115,6 +119,11 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 			ch.kill()
 		}
 		if cg != nil {
+			// A limit too low to even set the container up shows as an
+			// init SIGKILLed for no visible reason: name the cause.
+			if errors.Is(err, errInitKilled) && hitMemoryLimit(cg) {
+				err = errors.New("container init was OOM-killed: linux.resources.memory.limit is too low")
+			}
 			if derr := cg.Destroy(); derr != nil {
 				slog.Warn("remove cgroup after failed create", "err", derr)
 			}
@@ -209,8 +218,14 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 		return nil, nil, err
 	}
 	c.state.CgroupPaths = cg.Paths()
+	prejoined := make(chan struct{})
+	go func() {
+		prejoin(c.state.CgroupPaths, pid)
+		close(prejoined)
+	}()
 	if spec.Linux != nil && spec.Linux.Resources != nil {
 		if err = cg.Set(spec.Linux.Resources); err != nil {
+			<-prejoined
 			return nil, nil, err
 		}
 	}
@@ -227,7 +242,9 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 	if err = ch.sendConfig(cfg); err != nil {
 		return nil, nil, err
 	}
-	if _, _, err = ch.conn.Expect(initproc.MsgCgroup); err != nil {
+	_, _, err = ch.conn.Expect(initproc.MsgCgroup)
+	<-prejoined
+	if err != nil {
 		return nil, nil, ch.failure(err)
 	}
 	// Into the cgroup before the init builds anything, so all the
@@ -287,6 +304,13 @@ func (c *Container) waitCreated(ch *child) error {
 			return fmt.Errorf("sync: unexpected %q message from init", m.Type)
 		}
 	}
+}
+
+// hitMemoryLimit reports an OOM kill (v2) or a charge that failed against
+// the limit (v1 memory.failcnt) in the container's cgroup.
+func hitMemoryLimit(cg cgroups.Manager) bool {
+	st, err := cg.Stats()
+	return err == nil && (st.Memory.EventCount.OOMKill > 0 || st.Memory.Usage.Failcnt > 0)
 }
 
 func setOOMScoreAdj(pid int, adj *int) error {
@@ -355,4 +379,26 @@ func dialConsole(path string) (*os.File, error) {
 		return nil, fmt.Errorf("connect to console socket %s: %w", path, err)
 	}
 	return os.NewFile(uintptr(fd), "console-socket"), nil
+}
+
+// prejoin moves the init into the container's cgroups of the controllers
+// that limit neither memory nor pids, while its Go runtime is still
+// starting. The first migration after a quiet spell waits for an RCU grace
+// period in the kernel (cgroup_threadgroup_rwsem), 6-15 ms here; paying it
+// now overlaps it with the init's start-up, and the migration into the
+// memory and pids cgroups a moment later is then cheap. Failures are left
+// for the full Apply to report.
+func prejoin(paths map[string]string, pid int) {
+	if cgroups.IsV2() {
+		return // one hierarchy, and it holds the memory controller
+	}
+	b := []byte(strconv.Itoa(pid))
+	for ctrl, dir := range paths {
+		if ctrl == "memory" || ctrl == "pids" || dir == "" {
+			continue
+		}
+		if os.WriteFile(filepath.Join(dir, "cgroup.procs"), b, 0) == nil {
+			return // one is enough to take the grace period
+		}
+	}
 }

@@ -57,8 +57,8 @@ func (c *Container) destroy() error {
 			}
 		}
 	}
-	if h := c.state.Spec.Hooks; h != nil {
-		if err := hooks.Run("poststop", h.Poststop, c.specState(Stopped)); err != nil {
+	if h := c.Spec().Hooks; h != nil {
+		if err := hooks.RunAll("poststop", h.Poststop, c.specState(Stopped)); err != nil {
 			slog.Warn("poststop hook failed", "id", c.state.ID, "err", err)
 		}
 	}

@@ -2,16 +2,21 @@ package container
 
 import (
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/opencontainers/selinux/go-selinux"
 	"golang.org/x/sys/unix"
 
+	"github.com/rt-runtime/rt/libct/cgroups"
 	"github.com/rt-runtime/rt/libct/initproc"
 	"github.com/rt-runtime/rt/libct/seccomp"
+	"github.com/rt-runtime/rt/libct/validate"
 )
 
 // ExecOpts are the exec command's inputs; Process is complete (the CLI has
@@ -23,6 +28,10 @@ type ExecOpts struct {
 	PidFile       string
 	PreserveFDs   int
 	Stdio         [3]*os.File
+	// SubCgroups places the process in existing sub-cgroups of the
+	// container's cgroup (exec --cgroup): controller -> relative path,
+	// with "" meaning every hierarchy.
+	SubCgroups map[string]string
 }
 
 // Process is a started exec (or a foreground init) the caller may wait on.
@@ -55,14 +64,21 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 	default:
 		return nil, fmt.Errorf("container %q is %s: cannot exec in it", c.state.ID, st)
 	}
+	cgPaths, err := c.execCgroupPaths(o.SubCgroups)
+	if err != nil {
+		return nil, err
+	}
 	p := o.Process
-	if len(p.Args) == 0 {
-		return nil, fmt.Errorf("exec: process.args must not be empty")
+	if err := validate.Process(p); err != nil {
+		return nil, err
 	}
 	if p.Terminal && o.ConsoleSocket == "" && o.Console == nil {
 		return nil, fmt.Errorf("exec: a terminal needs --console-socket (or run in the foreground)")
 	}
-	spec := c.state.Spec
+	if p.SelinuxLabel != "" && !selinux.GetEnabled() {
+		slog.Debug("SELinux is disabled on this host: ignoring the process label", "label", p.SelinuxLabel)
+	}
+	spec := c.Spec()
 	co := childOpts{mode: "exec", extraFds: o.PreserveFDs, stdio: o.Stdio}
 	// Open the namespaces through the init's /proc entry, then check the
 	// init is still the same process: a recycled PID must not be joined.
@@ -84,7 +100,13 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 		}
 		userNS = have[specs.UserNamespace]
 		open := func(t specs.LinuxNamespaceType) (int, error) {
-			p := filepath.Join("/proc", strconv.Itoa(c.state.Pid), "ns", nsProcName[t])
+			name := nsProcName[t]
+			if t == specs.TimeNamespace {
+				// A created init enters its time namespace only at its
+				// execve: until then it is in time_for_children.
+				name = "time_for_children"
+			}
+			p := filepath.Join("/proc", strconv.Itoa(c.state.Pid), "ns", name)
 			fd, err := unix.Open(p, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 			if err != nil {
 				return -1, fmt.Errorf("open %s: %w", p, err)
@@ -101,18 +123,10 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 			}
 			co.setns = append(co.setns, fd)
 		}
-		for _, t := range []specs.LinuxNamespaceType{specs.PIDNamespace, specs.TimeNamespace} {
-			if !have[t] {
-				continue
-			}
-			name := nsProcName[t]
-			if t == specs.TimeNamespace {
-				name = "time_for_children"
-			}
-			p := filepath.Join("/proc", strconv.Itoa(c.state.Pid), "ns", name)
-			fd, err := unix.Open(p, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if have[specs.PIDNamespace] {
+			fd, err := open(specs.PIDNamespace)
 			if err != nil {
-				return nil, fmt.Errorf("open %s: %w", p, err)
+				return nil, err
 			}
 			threadOps = append(threadOps, nsOp{fd: fd})
 		}
@@ -121,7 +135,6 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 		return nil, fmt.Errorf("container %q is not running", c.state.ID)
 	}
 
-	var err error
 	if o.Console != nil {
 		co.console = o.Console
 	} else if o.ConsoleSocket != "" {
@@ -165,12 +178,8 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 	pid := ch.cmd.Process.Pid
 	// Into the cgroup only now, right before the exec: rt's own memory and
 	// threads are never charged to the container's limits.
-	m, err := c.cgroup()
-	if err != nil {
+	if err := joinCgroups(cgPaths, len(o.SubCgroups) > 0, pid); err != nil {
 		return nil, err
-	}
-	if err := m.Apply(pid); err != nil {
-		return nil, fmt.Errorf("join container cgroup: %w", err)
 	}
 	if err := setOOMScoreAdj(pid, p.OOMScoreAdj); err != nil {
 		return nil, err
@@ -189,7 +198,7 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 		if m.Type != initproc.MsgSeccomp || len(fds) != 1 {
 			return nil, fmt.Errorf("exec: unexpected %q message", m.Type)
 		}
-		err = c.sendSeccompListener(fds[0])
+		err = c.sendSeccompListener(fds[0], pid)
 		unix.Close(fds[0])
 		if err != nil {
 			return nil, err
@@ -215,3 +224,90 @@ var nsProcName = map[specs.LinuxNamespaceType]string{
 // InitProcess wraps the init child of a Create made in this process (for
 // run in the foreground).
 func InitProcess(ch *child) *Process { return &Process{ch: ch} }
+
+// joinCgroups moves pid into the container's cgroup, or into the
+// sub-cgroups exec --cgroup named. On v2 those are only entered: Apply would
+// enable controllers in the container's own cgroup, which holds the init,
+// and that turns the sub-cgroup "domain invalid". On v1 Apply is kept for
+// its filling of an empty cpuset, without which the join fails.
+func joinCgroups(paths map[string]string, sub bool, pid int) error {
+	if !sub || !cgroups.IsV2() {
+		m, err := cgroups.Load(paths)
+		if err != nil {
+			return err
+		}
+		if err := m.Apply(pid); err != nil {
+			return fmt.Errorf("join container cgroup: %w", err)
+		}
+		return nil
+	}
+	done := map[string]bool{}
+	for _, d := range paths {
+		if done[d] {
+			continue
+		}
+		done[d] = true
+		p := filepath.Join(d, "cgroup.procs")
+		if err := os.WriteFile(p, []byte(strconv.Itoa(pid)), 0); err != nil {
+			return fmt.Errorf("exec --cgroup: join %s: %w", d, err)
+		}
+	}
+	return nil
+}
+
+// execCgroupPaths returns the cgroup directories an exec'd process joins:
+// the container's, with the requested sub-cgroups appended. Like runc it
+// never creates them: a missing one is an error.
+func (c *Container) execCgroupPaths(sub map[string]string) (map[string]string, error) {
+	paths := make(map[string]string, len(c.state.CgroupPaths))
+	for k, v := range c.state.CgroupPaths {
+		paths[k] = v
+	}
+	if len(sub) == 0 {
+		return paths, nil
+	}
+	join := func(base, rel string) (string, error) {
+		d := filepath.Join(base, rel)
+		if r, err := filepath.Rel(base, d); err != nil || r == "." || r == ".." || strings.HasPrefix(r, "../") {
+			return "", fmt.Errorf("exec --cgroup: %q is not a sub-cgroup", rel)
+		}
+		return d, nil
+	}
+	if rel, ok := sub[""]; ok {
+		if len(sub) != 1 {
+			return nil, fmt.Errorf("exec --cgroup: a path without a controller cannot be combined with others")
+		}
+		for k, base := range paths {
+			d, err := join(base, rel)
+			if err != nil {
+				return nil, err
+			}
+			paths[k] = d
+		}
+	} else {
+		orig := c.state.CgroupPaths
+		for ctrl, rel := range sub {
+			base, ok := orig[ctrl]
+			if !ok {
+				return nil, fmt.Errorf("exec --cgroup: the container has no %q cgroup", ctrl)
+			}
+			d, err := join(base, rel)
+			if err != nil {
+				return nil, err
+			}
+			// Co-mounted controllers (cpu,cpuacct) share one directory:
+			// the process can only be in it once.
+			for k, v := range orig {
+				if v == base {
+					paths[k] = d
+				}
+			}
+		}
+	}
+	for _, d := range paths {
+		if _, err := os.Stat(filepath.Join(d, "cgroup.procs")); err != nil {
+			return nil, fmt.Errorf("exec --cgroup: sub-cgroup %s does not exist", d)
+		}
+	}
+	return paths, nil
+}

@@ -44,7 +44,7 @@ func (c *Container) Start() error {
 		if m.Type != initproc.MsgSeccomp || len(fds) != 1 {
 			return fmt.Errorf("start container %q: unexpected %q message", c.state.ID, m.Type)
 		}
-		err = c.sendSeccompListener(fds[0])
+		err = c.sendSeccompListener(fds[0], c.state.Pid)
 		unix.Close(fds[0])
 		if err != nil {
 			conn.Send(initproc.Message{Type: initproc.MsgError, Msg: err.Error()})
@@ -55,23 +55,25 @@ func (c *Container) Start() error {
 		}
 	}
 	c.state.Status = Running
-	if err := c.saveState(); err != nil {
+	if err := c.saveStatus(); err != nil {
 		return err
 	}
-	if h := c.state.Spec.Hooks; h != nil {
-		if err := hooks.Run("poststart", h.Poststart, c.specState(Running)); err != nil {
+	if h := c.Spec().Hooks; h != nil {
+		if err := hooks.RunAll("poststart", h.Poststart, c.specState(Running)); err != nil {
 			slog.Warn("poststart hook failed", "id", c.state.ID, "err", err)
 		}
 	}
 	return nil
 }
 
-func (c *Container) sendSeccompListener(fd int) error {
-	sc := c.state.Spec.Linux.Seccomp
+// sendSeccompListener hands the listener of process pid (the init, or an
+// exec'd process: state.pid stays the init's) to the agent.
+func (c *Container) sendSeccompListener(fd, pid int) error {
+	sc := c.Spec().Linux.Seccomp
 	st := &specs.ContainerProcessState{
 		Version:  specs.Version,
 		Fds:      []string{specs.SeccompFdName},
-		Pid:      c.state.Pid,
+		Pid:      pid,
 		Metadata: sc.ListenerMetadata,
 		State:    *c.specState(Running),
 	}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -29,6 +30,7 @@ const (
 
 const (
 	stateFile = "state.json"
+	specFile  = "config.json"
 	startSock = "start.sock"
 )
 
@@ -48,8 +50,10 @@ type State struct {
 	InitStartTime uint64            `json:"initStartTime"`
 	CgroupPaths   map[string]string `json:"cgroupPaths,omitempty"`
 	// Spec is config.json as it was at create (hooks, defaults for exec,
-	// resources for update): the bundle may change afterwards.
-	Spec *specs.Spec `json:"spec"`
+	// resources for update): the bundle may change afterwards. It lives in
+	// its own file, read only by the commands that need it, so state,
+	// list and kill do not decode a whole config.
+	Spec *specs.Spec `json:"-"`
 }
 
 // writeFileAtomic writes data to a temp file in the same directory and
@@ -78,12 +82,46 @@ func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
 	return nil
 }
 
+// saveState writes the config (when this process holds it) and then the
+// state: state.json appearing is what makes a new container visible.
 func (c *Container) saveState() error {
+	if c.state.Spec != nil {
+		b, err := json.Marshal(c.state.Spec)
+		if err != nil {
+			return err
+		}
+		if err := writeFileAtomic(filepath.Join(c.dir, specFile), b, 0o600); err != nil {
+			return err
+		}
+	}
+	return c.saveStatus()
+}
+
+// saveStatus rewrites state.json only.
+func (c *Container) saveStatus() error {
 	b, err := json.Marshal(c.state)
 	if err != nil {
 		return err
 	}
 	return writeFileAtomic(filepath.Join(c.dir, stateFile), b, 0o600)
+}
+
+// Spec returns the container's config as it was at create, reading it on
+// first use. A container without a readable config gets an empty one, so
+// that it can still be killed and deleted.
+func (c *Container) Spec() *specs.Spec {
+	if c.state.Spec == nil {
+		var s specs.Spec
+		b, err := os.ReadFile(filepath.Join(c.dir, specFile))
+		if err == nil {
+			err = json.Unmarshal(b, &s)
+		}
+		if err != nil {
+			slog.Warn("read container config", "id", c.state.ID, "err", err)
+		}
+		c.state.Spec = &s
+	}
+	return c.state.Spec
 }
 
 func readState(dir string) (*State, error) {
@@ -94,6 +132,11 @@ func readState(dir string) (*State, error) {
 	var s State
 	if err := json.Unmarshal(b, &s); err != nil {
 		return nil, fmt.Errorf("decode %s: %w", filepath.Join(dir, stateFile), err)
+	}
+	// Every command relies on these; a damaged or hand-edited file must
+	// be an error, not a nil dereference or another container's name.
+	if s.ID != filepath.Base(dir) {
+		return nil, fmt.Errorf("%s is damaged (not this container's)", filepath.Join(dir, stateFile))
 	}
 	return &s, nil
 }
