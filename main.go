@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime"
 	"strings"
 
 	"github.com/urfave/cli"
@@ -28,6 +29,9 @@ func main() {
 	if initproc.IsInit() {
 		initproc.Main()
 	}
+	// rt is short-lived and mostly waits on the kernel and its child: more
+	// Ps only add scheduler churn (hundreds of context switches a run).
+	runtime.GOMAXPROCS(1)
 	app := cli.NewApp()
 	app.Name = "rt"
 	app.Usage = "an OCI container runtime"
@@ -43,8 +47,18 @@ func main() {
 	app.Commands = []cli.Command{
 		createCommand, startCommand, runCommand, stateCommand, killCommand,
 		deleteCommand, listCommand, specCommand, execCommand, featuresCommand,
+		pauseCommand, resumeCommand, updateCommand, eventsCommand, psCommand,
+	}
+	// A bad flag is one line of error like any other failure, not a help
+	// page that scripts and log parsers would take for output.
+	usageErr := func(_ *cli.Context, err error, _ bool) error { return err }
+	app.OnUsageError = usageErr
+	for i := range app.Commands {
+		app.Commands[i].OnUsageError = usageErr
 	}
 	app.ExitErrHandler = func(*cli.Context, error) {}
+	// Errors found before setupLogging (a bad global flag) read the same.
+	slog.SetDefault(slog.New(&plainHandler{w: os.Stderr, level: slog.LevelWarn}))
 	err := app.Run(os.Args)
 	if err == nil {
 		return

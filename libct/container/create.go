@@ -230,7 +230,7 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 		}
 	}
 
-	cfg.ID, cfg.Bundle, cfg.Rootfs, cfg.Spec, cfg.Process = o.ID, bundle, rootfs, spec, spec.Process
+	cfg.ID, cfg.Bundle, cfg.Rootfs, cfg.Spec, cfg.Process = o.ID, bundle, rootfs, initSpec(spec), spec.Process
 	cfg.NoPivot, cfg.NoNewKeyring, cfg.ListenFds = o.NoPivot, o.NoNewKeyring, o.ListenFDs
 	cfg.UserNS, cfg.NewCgroupNS = icfg.UserNS, icfg.NewCgroupNS
 	cfg.CgroupPaths, cfg.CgroupV2 = cg.Paths(), cgroups.IsV2()
@@ -401,4 +401,18 @@ func prejoin(paths map[string]string, pid int) {
 			return // one is enough to take the grace period
 		}
 	}
+}
+
+// initSpec is the part of the config the init works from: the seccomp
+// rules travel compiled, and resources and annotations are the parent's
+// business, so the init does not spend time decoding them.
+func initSpec(spec *specs.Spec) *specs.Spec {
+	if spec.Linux == nil {
+		return spec
+	}
+	s := *spec
+	l := *spec.Linux
+	l.Seccomp, l.Resources = nil, nil
+	s.Linux, s.Annotations = &l, nil
+	return &s
 }
