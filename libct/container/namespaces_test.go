@@ -26,6 +26,7 @@ func TestNamespaceOptsNewNamespacesAreCloneFlags(t *testing.T) {
 		specs.LinuxNamespace{Type: specs.CgroupNamespace},
 	)
 	s.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 1000, Size: 10}}
+	s.Linux.GIDMappings = s.Linux.UIDMappings
 	var co childOpts
 	var cfg initproc.Config
 	if err := namespaceOpts(s, &co, &cfg); err != nil {
@@ -79,8 +80,15 @@ func TestNamespaceOptsRejects(t *testing.T) {
 	for name, s := range map[string]*specs.Spec{
 		"new pid in joined user": nsSpec(specs.LinuxNamespace{Type: specs.PIDNamespace},
 			specs.LinuxNamespace{Type: specs.UserNamespace, Path: "/proc/self/ns/user"}),
-		"unknown type": nsSpec(specs.LinuxNamespace{Type: "bogus"}),
-		"missing path": nsSpec(specs.LinuxNamespace{Type: specs.NetworkNamespace, Path: "/nonexistent/ns"}),
+		"unknown type":         nsSpec(specs.LinuxNamespace{Type: "bogus"}),
+		"missing path":         nsSpec(specs.LinuxNamespace{Type: specs.NetworkNamespace, Path: "/nonexistent/ns"}),
+		"path of another type": nsSpec(specs.LinuxNamespace{Type: specs.NetworkNamespace, Path: "/proc/self/ns/ipc"}),
+		"new user without root": func() *specs.Spec {
+			s := nsSpec(specs.LinuxNamespace{Type: specs.UserNamespace})
+			s.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 1, HostID: 1000, Size: 10}}
+			s.Linux.GIDMappings = s.Linux.UIDMappings
+			return s
+		}(),
 	} {
 		var co childOpts
 		var cfg initproc.Config
@@ -90,6 +98,21 @@ func TestNamespaceOptsRejects(t *testing.T) {
 		if len(co.setns) != 0 {
 			t.Errorf("%s: fds left open on error", name)
 		}
+	}
+}
+
+func TestNamespaceOptsNewTimeNamespaceIsUnsharedByTheConstructor(t *testing.T) {
+	// clone(2) cannot make a time namespace, and its offsets must be
+	// written before any process enters it.
+	s := nsSpec(specs.LinuxNamespace{Type: specs.TimeNamespace})
+	s.Linux.TimeOffsets = map[string]specs.LinuxTimeOffset{"boottime": {Secs: 10}}
+	var co childOpts
+	var cfg initproc.Config
+	if err := namespaceOpts(s, &co, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if co.cloneFlag&unix.CLONE_NEWTIME != 0 || co.unshare != unix.CLONE_NEWTIME || co.timeOffsets != "boottime 10 0\n" {
+		t.Errorf("clone %#x unshare %#x offsets %q", co.cloneFlag, co.unshare, co.timeOffsets)
 	}
 }
 

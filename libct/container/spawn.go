@@ -2,6 +2,7 @@ package container
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -47,12 +48,13 @@ func selfExe() (*os.File, error) {
 }
 
 // nsOp is a namespace change made on the parent's spawning thread just
-// before the clone, for namespaces whose membership a child inherits from
-// that thread (pid and time): a multi-threaded Go process may setns them
-// per thread, and that thread is thrown away afterwards.
+// before the clone, for a namespace whose membership a child inherits from
+// that thread (a joined pid namespace): a multi-threaded Go process may
+// setns it per thread, and that thread is thrown away afterwards. (A time
+// namespace cannot be done this way: setns refuses a multi-threaded
+// process, and the offsets file is per process, not per thread.)
 type nsOp struct {
-	fd      int    // setns target, or -1
-	newTime string // timens_offsets to write after unshare(CLONE_NEWTIME)
+	fd int // setns target
 }
 
 // child is a container init or exec process being started.
@@ -65,22 +67,26 @@ type child struct {
 }
 
 type childOpts struct {
-	mode      string // "create" or "exec"
-	extraFds  int    // fds 3.. kept for the user's process
-	setns     []int  // fds the nsenter constructor joins, in order
-	unshare   int    // clone flags the constructor unshares after joining
-	cloneFlag uintptr
-	uidMaps   []syscall.SysProcIDMap
-	gidMaps   []syscall.SysProcIDMap
-	startFd   *os.File
-	console   *os.File
-	stdio     [3]*os.File
+	mode        string // "create" or "exec"
+	extraFds    int    // fds 3.. kept for the user's process
+	setns       []int  // fds the nsenter constructor joins, in order
+	unshare     int    // clone flags the constructor unshares after joining
+	timeOffsets string // timens_offsets lines for CLONE_NEWTIME in unshare
+	cloneFlag   uintptr
+	uidMaps     []syscall.SysProcIDMap
+	gidMaps     []syscall.SysProcIDMap
+	startFd     *os.File
+	console     *os.File
+	stdio       [3]*os.File
 }
 
 // newChild prepares (but does not start) the rt init child. Fds are laid
 // out as: 0-2 stdio, 3..3+extraFds-1 preserved, then the config pipe, the
 // sync socket, the start socket, the console socket and the namespace fds.
 func newChild(o childOpts) (*child, *initproc.Config, error) {
+	if err := checkPassedFds(o.extraFds); err != nil {
+		return nil, nil, err
+	}
 	exe, err := selfExe()
 	if err != nil {
 		return nil, nil, err
@@ -131,6 +137,9 @@ func newChild(o childOpts) (*child, *initproc.Config, error) {
 	if o.unshare != 0 {
 		env = append(env, initproc.EnvUnshr+"="+strconv.Itoa(o.unshare))
 	}
+	if o.timeOffsets != "" {
+		env = append(env, initproc.EnvTimens+"="+o.timeOffsets)
+	}
 	cmd := &exec.Cmd{
 		Path:       "/proc/self/fd/" + strconv.Itoa(int(exe.Fd())),
 		Args:       []string{"rt", "init"},
@@ -146,6 +155,13 @@ func newChild(o childOpts) (*child, *initproc.Config, error) {
 			GidMappingsEnableSetgroups: true,
 		},
 	}
+	if o.cloneFlag&unix.CLONE_NEWUSER != 0 {
+		// Become root of the new user namespace before the exec: the
+		// child still has the host's uid 0, unmapped there, and an execve
+		// by an unmapped (overflow) uid drops every capability the init
+		// needs to build the container.
+		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: 0, Gid: 0}
+	}
 	ch := &child{
 		cmd:             cmd,
 		conn:            initproc.NewConn(parentSock),
@@ -153,6 +169,23 @@ func newChild(o childOpts) (*child, *initproc.Config, error) {
 		closeAfterStart: []*os.File{cfgR, childSock},
 	}
 	return ch, cfg, nil
+}
+
+// checkPassedFds makes sure fds 3..3+n-1 really were handed to rt: they
+// are inherited without close-on-exec, while everything rt opens itself is
+// close-on-exec. A caller that claims more fds than it passed must get an
+// error, not rt's own lock or binary fd in its container.
+func checkPassedFds(n int) error {
+	if n < 0 {
+		return fmt.Errorf("--preserve-fds %d must not be negative", n)
+	}
+	for fd := 3; fd < 3+n; fd++ {
+		flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
+		if err != nil || flags&unix.FD_CLOEXEC != 0 {
+			return fmt.Errorf("fd %d was not passed to rt (--preserve-fds %d, LISTEN_FDS)", fd, n)
+		}
+	}
+	return nil
 }
 
 // start starts the child, on a throw-away thread when namespace changes
@@ -189,19 +222,8 @@ func (ch *child) start() error {
 }
 
 func (op nsOp) apply() error {
-	if op.fd >= 0 {
-		if err := unix.Setns(op.fd, 0); err != nil {
-			return fmt.Errorf("join namespace: %w", err)
-		}
-		return nil
-	}
-	if err := unix.Unshare(unix.CLONE_NEWTIME); err != nil {
-		return fmt.Errorf("unshare time namespace: %w", err)
-	}
-	if op.newTime != "" {
-		if err := os.WriteFile("/proc/thread-self/timens_offsets", []byte(op.newTime), 0); err != nil {
-			return fmt.Errorf("write time namespace offsets: %w", err)
-		}
+	if err := unix.Setns(op.fd, 0); err != nil {
+		return fmt.Errorf("join namespace: %w", err)
 	}
 	return nil
 }
@@ -216,17 +238,32 @@ func (ch *child) sendConfig(cfg *initproc.Config) error {
 	if cerr := ch.cfgW.Close(); err == nil {
 		err = cerr
 	}
+	if errors.Is(err, unix.EPIPE) {
+		// The child died before reading: the nsenter constructor failed
+		// and said why on the sync socket, which beats "broken pipe".
+		if _, _, rerr := ch.conn.Recv(); rerr != nil && rerr != initproc.ErrClosed {
+			return rerr
+		}
+		return ch.failure(initproc.ErrClosed)
+	}
 	if err != nil {
 		return fmt.Errorf("send config to init: %w", err)
 	}
 	return nil
 }
 
+// errInitKilled is an init SIGKILLed before it could report: Create checks
+// whether the memory limit did it.
+var errInitKilled = errors.New("container init was killed")
+
 // failure turns a closed sync socket into a useful error: the init died
 // before it could say why.
 func (ch *child) failure(err error) error {
 	if err == initproc.ErrClosed {
 		if ws, werr := ch.cmd.Process.Wait(); werr == nil {
+			if w, ok := ws.Sys().(syscall.WaitStatus); ok && w.Signaled() && w.Signal() == syscall.SIGKILL {
+				return fmt.Errorf("%w (%s)", errInitKilled, ws)
+			}
 			return fmt.Errorf("container init exited unexpectedly (%s)", ws)
 		}
 		return fmt.Errorf("container init exited unexpectedly")

@@ -25,6 +25,7 @@ const (
 	EnvCfgFd  = "_RT_CFGFD"  // a pipe carrying the Config JSON, read to EOF
 	EnvSetns  = "_RT_SETNS"
 	EnvUnshr  = "_RT_UNSHARE"
+	EnvTimens = "_RT_TIMENS" // timens_offsets lines for a new time namespace
 )
 
 // Config is everything the init needs, sent as the first message.

@@ -1,11 +1,15 @@
 // Runs before the Go runtime: see nsenter.go.
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <grp.h>
+#include <linux/nsfs.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 
 // fail reports on the sync fd when we have one (the parent turns it into
@@ -21,6 +25,31 @@ static void fail(const char *what, int err)
 	if (n > 0 && write(fd, buf, (size_t)n) < 0 && fd != 2)
 		(void)!write(2, buf, (size_t)n);
 	_exit(1);
+}
+
+static void write_timens_offsets(const char *offs)
+{
+	size_t len = strlen(offs);
+	int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		fail("open /proc/self/timens_offsets", errno);
+	if (write(fd, offs, len) != (ssize_t)len)
+		fail("write time namespace offsets", errno);
+	close(fd);
+}
+
+// become_root makes a process that joined a user namespace its root: our
+// host uid is most likely unmapped there, and an unmapped fsuid cannot
+// create a single file (EOVERFLOW) while the rootfs is set up.
+static void become_root(void)
+{
+	// Denied when the namespace's setgroups is "deny"; then there are
+	// no supplementary groups to drop anyway.
+	(void)setgroups(0, NULL);
+	if (setresgid(0, 0, 0) < 0)
+		fail("setresgid 0 in the joined user namespace", errno);
+	if (setresuid(0, 0, 0) < 0)
+		fail("setresuid 0 in the joined user namespace", errno);
 }
 
 void rt_nsenter(void)
@@ -42,12 +71,15 @@ void rt_nsenter(void)
 		for (char *tok = strtok_r(copy, ",", &save); tok;
 		     tok = strtok_r(NULL, ",", &save)) {
 			int fd = atoi(tok);
+			int type = ioctl(fd, NS_GET_NSTYPE);
 			if (setns(fd, 0) < 0) {
 				char what[64];
 				snprintf(what, sizeof(what), "join namespace (fd %d)", fd);
 				fail(what, errno);
 			}
 			close(fd);
+			if (type == CLONE_NEWUSER)
+				become_root();
 		}
 		free(copy);
 	}
@@ -57,5 +89,10 @@ void rt_nsenter(void)
 		int flags = (int)strtol(unshare_flags, NULL, 10);
 		if (unshare(flags) < 0)
 			fail("unshare namespaces", errno);
+		// A new time namespace takes its offsets only while no process
+		// is in it: now, before the user's process enters it at execve.
+		const char *offs = getenv("_RT_TIMENS");
+		if ((flags & CLONE_NEWTIME) && offs != NULL && *offs)
+			write_timens_offsets(offs);
 	}
 }

@@ -5,7 +5,8 @@
 //
 // The runtime opts in by setting _RT_SETNS in the child's environment to a
 // comma-separated list of namespace fds (joined in that order), and
-// optionally _RT_UNSHARE to a decimal clone-flag mask to unshare afterwards.
+// optionally _RT_UNSHARE to a decimal clone-flag mask to unshare afterwards
+// (with _RT_TIMENS holding the offsets of a new time namespace).
 // Every other invocation of the binary pays one getenv.
 package nsenter
 

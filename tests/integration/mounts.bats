@@ -1,0 +1,388 @@
+#!/usr/bin/env bats
+# root and mounts of config.json: where the rootfs comes from and how it is
+# made read-only, what each kind of mount and mount option really does, and
+# the masked/readonly paths and sysctls applied on top.
+
+load helpers
+
+setup() {
+	setup_rt
+	update_config '.root.readonly = false'
+	SRC="$BATS_TEST_TMPDIR/src"
+	mkdir -p "$SRC"
+	echo host-data >"$SRC/file"
+}
+teardown() { teardown_rt; }
+
+# add_mount JSON: appends one entry to .mounts.
+add_mount() {
+	update_config ".mounts += [$1]"
+}
+
+# mnt_opts PATH: the per-mount options of the mount at PATH, as the
+# container's own /proc/self/mountinfo lists it (the last such mount).
+mnt_opts_cmd='awk -v p="$1" '"'"'$5 == p { o = $6 } END { print o }'"'"' /proc/self/mountinfo'
+
+# in_private_ns SCRIPT: runs SCRIPT with sh in a private mount namespace of
+# its own, so mounts it makes for the test never reach the host. RT, ROOT,
+# BUNDLE and SRC are exported to it.
+in_private_ns() {
+	RT="$RT_BIN" ROOT="$ROOT" BUNDLE="$BUNDLE" SRC="$SRC" \
+		unshare -m --propagation "${PROPAGATION:-private}" sh -ec "$1"
+}
+
+@test "root.path relative to the bundle, not to the working directory" {
+	mv "$BUNDLE/rootfs" "$BUNDLE/myroot"
+	echo relative >"$BUNDLE/myroot/which"
+	update_config '.root.path = "myroot"'
+	set_cmd cat /which
+	cd /
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[ "$output" = relative ]
+}
+
+@test "root.path absolute, outside the bundle" {
+	mv "$BUNDLE/rootfs" "$BATS_TEST_TMPDIR/elsewhere"
+	echo absolute >"$BATS_TEST_TMPDIR/elsewhere/which"
+	update_config ".root.path = \"$BATS_TEST_TMPDIR/elsewhere\""
+	set_cmd cat /which
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[ "$output" = absolute ]
+}
+
+@test "a missing root.path is an error and leaves nothing" {
+	update_config '.root.path = "nonexistent"'
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -ne 0 ]
+	[[ "$output" == *nonexistent* ]]
+	expect_no_leftovers ct1
+}
+
+@test "root.readonly: / is EROFS, the tmpfs on /tmp still writable" {
+	update_config '.root.readonly = true'
+	set_cmd sh -c 'touch /tmp/ok && echo tmp-ok; touch /newfile'
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -ne 0 ]
+	[ "${lines[0]}" = tmp-ok ]
+	[[ "$output" == *"Read-only file system"* ]]
+	[ ! -e "$BUNDLE/rootfs/newfile" ]
+	# and without it, / is writable and the write lands in the rootfs
+	update_config '.root.readonly = false'
+	set_cmd touch /newfile
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[ -e "$BUNDLE/rootfs/newfile" ]
+}
+
+# root_tags: the propagation tags of the container's / (mountinfo field 7
+# on), run where the host's / is shared so that slave shows as master:N.
+root_tags() {
+	set_cmd sh -c 'awk '"'"'$5 == "/" { t = ""; for (i = 7; $i != "-"; i++) t = t " " $i; print t }'"'"' /proc/self/mountinfo'
+	PROPAGATION=shared in_private_ns '"$RT" --root "$ROOT" run -b "$BUNDLE" ct1'
+}
+
+@test "rootfsPropagation: the container's / is slave by default, or as asked" {
+	run root_tags
+	[ "$status" -eq 0 ]
+	[[ "$output" == *master:* ]]
+	[[ "$output" != *shared:* ]]
+	update_config '.linux.rootfsPropagation = "rslave"'
+	run root_tags
+	[[ "$output" == *master:* && "$output" != *shared:* ]]
+	update_config '.linux.rootfsPropagation = "private"'
+	run root_tags
+	[ "$status" -eq 0 ]
+	[[ "$output" != *master:* && "$output" != *shared:* ]]
+	update_config '.linux.rootfsPropagation = "shared"'
+	run root_tags
+	[ "$status" -eq 0 ]
+	[[ "$output" == *shared:* ]]
+	update_config '.linux.rootfsPropagation = "unbindable"'
+	run root_tags
+	[ "$status" -eq 0 ]
+	[[ "$output" == *unbindable* ]]
+}
+
+@test "rootfsPropagation: a host mount under the rootfs reaches a slave root, not a private one" {
+	mkdir -p "$BUNDLE/rootfs/late"
+	set_cmd sleep 100
+	script='"$RT" --root "$ROOT" run -d -b "$BUNDLE" ct1
+		mount -t tmpfs late "$BUNDLE/rootfs/late"
+		echo in-late >"$BUNDLE/rootfs/late/f"
+		"$RT" --root "$ROOT" exec ct1 sh -c "cat /late/f 2>&1 || true"
+		umount "$BUNDLE/rootfs/late"
+		"$RT" --root "$ROOT" delete -f ct1'
+	PROPAGATION=shared
+	run in_private_ns "$script"
+	[ "$status" -eq 0 ]
+	[ "$output" = in-late ]
+	update_config '.linux.rootfsPropagation = "private"'
+	run in_private_ns "$script"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"No such file"* ]]
+}
+
+@test "bind mount: host content visible and writes land on the host" {
+	add_mount "{\"destination\": \"/mnt/data\", \"type\": \"bind\", \"source\": \"$SRC\", \"options\": [\"bind\"]}"
+	set_cmd sh -c 'cat /mnt/data/file; echo from-ct >/mnt/data/new'
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[ "$output" = host-data ]
+	[ "$(cat "$SRC/new")" = from-ct ]
+}
+
+@test "a relative bind source is relative to the bundle, not to the working directory" {
+	mkdir -p "$BUNDLE/vol"
+	echo in-bundle >"$BUNDLE/vol/file"
+	add_mount '{"destination": "/data", "type": "bind", "source": "vol", "options": ["rbind"]}'
+	set_cmd cat /data/file
+	cd /
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[ "$output" = in-bundle ]
+}
+
+@test "bind shows a submount of the source only with rbind" {
+	mkdir -p "$SRC/sub"
+	add_mount "{\"destination\": \"/bind\", \"source\": \"$SRC\", \"options\": [\"bind\"]}"
+	add_mount "{\"destination\": \"/rbind\", \"source\": \"$SRC\", \"options\": [\"rbind\"]}"
+	set_cmd sh -c 'ls /bind/sub; echo --; ls /rbind/sub'
+	run in_private_ns 'mount -t tmpfs sub "$SRC/sub"; echo x >"$SRC/sub/in-submount"
+		"$RT" --root "$ROOT" run -b "$BUNDLE" ct1'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = -- ]
+	[ "${lines[1]}" = in-submount ]
+}
+
+@test "ro bind: reads work, writes fail with EROFS" {
+	add_mount "{\"destination\": \"/ro\", \"type\": \"bind\", \"source\": \"$SRC\", \"options\": [\"rbind\", \"ro\"]}"
+	set_cmd sh -c 'cat /ro/file; echo x >/ro/file'
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -ne 0 ]
+	[ "${lines[0]}" = host-data ]
+	[[ "$output" == *"Read-only file system"* ]]
+	[ "$(cat "$SRC/file")" = host-data ]
+}
+
+@test "rro: a submount of an rbind source is read-only too; plain ro leaves it writable" {
+	mkdir -p "$SRC/sub"
+	add_mount "{\"destination\": \"/ro\", \"source\": \"$SRC\", \"options\": [\"rbind\", \"ro\"]}"
+	add_mount "{\"destination\": \"/rro\", \"source\": \"$SRC\", \"options\": [\"rbind\", \"rro\"]}"
+	set_cmd sh -c 'touch /ro/sub/a && echo ro-sub-writable; touch /rro/sub/b || echo rro-sub-readonly; touch /rro/c || echo rro-top-readonly'
+	run in_private_ns 'mount -t tmpfs sub "$SRC/sub"
+		"$RT" --root "$ROOT" run -b "$BUNDLE" ct1'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = ro-sub-writable ]
+	[[ "${lines[1]}" == *"Read-only file system"* ]]
+	[ "${lines[2]}" = rro-sub-readonly ]
+	[[ "${lines[3]}" == *"Read-only file system"* ]]
+	[ "${lines[4]}" = rro-top-readonly ]
+}
+
+@test "nosuid, nodev, noexec on a bind mount: listed, and noexec and nodev enforced" {
+	mkdir "$SRC/bin"
+	cp "$BUNDLE/rootfs/bin/busybox" "$SRC/bin/busybox"
+	mknod "$SRC/null" c 1 3
+	chmod 666 "$SRC/null"
+	add_mount "{\"destination\": \"/plain\", \"source\": \"$SRC\", \"options\": [\"bind\"]}"
+	add_mount "{\"destination\": \"/locked\", \"source\": \"$SRC\", \"options\": [\"bind\", \"nosuid\", \"nodev\", \"noexec\"]}"
+	# (set_cmd takes one argument a line: the script stays on one)
+	set_cmd sh -c 'set -- /locked; '"$mnt_opts_cmd"'; /plain/bin/busybox true && echo plain-exec; /locked/bin/busybox true || echo locked-noexec; echo x >/plain/null && echo plain-dev; echo x >/locked/null || echo locked-nodev'
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	for o in nosuid nodev noexec; do
+		[[ ",${lines[0]}," == *",$o,"* ]]
+	done
+	[ "${lines[1]}" = plain-exec ]
+	[[ "${lines[2]}" == *"Permission denied"* ]]
+	[ "${lines[3]}" = locked-noexec ]
+	[ "${lines[4]}" = plain-dev ]
+	[[ "${lines[5]}" == *"Permission denied"* ]]
+	[ "${lines[6]}" = locked-nodev ]
+}
+
+@test "atime options land in mountinfo, on tmpfs and on bind mounts" {
+	add_mount '{"destination": "/t-noatime", "type": "tmpfs", "source": "tmpfs", "options": ["noatime"]}'
+	add_mount '{"destination": "/t-strict", "type": "tmpfs", "source": "tmpfs", "options": ["strictatime", "nodiratime"]}'
+	add_mount '{"destination": "/t-relatime", "type": "tmpfs", "source": "tmpfs", "options": ["relatime"]}'
+	add_mount "{\"destination\": \"/b-noatime\", \"source\": \"$SRC\", \"options\": [\"bind\", \"noatime\"]}"
+	add_mount "{\"destination\": \"/b-strict\", \"source\": \"$SRC\", \"options\": [\"bind\", \"strictatime\"]}"
+	set_cmd sh -c 'for m in /t-noatime /t-strict /t-relatime /b-noatime /b-strict; do set -- $m; '"$mnt_opts_cmd"'; done'
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[[ ",${lines[0]}," == *,noatime,* ]]
+	[[ ",${lines[1]}," == *,nodiratime,* && ",${lines[1]}," != *,relatime,* && ",${lines[1]}," != *,noatime,* ]]
+	[[ ",${lines[2]}," == *,relatime,* ]]
+	[[ ",${lines[3]}," == *,noatime,* ]]
+	[[ ",${lines[4]}," != *,relatime,* && ",${lines[4]}," != *,noatime,* ]]
+}
+
+@test "propagation options on a mount: shared, private, unbindable" {
+	add_mount '{"destination": "/p-shared", "type": "tmpfs", "source": "tmpfs", "options": ["shared"]}'
+	add_mount '{"destination": "/p-private", "type": "tmpfs", "source": "tmpfs", "options": ["rprivate"]}'
+	add_mount '{"destination": "/p-unbind", "type": "tmpfs", "source": "tmpfs", "options": ["unbindable"]}'
+	set_cmd sh -c 'for m in /p-shared /p-private /p-unbind; do awk -v p=$m '"'"'$5 == p { t = "-"; for (i = 7; $i != "-"; i++) t = t " " $i; print t }'"'"' /proc/self/mountinfo; done'
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == *shared:* ]]
+	[ "${lines[1]}" = - ]
+	[[ "${lines[2]}" == *unbindable* ]]
+}
+
+@test "tmpfs size= and mode= are honoured: the mode shows and the size fills up" {
+	add_mount '{"destination": "/small", "type": "tmpfs", "source": "tmpfs", "options": ["size=1m", "mode=700"]}'
+	set_cmd sh -c 'stat -c %a /small; dd if=/dev/zero of=/small/f bs=1024 count=512 2>/dev/null && echo half-fits; dd if=/dev/zero of=/small/g bs=1024 count=1024 2>&1 || echo full'
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 700 ]
+	[ "${lines[1]}" = half-fits ]
+	[[ "$output" == *"No space left on device"* ]]
+	[ "${lines[-1]}" = full ]
+}
+
+@test "file bind mount onto a path that does not exist creates a file, not a directory" {
+	echo conf-line >"$BATS_TEST_TMPDIR/app.conf"
+	add_mount "{\"destination\": \"/etc/app/app.conf\", \"source\": \"$BATS_TEST_TMPDIR/app.conf\", \"options\": [\"bind\", \"ro\"]}"
+	set_cmd sh -c 'cat /etc/app/app.conf; [ -f /etc/app/app.conf ] && echo is-file'
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = conf-line ]
+	[ "${lines[1]}" = is-file ]
+	[ -f "$BUNDLE/rootfs/etc/app/app.conf" ]
+	[ ! -s "$BUNDLE/rootfs/etc/app/app.conf" ]
+}
+
+@test "a destination that does not exist is created inside the rootfs" {
+	add_mount '{"destination": "/deep/er/dir", "type": "tmpfs", "source": "tmpfs"}'
+	set_cmd sh -c 'touch /deep/er/dir/x && echo ok'
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[ "$output" = ok ]
+	[ -d "$BUNDLE/rootfs/deep/er/dir" ]
+	[ ! -e /deep ]
+}
+
+@test "a destination that is a symlink to an absolute host path lands in the rootfs" {
+	host="$BATS_TEST_TMPDIR/hostdir"
+	mkdir -p "$host"
+	ln -s "$host" "$BUNDLE/rootfs/link"
+	# and one that tries to climb out with ..
+	ln -s ../../../../../../../../.. "$BUNDLE/rootfs/up"
+	# no tmpfs on /tmp: the target is then created on the rootfs itself
+	update_config 'del(.mounts[] | select(.destination == "/tmp"))'
+	add_mount "{\"destination\": \"/link\", \"source\": \"$SRC\", \"options\": [\"bind\"]}"
+	add_mount '{"destination": "/up/escaped", "type": "tmpfs", "source": "tmpfs"}'
+	set_cmd sh -c 'cat /link/file; echo ct >/link/written; ls -d /escaped'
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = host-data ]
+	[ "${lines[1]}" = /escaped ]
+	# the mount went on the target inside the rootfs
+	[ -d "$BUNDLE/rootfs$host" ]
+	[ -d "$BUNDLE/rootfs/escaped" ]
+	# the host directory got nothing
+	[ -z "$(ls -A "$host")" ]
+	[ ! -e /escaped ]
+	[ "$(cat "$SRC/written")" = ct ]
+}
+
+@test "maskedPaths: a file reads empty, a directory is empty" {
+	mkdir -p "$BUNDLE/rootfs/secret-dir"
+	echo s >"$BUNDLE/rootfs/secret-dir/inside"
+	echo s >"$BUNDLE/rootfs/secret-file"
+	update_config '.linux.maskedPaths += ["/secret-file", "/secret-dir", "/not-there"]'
+	set_cmd sh -c 'wc -c </secret-file; ls -A /secret-dir | wc -l; wc -c </proc/timer_list; touch /secret-dir/x || echo dir-ro'
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" -eq 0 ]
+	[ "${lines[1]}" -eq 0 ]
+	[ "${lines[2]}" -eq 0 ]
+	[ "${lines[-1]}" = dir-ro ]
+	[ "$(cat "$BUNDLE/rootfs/secret-file")" = s ]
+}
+
+@test "readonlyPaths: writes fail with EROFS, the rest stays writable" {
+	mkdir -p "$BUNDLE/rootfs/rodir" "$BUNDLE/rootfs/rwdir"
+	update_config '.linux.readonlyPaths += ["/rodir"]'
+	set_cmd sh -c 'touch /rwdir/a && echo rw-ok; touch /rodir/a; echo 1 >/proc/sys/kernel/domainname'
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -ne 0 ]
+	[ "${lines[0]}" = rw-ok ]
+	[[ "${lines[1]}" == *"Read-only file system"* ]]
+	[[ "${lines[2]}" == *"Read-only file system"* ]]
+}
+
+@test "sysctl: namespaced values show inside and leave the host alone" {
+	update_config '.linux.sysctl = {"net.ipv4.ip_forward": "1", "kernel.shmmax": "12345678"}'
+	host_fwd=$(cat /proc/sys/net/ipv4/ip_forward)
+	host_shm=$(cat /proc/sys/kernel/shmmax)
+	set_cmd sh -c 'cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shmmax'
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 1 ]
+	[ "${lines[1]}" = 12345678 ]
+	[ "$(cat /proc/sys/net/ipv4/ip_forward)" = "$host_fwd" ]
+	[ "$(cat /proc/sys/kernel/shmmax)" = "$host_shm" ]
+}
+
+@test "sysctl of a namespace the container does not have is refused" {
+	update_config 'del(.linux.namespaces[] | select(.type == "network")) | .linux.sysctl = {"net.ipv4.ip_forward": "1"}'
+	host_fwd=$(cat /proc/sys/net/ipv4/ip_forward)
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -ne 0 ]
+	[[ "$output" == *net.ipv4.ip_forward* ]]
+	[ "$(cat /proc/sys/net/ipv4/ip_forward)" = "$host_fwd" ]
+	expect_no_leftovers ct1
+}
+
+@test "--no-pivot runs the container, chrooted into its moved rootfs" {
+	echo no-pivot >"$BUNDLE/rootfs/which"
+	update_config '.root.readonly = true'
+	set_cmd sh -c 'cat /which; awk '"'"'$5 == "/" { n++ } END { print n }'"'"' /proc/self/mountinfo; touch /x'
+	run rt run --no-pivot -b "$BUNDLE" ct1
+	[ "$status" -ne 0 ]
+	[ "${lines[0]}" = no-pivot ]
+	[ "${lines[1]}" -ge 1 ]
+	[[ "$output" == *"Read-only file system"* ]]
+	expect_no_leftovers ct1
+}
+
+@test "without a mount namespace the mounts go to the caller's namespace, not the host's" {
+	update_config 'del(.linux.namespaces[] | select(.type == "mount"))'
+	add_mount "{\"destination\": \"/data\", \"source\": \"$SRC\", \"options\": [\"bind\"]}"
+	set_cmd sh -c 'cat /data/file; echo $$; ls /proc/1 >/dev/null && echo proc-ok'
+	run in_private_ns '"$RT" --root "$ROOT" run -b "$BUNDLE" ct1
+		grep -c " $BUNDLE/rootfs/data " /proc/self/mountinfo'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = host-data ]
+	[ "${lines[1]}" = 1 ]
+	[ "${lines[2]}" = proc-ok ]
+	# the caller's namespace got the mounts; the host none of them
+	[ "${lines[3]}" -ge 1 ]
+	! grep -q "$BUNDLE/rootfs" /proc/self/mountinfo
+	expect_no_leftovers ct1
+}
+
+@test "a bind source that does not exist: one line naming the mount and path, nothing left" {
+	add_mount "{\"destination\": \"/data\", \"source\": \"$BATS_TEST_TMPDIR/no-such-src\", \"options\": [\"bind\"]}"
+	set_cmd echo should-not-run
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -ne 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"$BATS_TEST_TMPDIR/no-such-src"* ]]
+	[[ "$output" == *"/data"* ]]
+	[[ "$output" != *should-not-run* ]]
+	expect_no_leftovers ct1
+	[ ! -e "$BUNDLE/rootfs/data" ] || [ -d "$BUNDLE/rootfs/data" ]
+}
+
+@test "an unknown filesystem type fails cleanly" {
+	add_mount '{"destination": "/x", "type": "no-such-fs", "source": "none"}'
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -ne 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *no-such-fs* ]]
+	expect_no_leftovers ct1
+}
