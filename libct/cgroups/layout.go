@@ -105,6 +105,9 @@ func parseLayout(r io.Reader) (*layout, error) {
 		if !ok {
 			continue
 		}
+		// A later mount on or above a cgroup mountpoint (a tmpfs over
+		// /sys/fs/cgroup/unified, say) hides that hierarchy.
+		l.dropShadowed(m.mountpoint, seen)
 		switch m.fstype {
 		case "cgroup2":
 			if l.unified == nil || preferredUnified(m.mountpoint) {
@@ -140,6 +143,29 @@ func parseLayout(r io.Reader) (*layout, error) {
 		return nil, errors.New("cgroups: no cgroup filesystem is mounted")
 	}
 	return l, nil
+}
+
+// dropShadowed forgets the hierarchies mounted at or below mp. "/" is
+// never taken as shadowing: the root mount comes first in mountinfo.
+func (l *layout) dropShadowed(mp string, seen map[string]bool) {
+	if mp == "/" {
+		return
+	}
+	under := func(p string) bool { return p == mp || strings.HasPrefix(p, mp+"/") }
+	if l.unified != nil && under(l.unified.mountpoint) {
+		l.unified = nil
+	}
+	kept := l.v1[:0]
+	for _, h := range l.v1 {
+		if !under(h.mountpoint) {
+			kept = append(kept, h)
+			continue
+		}
+		for _, c := range h.controllers {
+			delete(seen, c)
+		}
+	}
+	l.v1 = kept
 }
 
 func preferredUnified(mp string) bool {

@@ -215,3 +215,22 @@ func TestNewSystemd(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestParseLayoutShadowedMount(t *testing.T) {
+	// A tmpfs over the cgroup2 mount (as in a namespace that hides it)
+	// leaves plain v1; one over /sys/fs/cgroup hides everything below it.
+	base := `22 1 0:21 / / rw - ext4 /dev/vda rw
+31 23 0:28 / /sys/fs/cgroup rw - tmpfs tmpfs rw
+32 31 0:29 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory
+33 31 0:30 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw
+`
+	l, err := parseLayout(strings.NewReader(base + "40 33 0:40 / /sys/fs/cgroup/unified rw - tmpfs none rw\n"))
+	if err != nil || l.mode != modeV1 || l.unified != nil || len(l.v1) != 1 {
+		t.Fatalf("unified hidden: layout %+v, err %v; want v1 with memory only", l, err)
+	}
+	l, err = parseLayout(strings.NewReader(base + "41 31 0:41 / /sys/fs/cgroup rw - tmpfs none rw\n" +
+		"42 41 0:32 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n"))
+	if err != nil || l.mode != modeV1 || l.unified != nil || len(l.v1) != 1 || l.v1[0].mountpoint != "/sys/fs/cgroup/memory" {
+		t.Fatalf("tree hidden and memory remounted: layout %+v, err %v", l, err)
+	}
+}
