@@ -2,7 +2,10 @@
 # Installs the Debian packages rt needs to build and test. Idempotent.
 set -e
 need=""
-for p in gcc make libseccomp-dev busybox-static bats jq iproute2 util-linux; do
+# golang-github-containers-common ships Podman's default seccomp profile,
+# which tests/integration/seccomp.bats runs containers under.
+for p in gcc make libseccomp-dev busybox-static bats jq iproute2 util-linux \
+	golang-github-containers-common; do
 	dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"
 done
 if [ -n "$need" ]; then

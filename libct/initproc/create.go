@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/opencontainers/selinux/go-selinux"
@@ -62,6 +64,11 @@ func createContainer(cfg *Config, conn *Conn) error {
 	// Without a mount namespace the mounts land in the caller's namespace,
 	// as with runc: that is what such a config asks for.
 	ownMountNS := hasNamespace(spec, specs.MountNamespace)
+	// A relative bind source is relative to the bundle (runtime-spec), not
+	// to wherever rt was run from. Best effort: a bundle the init cannot
+	// enter (user namespace) only matters if such a source is used, and
+	// that mount then fails naming it.
+	_ = unix.Chdir(cfg.Bundle)
 	if err := rootfs.Prepare(spec, cfg.Rootfs, opts); err != nil {
 		return err
 	}
@@ -109,6 +116,9 @@ func createContainer(cfg *Config, conn *Conn) error {
 			return err
 		}
 	}
+	if err := checkProcess(cfg); err != nil {
+		return err
+	}
 	if err := conn.Send(Message{Type: MsgReady}); err != nil {
 		return err
 	}
@@ -134,8 +144,12 @@ func waitStart(cfg *Config, tty *os.File) error {
 		return fmt.Errorf("start: %w", err)
 	}
 	err = func() error {
-		if cfg.Spec.Hooks != nil {
-			if err := hooks.Run("startContainer", cfg.Spec.Hooks.StartContainer, cfg.State); err != nil {
+		if cfg.Spec.Hooks != nil && cfg.State != nil {
+			// The container is created now, not creating as when the
+			// state was made.
+			st := *cfg.State
+			st.Status = specs.StateCreated
+			if err := hooks.Run("startContainer", cfg.Spec.Hooks.StartContainer, &st); err != nil {
 				return err
 			}
 		}
@@ -144,6 +158,34 @@ func waitStart(cfg *Config, tty *os.File) error {
 	_ = sc.Send(Message{Type: MsgError, Msg: err.Error()})
 	os.Exit(1)
 	return nil
+}
+
+// checkProcess fails create, as runc does, for what would only make start
+// fail later: rlimits the process cannot have (set here, on the init, so
+// hooks run under them too), a missing cwd, an executable not found.
+func checkProcess(cfg *Config) error {
+	p := cfg.Process
+	if err := setRlimits(p.Rlimits); err != nil {
+		return err
+	}
+	cwd := p.Cwd
+	if cwd == "" {
+		cwd = "/"
+	}
+	var st unix.Stat_t
+	if err := unix.Stat(cwd, &st); err != nil {
+		return fmt.Errorf("cwd %q: %w", cwd, err)
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFDIR {
+		return fmt.Errorf("cwd %q: %w", cwd, unix.ENOTDIR)
+	}
+	// A relative path with a slash is resolved in cwd, where the exec runs.
+	name := p.Args[0]
+	if strings.Contains(name, "/") && !filepath.IsAbs(name) {
+		name = filepath.Join(cwd, name)
+	}
+	_, err := lookPath(name, processEnv(cfg, p))
+	return err
 }
 
 // sendConsole makes the container's pty (through its own devpts, so the
@@ -159,6 +201,15 @@ func sendConsole(cfg *Config) (*os.File, error) {
 		return nil, err
 	}
 	defer master.Close()
+	// process.consoleSize is the size the terminal starts with, before the
+	// console socket's owner resizes it.
+	if sz := cfg.Process.ConsoleSize; sz != nil && sz.Height > 0 && sz.Width > 0 {
+		ws := &unix.Winsize{Row: uint16(sz.Height), Col: uint16(sz.Width)}
+		if err := unix.IoctlSetWinsize(int(master.Fd()), unix.TIOCSWINSZ, ws); err != nil {
+			slave.Close()
+			return nil, fmt.Errorf("set console size %dx%d: %w", sz.Width, sz.Height, err)
+		}
+	}
 	if err := console.Send(sock, master); err != nil {
 		slave.Close()
 		return nil, err

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/opencontainers/selinux/go-selinux/label"
@@ -151,6 +152,9 @@ func (m *mounter) bindFile(src *os.File, source, dest string, o mountOptions) er
 		return fmt.Errorf("create mount point for %s: %w", source, err)
 	}
 	defer dst.Close()
+	if err := m.checkProcDest(dst, dest, isProcfs(src)); err != nil {
+		return err
+	}
 	mounted, err := mountOnto(m.root, m.rootPath, dst, dest, func(target string) error {
 		if err := unix.Mount(fdPath(src), target, "", o.flags&(unix.MS_BIND|unix.MS_REC), ""); err != nil {
 			return fmt.Errorf("bind %s on %s: %w", source, dest, err)
@@ -213,9 +217,13 @@ func (m *mounter) fsMount(mnt specs.Mount, dest string, o mountOptions) error {
 		return fmt.Errorf("create mount point for %s: %w", mnt.Type, err)
 	}
 	defer dst.Close()
-	if mnt.Type == "proc" || mnt.Type == "sysfs" {
+	if err := m.checkProcDest(dst, dest, mnt.Type == "proc"); err != nil {
+		return err
+	}
+	if mnt.Type == "proc" || mnt.Type == "sysfs" || dest == "/dev" {
 		// Refuse symlinks anywhere in the path: these must land exactly
-		// where the spec says, or masked paths would protect nothing.
+		// where the spec says, or masked paths would protect nothing (and
+		// a /dev elsewhere would leave the devices rt makes to be covered).
 		if err := m.checkNoSymlinks(dst, dest); err != nil {
 			return fmt.Errorf("mount %s on %s: %w", mnt.Type, dest, err)
 		}
@@ -253,6 +261,46 @@ func (m *mounter) checkNoSymlinks(dst *os.File, dest string) error {
 		return fmt.Errorf("destination resolves to %s, not %s (symlink in path)", p, want)
 	}
 	return nil
+}
+
+// procMountable are the files below /proc a mount may cover: host-wide
+// counters that lxcfs emulates per container, and ns_last_pid for CRIU.
+var procMountable = map[string]bool{
+	"/proc/cpuinfo": true, "/proc/diskstats": true, "/proc/meminfo": true,
+	"/proc/stat": true, "/proc/swaps": true, "/proc/uptime": true,
+	"/proc/loadavg": true, "/proc/slabinfo": true, "/proc/net/dev": true,
+	"/proc/pressure/cpu": true, "/proc/pressure/io": true, "/proc/pressure/memory": true,
+	"/proc/sys/kernel/ns_last_pid": true,
+}
+
+// checkProcDest refuses a mount that lands inside the container's /proc,
+// wherever the spec's destination pointed: a symlink in the image can send
+// an innocent "/data" volume there (CVE-2019-19921, CVE-2023-27561). rt
+// itself goes through that /proc after pivot_root, and a mount over, say,
+// /proc/thread-self/fd would hand it files of the attacker's choosing.
+// Only a procfs may go on /proc itself.
+func (m *mounter) checkProcDest(dst *os.File, dest string, isProc bool) error {
+	p, err := realPath(dst)
+	if err != nil {
+		return err
+	}
+	rel := "/" + strings.TrimPrefix(strings.TrimPrefix(p, m.rootPath), "/")
+	switch {
+	case rel != "/proc" && !strings.HasPrefix(rel, "/proc/"):
+		return nil
+	case rel == "/proc" && isProc, procMountable[rel]:
+		return nil
+	case rel == "/proc":
+		return fmt.Errorf("mount on %s: only a procfs may be mounted on /proc", dest)
+	}
+	return fmt.Errorf("mount on %s: %s is inside /proc, where nothing but procfs and a few emulated files may be mounted", dest, rel)
+}
+
+// isProcfs reports whether f is on a procfs (a bind of the host's /proc
+// onto the container's is allowed).
+func isProcfs(f *os.File) bool {
+	var st unix.Statfs_t
+	return unix.Fstatfs(int(f.Fd()), &st) == nil && st.Type == unix.PROC_SUPER_MAGIC
 }
 
 func devIsBindMount(mounts []specs.Mount) bool {

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/rt-runtime/rt/libct/seccomp"
 )
 
 var knownNamespaces = map[specs.LinuxNamespaceType]bool{
@@ -35,6 +37,7 @@ func checkLinux(s *specs.Spec, _ string) error {
 		checkPersonality,
 		checkCgroupsPath,
 		checkResources,
+		checkSeccomp,
 	}
 	for _, check := range checks {
 		if err := check(s); err != nil {
@@ -239,6 +242,15 @@ func checkPersonality(s *specs.Spec) error {
 	}
 	if len(p.Flags) > 0 {
 		return errf("linux.personality.flags are not supported by rt")
+	}
+	return nil
+}
+
+// checkSeccomp runs the seccomp package's own checks (they need no
+// libseccomp), so a bad profile reads like any other config.json error.
+func checkSeccomp(s *specs.Spec) error {
+	if err := seccomp.Validate(s.Linux.Seccomp); err != nil {
+		return errf("linux.seccomp: %s", strings.TrimPrefix(err.Error(), "seccomp: "))
 	}
 	return nil
 }

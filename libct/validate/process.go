@@ -19,6 +19,16 @@ var apparmorEnabled = func() bool {
 	return err == nil && strings.TrimSpace(string(b)) == "Y"
 }
 
+// Process checks a process that exec is about to start (from --process, or
+// the container's own with the command line's changes) by the rules
+// config.json's process obeys; errors start with "exec: ".
+func Process(p *specs.Process) error {
+	if err := checkProcess(&specs.Spec{Process: p}, ""); err != nil {
+		return fmt.Errorf("exec: %s", strings.TrimPrefix(err.Error(), "config.json: "))
+	}
+	return nil
+}
+
 func checkProcess(s *specs.Spec, _ string) error {
 	p := s.Process
 	if p == nil {

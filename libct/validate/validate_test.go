@@ -314,6 +314,10 @@ func TestSpec(t *testing.T) {
 		}, "linux.resources.unified: invalid key"},
 		{"unified procs", func(s *specs.Spec) { s.Linux.Resources.Unified = map[string]string{"cgroup.procs": "1"} }, "cannot be set"},
 		{"no linux", func(s *specs.Spec) { s.Linux = nil; s.Hostname = "" }, ""},
+		{"seccomp ok", func(s *specs.Spec) { s.Linux.Seccomp = &specs.LinuxSeccomp{DefaultAction: specs.ActAllow} }, ""},
+		{"seccomp action", func(s *specs.Spec) {
+			s.Linux.Seccomp = &specs.LinuxSeccomp{DefaultAction: "SCMP_ACT_NOPE"}
+		}, `linux.seccomp: defaultAction: unknown action "SCMP_ACT_NOPE"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -409,6 +413,33 @@ func TestSysctlPath(t *testing.T) {
 		got, err := SysctlPath(tt.key)
 		if (err == nil) != (tt.want != "") || got != tt.want {
 			t.Errorf("SysctlPath(%q) = %q, %v; want %q", tt.key, got, err, tt.want)
+		}
+	}
+}
+
+func TestProcess(t *testing.T) {
+	good := func() *specs.Process {
+		return &specs.Process{Args: []string{"true"}, Cwd: "/", Env: []string{"A=b"}}
+	}
+	if err := Process(good()); err != nil {
+		t.Fatalf("Process(good) = %v", err)
+	}
+	bad := map[string]func(p *specs.Process){
+		"process.args":    func(p *specs.Process) { p.Args = nil },
+		"process.cwd":     func(p *specs.Process) { p.Cwd = "" },
+		"CAP_FLY":         func(p *specs.Process) { p.Capabilities = &specs.LinuxCapabilities{Bounding: []string{"CAP_FLY"}} },
+		"soft limit":      func(p *specs.Process) { p.Rlimits = []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Soft: 2, Hard: 1}} },
+		"apparmorProfile": func(p *specs.Process) { p.ApparmorProfile = "unconfined" },
+	}
+	saved := apparmorEnabled
+	apparmorEnabled = func() bool { return false }
+	defer func() { apparmorEnabled = saved }()
+	for want, mutate := range bad {
+		p := good()
+		mutate(p)
+		err := Process(p)
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.HasPrefix(err.Error(), "exec: ") {
+			t.Errorf("%s: Process = %v, want an \"exec: \" error naming it", want, err)
 		}
 	}
 }
