@@ -38,6 +38,7 @@ var execCommand = cli.Command{
 		cli.BoolFlag{Name: "no-new-privs", Usage: "set no_new_privs"},
 		cli.StringSliceFlag{Name: "cap, c", Usage: "add a capability"},
 		cli.IntFlag{Name: "preserve-fds", Usage: "pass this many fds after stdio to the process"},
+		cli.StringSliceFlag{Name: "cgroup", Usage: "run in an existing sub-cgroup: [controller[,controller]:]path"},
 	},
 	Action: func(ctx *cli.Context) error {
 		if ctx.NArg() < 1 {
@@ -54,6 +55,9 @@ var execCommand = cli.Command{
 		o := container.ExecOpts{
 			Process: p, ConsoleSocket: ctx.String("console-socket"), PidFile: ctx.String("pid-file"),
 			PreserveFDs: ctx.Int("preserve-fds"), Stdio: stdio(),
+		}
+		if o.SubCgroups, err = subCgroups(ctx.StringSlice("cgroup")); err != nil {
+			return err
 		}
 		detach := ctx.Bool("detach")
 		var ours *os.File
@@ -127,7 +131,10 @@ func execProcess(ctx *cli.Context, spec *specs.Spec) (*specs.Process, error) {
 		base = *spec.Process
 	}
 	p := base
-	p.Args = ctx.Args().Tail()
+	p.Args = cmdArgs(ctx)
+	if len(p.Args) == 0 {
+		return nil, errors.New("exec: expects a command after the container ID")
+	}
 	p.Terminal = ctx.Bool("tty")
 	p.Env = append(append([]string(nil), base.Env...), ctx.StringSlice("env")...)
 	p.ConsoleSize = nil
@@ -180,4 +187,34 @@ func execProcess(ctx *cli.Context, spec *specs.Spec) (*specs.Process, error) {
 		p.Capabilities = &c
 	}
 	return &p, nil
+}
+
+// subCgroups parses --cgroup values as runc does: one bare path (every
+// hierarchy; the only form on cgroup v2) or controller[,controller]:path
+// entries for cgroup v1.
+func subCgroups(args []string) (map[string]string, error) {
+	if len(args) == 0 {
+		return nil, nil
+	}
+	out := map[string]string{}
+	for _, a := range args {
+		ctrls, p, ok := strings.Cut(a, ":")
+		if !ok {
+			if len(args) != 1 {
+				return nil, fmt.Errorf("exec --cgroup %s: only a single path may omit the controller", a)
+			}
+			out[""] = a
+			continue
+		}
+		for _, c := range strings.Split(ctrls, ",") {
+			if c == "" {
+				return nil, fmt.Errorf("exec --cgroup %s: empty controller name", a)
+			}
+			if _, dup := out[c]; dup {
+				return nil, fmt.Errorf("exec --cgroup: controller %s given twice", c)
+			}
+			out[c] = p
+		}
+	}
+	return out, nil
 }

@@ -175,6 +175,20 @@ func Load(paths map[string]string) (Manager, error) {
 	return m, nil
 }
 
+// Update is Set for a running container (`rt update`): everything but the
+// device rules is applied. Like runc's update it cannot change devices, and
+// on v1 rewriting them starts with a deny-all, so the container's processes
+// would briefly fail to open even /dev/null.
+func Update(m Manager, r *specs.LinuxResources) error {
+	switch m := m.(type) {
+	case *fs1Manager:
+		return m.set(r, false)
+	case *fs2Manager:
+		return setV2(m.u, r, false)
+	}
+	return m.Set(r)
+}
+
 // IsV2 reports whether the host runs the pure unified hierarchy.
 func IsV2() bool {
 	l, err := hostLayout()

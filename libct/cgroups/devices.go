@@ -113,7 +113,8 @@ func normalizeAccess(a string) (string, error) {
 }
 
 // setDevicesV1 programs the v1 devices controller. The deny-all comes first,
-// so during an update the container briefly loses access to its devices.
+// so a live container would briefly lose access to its devices: this is why
+// Update leaves them alone.
 func setDevicesV1(dir string, rules []devRule) error {
 	for _, r := range rules {
 		file := "devices.deny"

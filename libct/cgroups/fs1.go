@@ -250,7 +250,11 @@ func (m *fs1Manager) Stats() (*Stats, error) {
 	return s, nil
 }
 
-func (m *fs1Manager) Set(r *specs.LinuxResources) error {
+func (m *fs1Manager) Set(r *specs.LinuxResources) error { return m.set(r, true) }
+
+// set applies r; devices=false leaves the device rules as they are (see
+// Update).
+func (m *fs1Manager) set(r *specs.LinuxResources, devices bool) error {
 	if r == nil {
 		r = &specs.LinuxResources{}
 	}
@@ -258,7 +262,12 @@ func (m *fs1Manager) Set(r *specs.LinuxResources) error {
 		return fieldError("unified", "only supported on cgroup v2 (this host is %s)", m.layout.mode)
 	}
 	steps := []func() error{
-		func() error { return m.setDevices(r.Devices) },
+		func() error {
+			if !devices {
+				return nil
+			}
+			return m.setDevices(r.Devices)
+		},
 		func() error { return m.setMemory(r.Memory) },
 		func() error { return m.setCPU(r.CPU) },
 		func() error { return m.setPids(r.Pids) },

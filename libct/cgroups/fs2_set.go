@@ -9,17 +9,20 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
-// setV2 applies r to a pure v2 cgroup.
-func setV2(u *unifiedDir, r *specs.LinuxResources) error {
+// setV2 applies r to a pure v2 cgroup; devices=false leaves the device
+// filter as it is (see Update).
+func setV2(u *unifiedDir, r *specs.LinuxResources, devices bool) error {
 	if r == nil {
 		r = &specs.LinuxResources{}
 	}
-	rules, err := deviceRules(r.Devices)
-	if err != nil {
-		return err
-	}
-	if err := setDevicesV2(u.dir, rules); err != nil {
-		return err
+	if devices {
+		rules, err := deviceRules(r.Devices)
+		if err != nil {
+			return err
+		}
+		if err := setDevicesV2(u.dir, rules); err != nil {
+			return err
+		}
 	}
 	if err := networkUnsupported(r.Network, "cgroup v2 has no net_cls/net_prio controller"); err != nil {
 		return err

@@ -22,6 +22,12 @@ func (c *Container) Signal(sig unix.Signal, all bool) error {
 		}
 		return err
 	}
+	// On v1 a frozen task acts on SIGKILL only once thawed.
+	if sig == unix.SIGKILL && st == Paused {
+		if m, err := c.cgroup(); err == nil {
+			return m.Thaw()
+		}
+	}
 	return nil
 }
 

@@ -1,0 +1,115 @@
+#!/bin/bash
+# cgroupv2.sh: rt's cgroup v2 (fs2) path on a pure unified host: limits
+# land in memory.max, memory.swap.max, pids.max, cpu.weight and cpu.max;
+# update, pause, events (stats and OOM), ps, exec --cgroup and the BPF
+# device filter work; delete removes the cgroup. Meant for the cgroup v2
+# guest (`make test-cgroupv2` boots it); refuses to run on other hosts.
+# Prints one PASS/FAIL line per check and exits non-zero on any failure.
+set -u
+repo=$(cd "$(dirname "$0")/.." && pwd)
+RT_BIN=${RT_BIN:-$repo/rt}
+[ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] || { echo "cgroupv2.sh: /sys/fs/cgroup is not cgroup v2" >&2; exit 2; }
+
+work=/var/tmp/rt-cgv2.$$
+root=$work/root
+bundle=$work/bundle
+cg=/rt-cgv2-$$
+dir=/sys/fs/cgroup$cg/ct
+fails=0
+
+rt() { "$RT_BIN" --root "$root" "$@"; }
+
+check() { # NAME COMMAND...: PASS when COMMAND succeeds
+	local name=$1
+	shift
+	if "$@"; then
+		echo "PASS $name"
+	else
+		echo "FAIL $name"
+		fails=$((fails + 1))
+	fi
+}
+
+is() { # FILE WANT: the cgroup file holds WANT
+	local got
+	got=$(cat "$dir/$1" 2>&1)
+	[ "$got" = "$2" ] || { echo "  $1: got '$got', want '$2'" >&2; return 1; }
+}
+
+cleanup() {
+	rt delete -f ct >/dev/null 2>&1
+	[ -d "/sys/fs/cgroup$cg" ] && find "/sys/fs/cgroup$cg" -depth -type d -exec rmdir {} + 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+# A private copy: the shared ./rt may be rebuilt while this runs.
+mkdir -p "$work" && cp "$RT_BIN" "$work/rt" && RT_BIN=$work/rt || exit 1
+# The rootfs goes on the guest's disk: 9p cannot hold device nodes.
+"$repo/scripts/mkbundle.sh" "$bundle" 'sleep 1000' >/dev/null || exit 1
+jq --arg cg "$cg/ct" '.linux.cgroupsPath = $cg
+	| .linux.resources = {"memory": {"limit": 67108864, "swap": 100663296}, "pids": {"limit": 33},
+		"cpu": {"shares": 512, "quota": 50000, "period": 100000}}
+	| .linux.devices = [{"path": "/dev/fake", "type": "c", "major": 240, "minor": 0, "fileMode": 438}]' \
+	"$bundle/config.json" >"$bundle/c.json" && mv "$bundle/c.json" "$bundle/config.json"
+
+check "run -d" rt run -d -b "$bundle" ct
+check "memory.max" is memory.max 67108864
+# v2 swap is swap only: memory+swap 96M minus memory 64M
+check "memory.swap.max" is memory.swap.max 33554432
+check "pids.max" is pids.max 33
+# shares 512 -> weight ceil(10^((81+1125)/612 - 7/34)) = 59
+check "cpu.weight from shares" is cpu.weight 59
+check "cpu.max" is cpu.max "50000 100000"
+check "init in the cgroup" grep -qx "0::$cg/ct" "/proc/$(rt state ct | jq -r .pid)/cgroup"
+
+# memory+swap 96M is below 128M: the swap goes up with it
+check "update refuses memory above memory+swap" eval '! rt update --memory 128m ct 2>/dev/null'
+check "update" rt update --memory 128m --memory-swap 192m --pids-limit 44 --cpu-share 1024 ct
+check "update: memory.max" is memory.max 134217728
+check "update: pids.max" is pids.max 44
+check "update: cpu.weight" is cpu.weight 100
+check "update: memory.swap.max" is memory.swap.max 67108864
+check "update keeps cpu.max" is cpu.max "50000 100000"
+check "update: quota" rt update --cpu-quota 20000 ct
+check "update: cpu.max" is cpu.max "20000 100000"
+check "update keeps memory.max" is memory.max 134217728
+
+check "pause" rt pause ct
+check "pause: cgroup.freeze" is cgroup.freeze 1
+check "pause: frozen in cgroup.events" grep -qx 'frozen 1' "$dir/cgroup.events"
+check "pause: state" test "$(rt state ct | jq -r .status)" = paused
+check "pause: exec refused" eval '! rt exec ct true 2>/dev/null'
+check "resume" rt resume ct
+check "resume: state" test "$(rt state ct | jq -r .status)" = running
+
+check "devices: denied by default" eval "rt exec ct sh -c 'head -c1 /dev/fake' 2>&1 | grep -q 'Operation not permitted'"
+check "devices: defaults allowed" test "$(rt exec ct sh -c 'head -c1 /dev/zero | wc -c')" = 1
+
+mkdir "$dir/sub"
+check "exec --cgroup" test "$(rt exec --cgroup sub ct cat /proc/self/cgroup)" = "0::/sub"
+check "exec --cgroup missing" eval '! rt exec --cgroup nosuch ct true 2>/dev/null'
+check "ps json" test "$(rt ps -f json ct | jq length)" = 1
+
+stats=$(rt events --stats ct)
+check "events --stats: memory limit" test "$(echo "$stats" | jq .data.memory.usage.limit)" = 134217728
+check "events --stats: pids" test "$(echo "$stats" | jq .data.pids.current)" = 1
+
+rt update --memory 32m --memory-swap 32m ct
+timeout 120 "$RT_BIN" --root "$root" events --interval 200ms ct >"$work/ev" &
+ev=$!
+for _ in $(seq 300); do [ -s "$work/ev" ] && break; sleep 0.2; done
+rt exec ct dd if=/dev/zero of=/dev/null bs=64M count=1 2>/dev/null
+check "OOM kill" test $? = 137
+check "memory.events oom_kill" grep -qx 'oom_kill [1-9][0-9]*' "$dir/memory.events"
+rt kill ct KILL
+wait $ev
+check "events ends with the container" test $? = 0
+check "events reports the OOM" grep -qx '{"type":"oom","id":"ct"}' "$work/ev"
+
+for _ in $(seq 100); do [ "$(rt state ct | jq -r .status)" = stopped ] && break; sleep 0.1; done
+check "delete" rt delete ct
+check "delete removes the cgroup" test ! -e "$dir"
+
+echo "cgroupv2: $fails failure(s)"
+[ "$fails" -eq 0 ]

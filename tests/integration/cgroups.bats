@@ -1,0 +1,294 @@
+#!/usr/bin/env bats
+# linux.resources land in the cgroup files and are enforced; cgroupsPath
+# forms; exec --cgroup; a pure cgroup v1 view; --systemd-cgroup.
+
+load helpers
+
+setup() {
+	setup_rt
+	set_cmd sleep 1000
+	DEFAULT_ID="rt-dflt-$$-$BATS_TEST_NUMBER"
+}
+
+teardown() {
+	local leak=""
+	# /rt/<id> (empty cgroupsPath) is outside $CG_PARENT: check it here.
+	for d in /sys/fs/cgroup/*/rt/"$DEFAULT_ID"; do
+		[ -d "$d" ] && leak="$leak $d" && rmdir "$d"
+	done
+	teardown_rt
+	[ -z "$leak" ] || { echo "leaked:$leak" >&2; return 1; }
+}
+
+# state_paths ID: the container's cgroup directories from its state.json.
+state_paths() {
+	jq -r '.cgroupPaths | to_entries[] | .value' "$ROOT/$1/state.json" | sort -u
+}
+
+@test "memory limit, reservation and swap land in the memory cgroup" {
+	update_config '.linux.resources.memory = {"limit": 67108864, "reservation": 33554432, "swap": 100663296}'
+	rt run -d -b "$BUNDLE" ct
+	[ "$(cg_file memory memory.limit_in_bytes)" = 67108864 ]
+	[ "$(cg_file memory memory.soft_limit_in_bytes)" = 33554432 ]
+	if [ -e /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes ]; then
+		[ "$(cg_file memory memory.memsw.limit_in_bytes)" = 100663296 ]
+	fi
+	# the init really is in that cgroup
+	pid=$(rt state ct | jq -r .pid)
+	grep -qx "[0-9]*:memory:$CG_PARENT/ct" /proc/$pid/cgroup
+	rt delete -f ct
+	expect_no_leftovers ct
+}
+
+@test "a memory limit is enforced: the process over it is OOM-killed" {
+	update_config '.linux.resources.memory = {"limit": 33554432, "swap": 33554432}'
+	rt run -d -b "$BUNDLE" ct
+	# dd fills a 64 MiB buffer: twice the limit
+	run rt exec ct dd if=/dev/zero of=/dev/null bs=64M count=1
+	[ "$status" -eq 137 ]
+	grep -qx 'oom_kill [1-9][0-9]*' /sys/fs/cgroup/memory$CG_PARENT/ct/memory.oom_control
+	# a small allocation still works
+	rt exec ct dd if=/dev/zero of=/dev/null bs=1M count=1
+	rt delete -f ct
+}
+
+@test "cpu shares, quota, period and cpuset land and the process sees the cpuset" {
+	update_config '.linux.resources.cpu = {"shares": 512, "quota": 50000, "period": 200000, "cpus": "0", "mems": "0"}'
+	rt run -d -b "$BUNDLE" ct
+	[ "$(cg_file cpu cpu.shares)" = 512 ]
+	[ "$(cg_file cpu cpu.cfs_quota_us)" = 50000 ]
+	[ "$(cg_file cpu cpu.cfs_period_us)" = 200000 ]
+	[ "$(cg_file cpuset cpuset.cpus)" = 0 ]
+	[ "$(cg_file cpuset cpuset.mems)" = 0 ]
+	run rt exec ct grep Cpus_allowed_list /proc/self/status
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ Cpus_allowed_list:[[:space:]]+0$ ]]
+	rt delete -f ct
+	expect_no_leftovers ct
+}
+
+@test "pids limit lands and forks stop at it" {
+	update_config '.linux.resources.pids = {"limit": 10}'
+	rt run -d -b "$BUNDLE" ct
+	[ "$(cg_file pids pids.max)" = 10 ]
+	# 30 background sleeps: the fork beyond the limit fails
+	run rt exec ct sh -c 'for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30; do sleep 1000 >/dev/null 2>&1 & done; echo all forked'
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"can't fork"* ]]
+	[[ "$output" != *"all forked"* ]]
+	[ "$(cg_file pids pids.current)" -le 10 ]
+	grep -qx 'max [1-9][0-9]*' /sys/fs/cgroup/pids$CG_PARENT/ct/pids.events
+	rt delete -f ct
+	expect_no_leftovers ct
+}
+
+@test "blkio weight lands in the blkio cgroup" {
+	update_config '.linux.resources.blockIO = {"weight": 300}'
+	rt run -d -b "$BUNDLE" ct
+	d=/sys/fs/cgroup/blkio$CG_PARENT/ct
+	f=$d/blkio.weight
+	[ -e "$f" ] || f=$d/blkio.bfq.weight
+	[ "$(cat "$f")" = 300 ] || [ "$(cat "$f")" = "default 300" ]
+	rt delete -f ct
+}
+
+@test "devices: the rules decide which device nodes can be opened" {
+	# c 240:0 has no driver: an allowed open fails with ENXIO, a denied
+	# one with EPERM from the device cgroup, before any driver is asked.
+	update_config '.linux.devices = [{"path": "/dev/fake", "type": "c", "major": 240, "minor": 0, "fileMode": 438}]'
+	set_cmd sh -c 'head -c1 /dev/fake; printf x >/dev/fake; head -c1 /dev/zero | wc -c'
+	run rt run -b "$BUNDLE" ct
+	[[ "${lines[0]}" == *"/dev/fake: Operation not permitted"* ]]
+	[[ "${lines[1]}" == *"/dev/fake: Operation not permitted"* ]]
+	# the runtime's default devices stay usable
+	[ "${lines[2]}" = 1 ]
+	# allow it, then deny writing: reading passes the cgroup, writing not
+	update_config '.linux.resources.devices = [{"allow": false, "access": "rwm"},
+		{"allow": true, "type": "c", "major": 240, "minor": 0, "access": "rwm"},
+		{"allow": false, "type": "c", "major": 240, "minor": 0, "access": "w"}]'
+	run rt run -b "$BUNDLE" ct
+	[[ "${lines[0]}" == *"/dev/fake: No such device or address"* ]]
+	[[ "${lines[1]}" == *"/dev/fake: Operation not permitted"* ]]
+	expect_no_leftovers ct
+}
+
+@test "hugetlb limit lands in the unified hierarchy" {
+	[ -d /sys/kernel/mm/hugepages/hugepages-2048kB ] || skip "no 2MB huge pages"
+	grep -qw hugetlb /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null || skip "hugetlb is not on the cgroup2 mount"
+	update_config '.linux.resources.hugepageLimits = [{"pageSize": "2MB", "limit": 8388608}]'
+	rt run -d -b "$BUNDLE" ct
+	[ "$(cg_file unified hugetlb.2MB.max)" = 8388608 ]
+	rt delete -f ct
+	expect_no_leftovers ct
+}
+
+@test "an absolute cgroupsPath is used as is in every hierarchy" {
+	rt run -d -b "$BUNDLE" ct
+	pid=$(rt state ct | jq -r .pid)
+	for c in memory cpu pids freezer devices blkio cpuset; do
+		[ -d "/sys/fs/cgroup/$c$CG_PARENT/ct" ]
+		grep -q ":$c:$CG_PARENT/ct\$" /proc/$pid/cgroup
+	done
+	# hybrid: the unified hierarchy holds the container too
+	if [ -d /sys/fs/cgroup/unified ]; then
+		grep -qx "0::$CG_PARENT/ct" /proc/$pid/cgroup
+	fi
+	rt delete ct -f
+	expect_no_leftovers ct
+}
+
+# in_caller_cgroup CMD...: runs CMD in a shell moved to $CG_PARENT/caller
+# in every hierarchy, so relative and default paths have a known caller.
+in_caller_cgroup() {
+	local d
+	for d in /sys/fs/cgroup/*/; do
+		case "$d" in */systemd/) continue ;; esac
+		mkdir -p "$d$CG_PARENT/caller"
+	done
+	# a v1 cpuset cgroup takes no task until it has cpus and mems
+	local c=/sys/fs/cgroup/cpuset f
+	if [ -e "$c/cpuset.cpus" ]; then
+		for f in cpuset.cpus cpuset.mems; do
+			cat "$c/$f" >"$c$CG_PARENT/$f"
+			cat "$c/$f" >"$c$CG_PARENT/caller/$f"
+		done
+	fi
+	bash -c 'for d in /sys/fs/cgroup/*/; do
+		case "$d" in */systemd/) continue ;; esac
+		echo $$ >"$d'"$CG_PARENT"'/caller/cgroup.procs" || exit 1
+	done; exec "$@"' bash "$@"
+}
+
+remove_caller_cgroup() {
+	local d
+	for d in /sys/fs/cgroup/*/; do
+		[ -d "$d$CG_PARENT/caller" ] && find "$d$CG_PARENT/caller" -depth -type d -exec rmdir {} +
+	done
+	return 0
+}
+
+@test "a relative cgroupsPath is below the caller's cgroup" {
+	update_config '.linux.cgroupsPath = "rel/ct"'
+	in_caller_cgroup "$RT_BIN" --root "$ROOT" run -d -b "$BUNDLE" ct
+	pid=$(rt state ct | jq -r .pid)
+	for c in memory cpu pids freezer; do
+		grep -q ":$c:$CG_PARENT/caller/rel/ct\$" /proc/$pid/cgroup
+	done
+	rt delete -f ct
+	for c in memory cpu pids freezer; do
+		[ ! -e "/sys/fs/cgroup/$c$CG_PARENT/caller/rel/ct" ]
+	done
+	remove_caller_cgroup
+	expect_no_leftovers ct
+}
+
+@test "an empty cgroupsPath gives /rt/<id>, never the caller's cgroup; delete removes it" {
+	update_config 'del(.linux.cgroupsPath)'
+	in_caller_cgroup "$RT_BIN" --root "$ROOT" run -d -b "$BUNDLE" "$DEFAULT_ID"
+	pid=$(rt state "$DEFAULT_ID" | jq -r .pid)
+	for c in memory cpu pids freezer; do
+		grep -q ":$c:/rt/$DEFAULT_ID\$" /proc/$pid/cgroup
+		[ -d "/sys/fs/cgroup/$c/rt/$DEFAULT_ID" ]
+		[ ! -e "/sys/fs/cgroup/$c$CG_PARENT/caller/rt" ]
+	done
+	rt delete -f "$DEFAULT_ID"
+	for c in memory cpu pids freezer; do
+		[ ! -e "/sys/fs/cgroup/$c/rt/$DEFAULT_ID" ]
+	done
+	remove_caller_cgroup
+	expect_no_leftovers "$DEFAULT_ID"
+}
+
+@test "a cgroupsPath with .. is refused and leaves nothing" {
+	update_config ".linux.cgroupsPath = \"$CG_PARENT/../escape\""
+	run rt run -d -b "$BUNDLE" ct
+	[ "$status" -ne 0 ]
+	[[ "$output" == *'".."'* ]]
+	[ ! -e /sys/fs/cgroup/memory/escape ]
+	expect_no_leftovers ct
+}
+
+@test "exec --cgroup joins an existing sub-cgroup, in every or one hierarchy" {
+	rt run -d -b "$BUNDLE" ct
+	for d in $(state_paths ct); do mkdir "$d/sub"; done
+	rt exec -d --pid-file "$BATS_TEST_TMPDIR/p1" --cgroup sub ct sleep 1000
+	p1=$(cat "$BATS_TEST_TMPDIR/p1")
+	for c in memory cpu pids freezer; do
+		grep -q ":$c:$CG_PARENT/ct/sub\$" /proc/$p1/cgroup
+	done
+	# only the named controllers; co-mounted or not, the rest stay put
+	rt exec -d --pid-file "$BATS_TEST_TMPDIR/p2" --cgroup memory,pids:sub ct sleep 1000
+	p2=$(cat "$BATS_TEST_TMPDIR/p2")
+	grep -q ":memory:$CG_PARENT/ct/sub\$" /proc/$p2/cgroup
+	grep -q ":pids:$CG_PARENT/ct/sub\$" /proc/$p2/cgroup
+	grep -q ":cpu:$CG_PARENT/ct\$" /proc/$p2/cgroup
+	# sub-cgroups count for the container: ps and delete see them
+	rt ps -f json ct | jq -e "index($p1) != null and index($p2) != null"
+	rt delete -f ct
+	expect_no_leftovers ct
+}
+
+@test "exec --cgroup fails for a missing or escaping sub-cgroup" {
+	rt run -d -b "$BUNDLE" ct
+	run rt exec --cgroup nosuch ct true
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"does not exist"* ]]
+	run rt exec --cgroup memory:../.. ct true
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"not a sub-cgroup"* ]]
+	run rt exec --cgroup nosuchctrl:sub ct true
+	[ "$status" -ne 0 ]
+	[[ "$output" == *nosuchctrl* ]]
+	run rt exec --cgroup a --cgroup memory:b ct true
+	[ "$status" -ne 0 ]
+	[ ! -e "/sys/fs/cgroup/memory$CG_PARENT/ct/nosuch" ]
+	# nothing ran: the container holds only its init
+	[ "$(rt ps -f json ct | jq length)" = 1 ]
+	rt delete -f ct
+}
+
+@test "a pure cgroup v1 view (unified hierarchy hidden) still works and limits land" {
+	[ -d /sys/fs/cgroup/unified ] || skip "no hybrid layout to hide"
+	update_config '.linux.resources = {"memory": {"limit": 50331648}, "pids": {"limit": 33}, "cpu": {"shares": 300}}'
+	run env RT_BIN="$RT_BIN" ROOT="$ROOT" BUNDLE="$BUNDLE" CG_PARENT="$CG_PARENT" \
+		unshare -m --propagation private bash -c '
+		set -e
+		mount -t tmpfs rt-hide /sys/fs/cgroup/unified
+		rt() { "$RT_BIN" --root "$ROOT" "$@"; }
+		rt run -d -b "$BUNDLE" ct
+		jq -e ".cgroupPaths | has(\"\") | not" "$ROOT/ct/state.json"
+		cat /sys/fs/cgroup/memory$CG_PARENT/ct/memory.limit_in_bytes
+		cat /sys/fs/cgroup/pids$CG_PARENT/ct/pids.max
+		cat /sys/fs/cgroup/cpu$CG_PARENT/ct/cpu.shares
+		rt exec ct true
+		rt pause ct
+		rt state ct | jq -r .status
+		rt resume ct
+		rt update --pids-limit 44 ct
+		cat /sys/fs/cgroup/pids$CG_PARENT/ct/pids.max
+		rt events --stats ct | jq -r .data.memory.usage.limit
+		rt delete -f ct
+		echo done'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[1]}" = 50331648 ]
+	[ "${lines[2]}" = 33 ]
+	[ "${lines[3]}" = 300 ]
+	[ "${lines[4]}" = paused ]
+	[ "${lines[5]}" = 44 ]
+	[ "${lines[6]}" = 50331648 ]
+	[ "${lines[7]}" = done ]
+	# the hidden hierarchy got no cgroup
+	[ ! -e "/sys/fs/cgroup/unified$CG_PARENT/ct" ]
+	expect_no_leftovers ct
+}
+
+@test "--systemd-cgroup fails with one clear line and leaves nothing" {
+	run "$RT_BIN" --root "$ROOT" --systemd-cgroup run -d -b "$BUNDLE" ct
+	[ "$status" -ne 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *systemd* ]]
+	expect_no_leftovers ct
+	run "$RT_BIN" --root "$ROOT" list -q
+	[ -z "$output" ]
+}

@@ -1,0 +1,174 @@
+#!/usr/bin/env bats
+# rt update: runc's flags and -r JSON change the cgroup files, and the
+# merged resources persist for later updates, state and events.
+
+load helpers
+
+setup() {
+	setup_rt
+	set_cmd sleep 1000
+	update_config '.linux.resources = {"memory": {"limit": 67108864}, "pids": {"limit": 20}, "cpu": {"shares": 1024}}'
+}
+
+teardown() { teardown_rt; }
+
+# saved JQ-EXPR: reads the resources rt persisted for ct.
+saved() {
+	jq -r ".linux.resources$1" "$ROOT/ct/config.json"
+}
+
+@test "update flags change the files and later updates keep earlier values" {
+	rt run -d -b "$BUNDLE" ct
+	rt update --memory 128m ct
+	[ "$(cg_file memory memory.limit_in_bytes)" = 134217728 ]
+	[ "$(cg_file pids pids.max)" = 20 ]
+	rt update --pids-limit 30 ct
+	[ "$(cg_file pids pids.max)" = 30 ]
+	# the swap update re-applies the merged memory: the limit must be the
+	# persisted 128m, not the 64m of config.json
+	if [ -e "/sys/fs/cgroup/memory$CG_PARENT/ct/memory.memsw.limit_in_bytes" ]; then
+		rt update --memory-swap 256M ct
+		[ "$(cg_file memory memory.memsw.limit_in_bytes)" = 268435456 ]
+	else
+		rt update --cpu-shares 1024 ct
+	fi
+	[ "$(cg_file memory memory.limit_in_bytes)" = 134217728 ]
+	[ "$(saved .memory.limit)" = 134217728 ]
+	[ "$(saved .pids.limit)" = 30 ]
+	[ "$(saved .cpu.shares)" = 1024 ]
+	# events --stats reports what is in force
+	run rt events --stats ct
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq .data.memory.usage.limit)" = 134217728 ]
+	[ "$(echo "$output" | jq .data.pids.limit)" = 30 ]
+	rt delete -f ct
+	expect_no_leftovers ct
+}
+
+@test "update takes sizes with units like runc" {
+	rt run -d -b "$BUNDLE" ct
+	for v in 64m:67108864 96MB:100663296 0.5g:536870912 1GiB:1073741824 268435456:268435456 32768k:33554432; do
+		flag=${v%%:*} want=${v#*:}
+		rt update --memory "$flag" ct
+		[ "$(cg_file memory memory.limit_in_bytes)" = "$want" ]
+	done
+	rt update --memory-reservation 32m ct
+	[ "$(cg_file memory memory.soft_limit_in_bytes)" = 33554432 ]
+	# -1 lifts the limit (and the swap limit with it)
+	rt update --memory -1 ct
+	[ "$(cg_file memory memory.limit_in_bytes)" -gt 1000000000000 ]
+	[ "$(saved .memory.limit)" = -1 ]
+	for bad in 12x abc -5m 1.2.3m ''; do
+		run rt update --memory "$bad" ct
+		[ -z "$bad" ] || [ "$status" -ne 0 ]
+	done
+	rt delete -f ct
+}
+
+@test "update cpu flags: shares, quota, period, cpuset, rt period" {
+	rt run -d -b "$BUNDLE" ct
+	rt update --cpu-share 256 --cpu-quota 20000 --cpu-period 50000 --cpuset-cpus 0 --cpuset-mems 0 ct
+	[ "$(cg_file cpu cpu.shares)" = 256 ]
+	[ "$(cg_file cpu cpu.cfs_quota_us)" = 20000 ]
+	[ "$(cg_file cpu cpu.cfs_period_us)" = 50000 ]
+	[ "$(cg_file cpuset cpuset.cpus)" = 0 ]
+	# --cpu-shares is accepted too; -1 quota is unlimited
+	rt update --cpu-shares 512 --cpu-quota -1 ct
+	[ "$(cg_file cpu cpu.shares)" = 512 ]
+	[ "$(cg_file cpu cpu.cfs_quota_us)" = -1 ]
+	[ "$(cg_file cpu cpu.cfs_period_us)" = 50000 ]
+	[ "$(saved .cpu.cpus)" = 0 ]
+	if [ -e "/sys/fs/cgroup/cpu$CG_PARENT/ct/cpu.rt_period_us" ]; then
+		rt update --cpu-rt-period 900000 ct
+		[ "$(cg_file cpu cpu.rt_period_us)" = 900000 ]
+	fi
+	rt delete -f ct
+}
+
+@test "update --blkio-weight, --kernel-memory ignored, Intel RDT refused" {
+	rt run -d -b "$BUNDLE" ct
+	rt update --blkio-weight 200 ct
+	d=/sys/fs/cgroup/blkio$CG_PARENT/ct
+	f=$d/blkio.weight
+	[ -e "$f" ] || f=$d/blkio.bfq.weight
+	[ "$(cat "$f")" = 200 ] || [ "$(cat "$f")" = "default 200" ]
+	run rt update --blkio-weight 5 ct
+	[ "$status" -ne 0 ]
+	run rt update --kernel-memory 10m ct
+	[ "$status" -eq 0 ]
+	[[ "$output" == *kernel-memory* ]]
+	run rt update --l3-cache-schema 'L3:0=f' ct
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Intel RDT"* ]]
+	run rt update --mem-bw-schema 'MB:0=70' ct
+	[ "$status" -ne 0 ]
+	rt delete -f ct
+}
+
+@test "update -r takes a LinuxResources JSON from a file or stdin" {
+	rt run -d -b "$BUNDLE" ct
+	echo '{"memory": {"limit": 100663296}, "cpu": {"quota": 30000, "period": 100000}, "pids": {"limit": 40}}' >"$BATS_TEST_TMPDIR/r.json"
+	rt update -r "$BATS_TEST_TMPDIR/r.json" ct
+	[ "$(cg_file memory memory.limit_in_bytes)" = 100663296 ]
+	[ "$(cg_file cpu cpu.cfs_quota_us)" = 30000 ]
+	[ "$(cg_file pids pids.max)" = 40 ]
+	# as containerd sends it: on stdin, flags ignored
+	echo '{"pids": {"limit": 50}}' | rt update -r - --pids-limit 7 ct
+	[ "$(cg_file pids pids.max)" = 50 ]
+	[ "$(cg_file memory memory.limit_in_bytes)" = 100663296 ]
+	[ "$(saved .cpu.quota)" = 30000 ]
+	run rt update -r - ct <<<'{"memory": '
+	[ "$status" -ne 0 ]
+	run rt update -r "$BATS_TEST_TMPDIR/nonexistent" ct
+	[ "$status" -ne 0 ]
+	rt delete -f ct
+}
+
+@test "a failed update changes nothing" {
+	rt run -d -b "$BUNDLE" ct
+	before=$(jq -c .linux.resources "$ROOT/ct/config.json")
+	[ "$(echo "$before" | jq .memory.limit)" = 67108864 ]
+	if [ -e "/sys/fs/cgroup/memory$CG_PARENT/ct/memory.memsw.limit_in_bytes" ]; then
+		# memory+swap below the memory limit
+		run rt update --memory 128m --memory-swap 64m ct
+	else
+		run rt update --cpuset-cpus 999 ct
+	fi
+	[ "$status" -ne 0 ]
+	# memory is written before cpuset fails: rt must put it back
+	run rt update --memory 128m --pids-limit 99 --cpuset-cpus 999 ct
+	[ "$status" -ne 0 ]
+	[[ "$output" == *cpu* ]]
+	[ "$(cg_file pids pids.max)" = 20 ]
+	[ "$(jq -c .linux.resources "$ROOT/ct/config.json")" = "$before" ]
+	[ "$(cg_file memory memory.limit_in_bytes)" = 67108864 ]
+	[ "$(cg_file cpuset cpuset.cpus)" = "$(cat /sys/fs/cgroup/cpuset/cpuset.cpus)" ]
+	rt delete -f ct
+}
+
+@test "update needs a live container" {
+	set_cmd true
+	rt run -d -b "$BUNDLE" ct
+	wait_status ct stopped
+	run rt update --memory 128m ct
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"not running"* ]]
+	run rt update --memory 128m nosuch
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"does not exist"* ]]
+	rt delete ct
+	expect_no_leftovers ct
+}
+
+@test "update works on a paused and on a created container" {
+	rt create -b "$BUNDLE" ct
+	rt update --pids-limit 11 ct
+	[ "$(cg_file pids pids.max)" = 11 ]
+	rt start ct
+	rt pause ct
+	rt update --pids-limit 12 ct
+	[ "$(cg_file pids pids.max)" = 12 ]
+	[ "$(status ct)" = paused ]
+	rt resume ct
+	rt delete -f ct
+}
