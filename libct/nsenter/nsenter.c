@@ -62,6 +62,8 @@ void rt_nsenter(void)
 	// by container processes while it still runs the host's rt binary.
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		fail("prctl PR_SET_DUMPABLE", errno);
+	// Exec'd through /proc/self/fd/N, the init would be called "N" in ps.
+	(void)prctl(PR_SET_NAME, "rt:[init]", 0, 0, 0);
 
 	const char *list = getenv("_RT_SETNS");
 	if (list != NULL && *list) {
