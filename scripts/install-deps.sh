@@ -3,9 +3,10 @@
 set -e
 need=""
 # golang-github-containers-common ships Podman's default seccomp profile,
-# which tests/integration/seccomp.bats runs containers under.
+# which tests/integration/seccomp.bats runs containers under; libcap2-bin
+# has capsh, which tests/integration/security.bats runs rt under.
 for p in gcc make libseccomp-dev busybox-static bats jq iproute2 util-linux \
-	golang-github-containers-common; do
+	golang-github-containers-common libcap2-bin; do
 	dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"
 done
 if [ -n "$need" ]; then

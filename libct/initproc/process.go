@@ -1,6 +1,7 @@
 package initproc
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -168,6 +169,10 @@ func chdir(cwd string) error {
 		return fmt.Errorf("chdir to cwd %q: %w", cwd, err)
 	}
 	wd, err := unix.Getwd()
+	if errors.Is(err, unix.ENOENT) {
+		// What x/sys makes of the kernel's "(unreachable)/..." answer.
+		return fmt.Errorf("cwd %q is outside the container root", cwd)
+	}
 	if err != nil {
 		return fmt.Errorf("getcwd after chdir to %q: %w", cwd, err)
 	}

@@ -30,8 +30,10 @@ func setupConsole(root, console *os.File) error {
 		return err
 	}
 	defer target.Close()
-	mounted, err := mountOnto(root, "/", target, "/dev/console", func(t string) error {
-		if err := unix.Mount(fdPath(console), t, "", unix.MS_BIND, ""); err != nil {
+	// By fd: the console's fdPath name would resolve through the
+	// container's /proc, which may point it at any file (CVE-2025-52565).
+	mounted, err := mountOnto(root, "/", target, "/dev/console", func(string) error {
+		if err := bindFd(console, target, false); err != nil {
 			return fmt.Errorf("bind %s on /dev/console: %w", console.Name(), err)
 		}
 		return nil

@@ -19,6 +19,28 @@ func fdPath(f *os.File) string {
 	return "/proc/thread-self/fd/" + strconv.Itoa(int(f.Fd()))
 }
 
+// bindFd attaches a copy of the mount of src (just the file or directory
+// src names, with its submounts when recursive) on top of dst. Both ends
+// are fds: unlike mount(2) on fdPath names, this does not go through the
+// /proc mounted at the time, which after pivot_root is the container's and
+// could have been made to resolve fd links elsewhere (CVE-2025-52881).
+func bindFd(src, dst *os.File, recursive bool) error {
+	flags := unix.OPEN_TREE_CLONE | unix.OPEN_TREE_CLOEXEC | unix.AT_EMPTY_PATH
+	if recursive {
+		flags |= unix.AT_RECURSIVE
+	}
+	tree, err := unix.OpenTree(int(src.Fd()), "", uint(flags))
+	if err != nil {
+		return fmt.Errorf("open_tree: %w", err)
+	}
+	defer unix.Close(tree)
+	err = unix.MoveMount(tree, "", int(dst.Fd()), "", unix.MOVE_MOUNT_F_EMPTY_PATH|unix.MOVE_MOUNT_T_EMPTY_PATH)
+	if err != nil {
+		return fmt.Errorf("move_mount: %w", err)
+	}
+	return nil
+}
+
 // openPath opens a host path with O_PATH. Errors are bare errnos so the
 // caller's message does not repeat the path.
 func openPath(path string, flags int) (*os.File, error) {

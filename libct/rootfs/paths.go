@@ -39,7 +39,10 @@ func Finish(spec *specs.Spec, console *os.File) error {
 		}
 	}
 	if spec.Root != nil && spec.Root.Readonly {
-		if err := remountBind(root, "/", unix.MS_RDONLY, 0); err != nil {
+		// mount_setattr on the fd, not a remount of an fdPath name: this
+		// runs after pivot_root, where /proc is the container's.
+		attr := unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY}
+		if err := unix.MountSetattr(int(root.Fd()), "", unix.AT_EMPTY_PATH, &attr); err != nil {
 			return fmt.Errorf("make root read-only: %w", err)
 		}
 	}
@@ -58,8 +61,8 @@ func readonlyPath(root *os.File, p string) error {
 		return fmt.Errorf("open readonly path %s: %w", p, err)
 	}
 	defer f.Close()
-	mounted, err := mountOnto(root, "/", f, p, func(target string) error {
-		if err := unix.Mount(target, target, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+	mounted, err := mountOnto(root, "/", f, p, func(string) error {
+		if err := bindFd(f, f, true); err != nil {
 			return fmt.Errorf("bind readonly path %s: %w", p, err)
 		}
 		return nil
@@ -68,9 +71,8 @@ func readonlyPath(root *os.File, p string) error {
 		return err
 	}
 	defer mounted.Close()
-	if err := remountBind(mounted, p, unix.MS_RDONLY, 0); err != nil {
-		return fmt.Errorf("readonly path: %w", err)
-	}
+	// Read-only through the fd (no remount of an fdPath name: /proc is
+	// the container's by now), submounts included.
 	attr := unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY}
 	if err := unix.MountSetattr(int(mounted.Fd()), "", unix.AT_EMPTY_PATH|unix.AT_RECURSIVE, &attr); err != nil {
 		return fmt.Errorf("make submounts of %s read-only: %w", p, err)
@@ -120,9 +122,12 @@ func maskPath(root, f *os.File, p string, dir bool, null *os.File, mountLabel st
 	mounted, err := mountOnto(root, "/", f, p, func(target string) error {
 		var err error
 		if dir {
+			// A wrong target (an fdPath name redirected through the
+			// container's /proc) fails mountOnto's mount ID check.
 			err = unix.Mount("tmpfs", target, "tmpfs", unix.MS_RDONLY, label.FormatMountLabel("", mountLabel))
 		} else {
-			err = unix.Mount(fdPath(null), target, "", unix.MS_BIND, "")
+			// The source has no such check: bind by fd.
+			err = bindFd(null, f, false)
 		}
 		if err != nil {
 			return fmt.Errorf("mask %s: %w", p, err)

@@ -248,8 +248,14 @@ func TestPrepareRejects(t *testing.T) {
 			cfg.Spec.Mounts[6].Source = "/nonexistent-rt-test"
 		}, "open bind source /nonexistent-rt-test for /mnt/ro: no such file or directory"},
 		{"bad fs type", func(t *testing.T, cfg *childConfig) {
-			cfg.Spec.Mounts[0].Type = "nosuchfs"
-		}, "mount nosuchfs on /proc: no such device"},
+			cfg.Spec.Mounts[8].Type = "nosuchfs"
+		}, "mount nosuchfs on /mnt/rec: no such device"},
+		{"not procfs on /proc", func(t *testing.T, cfg *childConfig) {
+			cfg.Spec.Mounts[0].Type = "tmpfs"
+		}, "mount on /proc: only a procfs may be mounted on /proc"},
+		{"bind inside /proc", func(t *testing.T, cfg *childConfig) {
+			cfg.Spec.Mounts[7].Destination = "/proc/sys/kernel/hostname"
+		}, "/proc/sys/kernel/hostname is inside /proc"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
