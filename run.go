@@ -25,7 +25,7 @@ var runCommand = cli.Command{
 		if ctx.NArg() < 1 {
 			return errors.New("run: expects a container ID or a bundle directory")
 		}
-		id, bundle, args := ctx.Args().First(), ctx.String("bundle"), []string(ctx.Args().Tail())
+		id, bundle, args := ctx.Args().First(), ctx.String("bundle"), cmdArgs(ctx)
 		// `rt run DIR`: a bundle directory given where the ID goes.
 		if !ctx.IsSet("bundle") {
 			if _, err := os.Stat(filepath.Join(id, "config.json")); err == nil {
@@ -63,13 +63,9 @@ var runCommand = cli.Command{
 		}
 		defer c.Unlock()
 		p := container.InitProcess(init)
-		if err := c.Start(); err != nil {
-			c.Delete(true)
-			return err
-		}
-		if detach {
-			return nil
-		}
+		// The init sent the master during create: forward (and size) the
+		// terminal before the process starts, so it never sees a 0x0
+		// terminal and none of its output is lost.
 		var restore func()
 		if ours != nil {
 			master, err := console.Recv(ours)
@@ -79,6 +75,20 @@ var runCommand = cli.Command{
 			}
 			restore = console.Forward(master)
 		}
+		if err := c.Start(); err != nil {
+			c.Delete(true)
+			if restore != nil {
+				restore()
+			}
+			return err
+		}
+		if detach {
+			return nil
+		}
+		// The lock guards state changes, not the container's lifetime:
+		// kill, exec, pause and delete from elsewhere must work while it
+		// runs in our foreground.
+		c.Unlock()
 		stop := forwardSignals(p)
 		code, err := p.Wait()
 		stop()
@@ -89,7 +99,7 @@ var runCommand = cli.Command{
 			return fmt.Errorf("wait for container: %w", err)
 		}
 		if !ctx.Bool("keep") {
-			if err := c.Delete(true); err != nil {
+			if err := deleteAfterRun(root(ctx), id); err != nil {
 				return err
 			}
 		}
@@ -98,4 +108,18 @@ var runCommand = cli.Command{
 		}
 		return nil
 	},
+}
+
+// deleteAfterRun removes a container whose foreground run has ended, under
+// its lock; one somebody already deleted meanwhile is fine.
+func deleteAfterRun(root, id string) error {
+	c, err := container.LoadLocked(root, id)
+	if err != nil {
+		if _, serr := os.Stat(filepath.Join(root, id)); errors.Is(serr, os.ErrNotExist) {
+			return nil
+		}
+		return err
+	}
+	defer c.Unlock()
+	return c.Delete(true)
 }

@@ -20,6 +20,16 @@ func oneArg(ctx *cli.Context) (string, error) {
 	return ctx.Args().First(), nil
 }
 
+// cmdArgs returns the command after the container ID. With SkipArgReorder
+// the flag parser stops at the ID, so a "--" after it reaches us verbatim.
+func cmdArgs(ctx *cli.Context) []string {
+	args := []string(ctx.Args().Tail())
+	if len(args) > 0 && args[0] == "--" {
+		args = args[1:]
+	}
+	return args
+}
+
 func root(ctx *cli.Context) string { return ctx.GlobalString("root") }
 
 func stdio() [3]*os.File { return [3]*os.File{os.Stdin, os.Stdout, os.Stderr} }

@@ -35,12 +35,9 @@ func Run(kind string, hs []specs.Hook, state *specs.State) error {
 	if len(hs) == 0 {
 		return nil
 	}
-	if state == nil {
-		return fmt.Errorf("run %s hooks: no state", kind)
-	}
-	stdin, err := json.Marshal(state)
+	stdin, err := encodeState(kind, state)
 	if err != nil {
-		return fmt.Errorf("run %s hooks: marshal state: %w", kind, err)
+		return err
 	}
 	for i, h := range hs {
 		if err := runOne(h, stdin); err != nil {
@@ -48,6 +45,37 @@ func Run(kind string, hs []specs.Hook, state *specs.State) error {
 		}
 	}
 	return nil
+}
+
+// RunAll is Run for poststart and poststop: a failing hook must not stop
+// the ones after it (the spec wants a warning and the lifecycle to go on),
+// so every hook runs and the failures come back joined.
+func RunAll(kind string, hs []specs.Hook, state *specs.State) error {
+	if len(hs) == 0 {
+		return nil
+	}
+	stdin, err := encodeState(kind, state)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for i, h := range hs {
+		if err := runOne(h, stdin); err != nil {
+			errs = append(errs, fmt.Errorf("%s hook #%d (%s): %w", kind, i, h.Path, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func encodeState(kind string, state *specs.State) ([]byte, error) {
+	if state == nil {
+		return nil, fmt.Errorf("run %s hooks: no state", kind)
+	}
+	b, err := json.Marshal(state)
+	if err != nil {
+		return nil, fmt.Errorf("run %s hooks: marshal state: %w", kind, err)
+	}
+	return b, nil
 }
 
 func runOne(h specs.Hook, stdin []byte) error {

@@ -14,6 +14,7 @@ import (
 	"github.com/rt-runtime/rt/libct/console"
 	"github.com/rt-runtime/rt/libct/hooks"
 	"github.com/rt-runtime/rt/libct/procfs"
+	"github.com/rt-runtime/rt/libct/rlimit"
 	"github.com/rt-runtime/rt/libct/rootfs"
 	"github.com/rt-runtime/rt/libct/validate"
 )
@@ -161,11 +162,11 @@ func waitStart(cfg *Config, tty *os.File) error {
 }
 
 // checkProcess fails create, as runc does, for what would only make start
-// fail later: rlimits the process cannot have (set here, on the init, so
-// hooks run under them too), a missing cwd, an executable not found.
+// fail later: rlimits the process cannot have, a missing cwd, an
+// executable not found.
 func checkProcess(cfg *Config) error {
 	p := cfg.Process
-	if err := setRlimits(p.Rlimits); err != nil {
+	if err := checkRlimits(p.Rlimits); err != nil {
 		return err
 	}
 	cwd := p.Cwd
@@ -186,6 +187,44 @@ func checkProcess(cfg *Config) error {
 	}
 	_, err := lookPath(name, processEnv(cfg, p))
 	return err
+}
+
+// checkRlimits finds the rlimits setrlimit will refuse without setting any:
+// the init itself must keep working (a tiny RLIMIT_NOFILE kills the Go
+// runtime), so they are only applied right before the exec.
+func checkRlimits(rls []specs.POSIXRlimit) error {
+	canRaise := hasCap(unix.CAP_SYS_RESOURCE)
+	for _, rl := range rls {
+		res, err := rlimit.Parse(rl.Type)
+		if err != nil {
+			return err
+		}
+		var cur unix.Rlimit
+		if err := unix.Prlimit(0, res, nil, &cur); err != nil {
+			return fmt.Errorf("get rlimit %s: %w", rl.Type, err)
+		}
+		var errno error
+		switch {
+		case rl.Soft > rl.Hard:
+			errno = unix.EINVAL
+		case rl.Hard > cur.Max && !canRaise:
+			errno = unix.EPERM
+		}
+		if errno != nil {
+			return fmt.Errorf("set rlimit %s (soft %d, hard %d): %w", rl.Type, rl.Soft, rl.Hard, errno)
+		}
+	}
+	return nil
+}
+
+// hasCap reports whether capability c is in this thread's effective set.
+func hasCap(c int) bool {
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData
+	if err := unix.Capget(&hdr, &data[0]); err != nil {
+		return false
+	}
+	return data[c/32].Effective&(1<<uint(c%32)) != 0
 }
 
 // sendConsole makes the container's pty (through its own devpts, so the

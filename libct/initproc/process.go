@@ -38,9 +38,10 @@ func finishAndExec(cfg *Config, conn *Conn, tty *os.File) error {
 		}
 		tty.Close()
 	}
-	if err := setRlimits(p.Rlimits); err != nil {
-		return err
-	}
+	// Before the rlimits: a low RLIMIT_NOFILE must not stop rt from
+	// reading /etc/passwd (the Go runtime even dies when it cannot make
+	// its poller's fds).
+	env := processEnv(cfg, p)
 	if err := setPersonality(cfg.Personality); err != nil {
 		return err
 	}
@@ -54,6 +55,10 @@ func finishAndExec(cfg *Config, conn *Conn, tty *os.File) error {
 		unix.Umask(int(*p.User.Umask))
 	}
 	if err := chdir(p.Cwd); err != nil {
+		return err
+	}
+	// Before any seccomp filter, which may forbid setrlimit.
+	if err := setRlimits(p.Rlimits); err != nil {
 		return err
 	}
 
@@ -80,7 +85,6 @@ func finishAndExec(cfg *Config, conn *Conn, tty *os.File) error {
 			return fmt.Errorf("set no_new_privs: %w", err)
 		}
 	}
-	env := processEnv(cfg, p)
 	argv0, err := lookPath(p.Args[0], env)
 	if err != nil {
 		return err

@@ -1,0 +1,328 @@
+#!/usr/bin/env bats
+# config.json's process: what the container's process actually gets (args,
+# env, cwd, user, umask, capabilities, no_new_privs, rlimits, oom score, io
+# priority, scheduler, personality, fds, keyring) and how a process that
+# cannot start is reported.
+
+load helpers
+
+setup() { setup_rt; }
+teardown() { teardown_rt; }
+
+# cap_mask NAME...: the hex mask /proc/PID/status shows for these caps.
+cap_mask() {
+	local m=0 n
+	for n in "$@"; do
+		case $n in
+		CAP_CHOWN) m=$((m | 1 << 0)) ;;
+		CAP_KILL) m=$((m | 1 << 5)) ;;
+		CAP_NET_BIND_SERVICE) m=$((m | 1 << 10)) ;;
+		CAP_SYS_ADMIN) m=$((m | 1 << 21)) ;;
+		CAP_AUDIT_WRITE) m=$((m | 1 << 29)) ;;
+		*) echo "cap_mask: add $n" >&2; return 1 ;;
+		esac
+	done
+	printf '%016x\n' "$m"
+}
+
+# status_field OUTPUT NAME: the value of NAME: in a /proc/PID/status dump.
+status_field() {
+	echo "$1" | awk -v k="$2:" '$1 == k { print $2 }'
+}
+
+@test "args, env and cwd reach the process; nothing of rt's environment does" {
+	update_config '.process.env += ["FOO=bar baz"] | .process.cwd = "/tmp"'
+	set_cmd sh -c 'echo "$0|$1|$FOO|$(pwd)|$HOME"; env' arg0 "one two"
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "arg0|one two|bar baz|/tmp|/root" ]
+	# rt's own variables (the init's switches, GOGC, ...) stay outside
+	! echo "$output" | grep -E '^(_RT_|GOGC|GOMAXPROCS)'
+	expect_no_leftovers ct1
+}
+
+@test "HOME falls back to / for a user that is not in /etc/passwd, PATH to the default" {
+	update_config '.process.user = {uid: 4242, gid: 4242} | .process.env = ["A=1"]'
+	set_cmd sh -c 'echo "$HOME|$PATH"'
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[ "$output" = "/|/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" ]
+}
+
+@test "user: uid, gid, additionalGids and umask" {
+	update_config '.process.user = {uid: 1000, gid: 1001, additionalGids: [5, 6, 1001], umask: 63}'
+	set_cmd sh -c 'id; grep -E "^(Uid|Gid|Groups):" /proc/self/status; umask; touch /tmp/f; stat -c %a/%u/%g /tmp/f'
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "uid=1000 gid=1001 groups=5,6,1001" ]
+	[[ "$output" == *$'Uid:\t1000\t1000\t1000\t1000'* ]]
+	[[ "$output" == *$'Gid:\t1001\t1001\t1001\t1001'* ]]
+	[[ "$output" == *$'Groups:\t5 6 1001'* ]]
+	[[ "$output" == *$'\n0077\n600/1000/1001'* ]]
+}
+
+@test "root: the configured capability sets after execve; inheritable and ambient stay empty" {
+	update_config '.process.capabilities = {
+		bounding: ["CAP_KILL", "CAP_CHOWN", "CAP_AUDIT_WRITE"],
+		effective: ["CAP_KILL"],
+		permitted: ["CAP_KILL", "CAP_CHOWN"]}'
+	set_cmd cat /proc/self/status
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[ "$(status_field "$output" CapBnd)" = "$(cap_mask CAP_KILL CAP_CHOWN CAP_AUDIT_WRITE)" ]
+	# execve as root raises effective to permitted; no_new_privs (on in
+	# the default config) keeps permitted from growing to the bounding set
+	[ "$(status_field "$output" CapPrm)" = "$(cap_mask CAP_KILL CAP_CHOWN)" ]
+	[ "$(status_field "$output" CapEff)" = "$(cap_mask CAP_KILL CAP_CHOWN)" ]
+	[ "$(status_field "$output" CapInh)" = 0000000000000000 ]
+	[ "$(status_field "$output" CapAmb)" = 0000000000000000 ]
+	# without no_new_privs root gets the whole bounding set back, as with runc
+	update_config '.process.noNewPrivileges = false'
+	run rt run -b "$BUNDLE" ct1
+	[ "$(status_field "$output" CapPrm)" = "$(cap_mask CAP_KILL CAP_CHOWN CAP_AUDIT_WRITE)" ]
+	[ "$(status_field "$output" CapEff)" = "$(cap_mask CAP_KILL CAP_CHOWN CAP_AUDIT_WRITE)" ]
+}
+
+@test "without a capability root really is refused; with it the operation works" {
+	update_config '.process.capabilities = {bounding: ["CAP_KILL"], effective: ["CAP_KILL"], permitted: ["CAP_KILL"]}'
+	set_cmd sh -c 'touch /tmp/f && chown 5 /tmp/f'
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Operation not permitted"* ]]
+	update_config '.process.capabilities |= with_entries(.value += ["CAP_CHOWN"])'
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+}
+
+@test "all five capability sets with a non-root user: ambient ones survive the exec and work" {
+	update_config '.process.user = {uid: 1000, gid: 1000}
+		| .process.capabilities = {
+			bounding: ["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
+			effective: ["CAP_CHOWN", "CAP_KILL"],
+			permitted: ["CAP_CHOWN", "CAP_KILL"],
+			inheritable: ["CAP_CHOWN", "CAP_NET_BIND_SERVICE"],
+			ambient: ["CAP_CHOWN"]}'
+	set_cmd sh -c 'cat /proc/self/status; touch /tmp/f; chown 5 /tmp/f && stat -c owner=%u /tmp/f'
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[ "$(status_field "$output" CapBnd)" = "$(cap_mask CAP_CHOWN CAP_KILL CAP_NET_BIND_SERVICE)" ]
+	[ "$(status_field "$output" CapInh)" = "$(cap_mask CAP_CHOWN CAP_NET_BIND_SERVICE)" ]
+	[ "$(status_field "$output" CapAmb)" = "$(cap_mask CAP_CHOWN)" ]
+	# after execve a non-root process keeps only what is ambient
+	[ "$(status_field "$output" CapPrm)" = "$(cap_mask CAP_CHOWN)" ]
+	[ "$(status_field "$output" CapEff)" = "$(cap_mask CAP_CHOWN)" ]
+	[[ "$output" == *owner=5* ]]
+}
+
+@test "a non-root user without ambient capabilities has none after exec" {
+	update_config '.process.user = {uid: 1000, gid: 1000}'
+	set_cmd sh -c 'cat /proc/self/status; touch /tmp/f; chown 5 /tmp/f'
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -ne 0 ]
+	[ "$(status_field "$output" CapEff)" = 0000000000000000 ]
+	[ "$(status_field "$output" CapPrm)" = 0000000000000000 ]
+	[[ "$output" == *"Operation not permitted"* ]]
+}
+
+@test "noNewPrivileges sets NoNewPrivs, and is off without it" {
+	update_config '.process.noNewPrivileges = true'
+	set_cmd grep NoNewPrivs /proc/self/status
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[ "$output" = $'NoNewPrivs:\t1' ]
+	update_config '.process.noNewPrivileges = false'
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[ "$output" = $'NoNewPrivs:\t0' ]
+	update_config 'del(.process.noNewPrivileges)'
+	run rt run -b "$BUNDLE" ct1
+	[ "$output" = $'NoNewPrivs:\t0' ]
+}
+
+@test "rlimits land with their soft and hard values" {
+	update_config '.process.rlimits = [
+		{type: "RLIMIT_NOFILE", soft: 100, hard: 200},
+		{type: "RLIMIT_NPROC", soft: 300, hard: 400},
+		{type: "RLIMIT_CORE", soft: 0, hard: 4096},
+		{type: "RLIMIT_MSGQUEUE", soft: 1000, hard: 2000}]'
+	set_cmd cat /proc/self/limits
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	echo "$output" | grep -E '^Max open files +100 +200 +files'
+	echo "$output" | grep -E '^Max processes +300 +400 +processes'
+	echo "$output" | grep -E '^Max core file size +0 +4096 +bytes'
+	echo "$output" | grep -E '^Max msgqueue size +1000 +2000 +bytes'
+}
+
+@test "a NOFILE soft limit below an unchanged hard limit is not undone at exec" {
+	hard=$(ulimit -Hn)
+	update_config ".process.rlimits = [{type: \"RLIMIT_NOFILE\", soft: 100, hard: $hard}]"
+	set_cmd cat /proc/self/limits
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	echo "$output" | grep -E "^Max open files +100 +$hard +files"
+}
+
+@test "a tiny NOFILE limit lands without breaking rt's own setup, for run, a terminal and exec" {
+	update_config '.process.rlimits = [{type: "RLIMIT_NOFILE", soft: 5, hard: 5}]'
+	set_cmd sh -c 'ulimit -n'
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[ "$output" = 5 ]
+	update_config '.process.terminal = true'
+	run rt run -b "$BUNDLE" ct1 </dev/null
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | tr -d '\r')" = 5 ]
+	update_config '.process.terminal = false'
+	set_cmd sleep 100
+	rt run -d -b "$BUNDLE" ct1
+	run rt exec ct1 sh -c 'ulimit -n'
+	[ "$output" = 5 ]
+	rt delete -f ct1
+}
+
+@test "oomScoreAdj, ioPriority and the scheduler apply to the process" {
+	update_config '.process.oomScoreAdj = 123
+		| .process.ioPriority = {class: "IOPRIO_CLASS_BE", priority: 6}
+		| .process.scheduler = {policy: "SCHED_BATCH", nice: 5}'
+	set_cmd sh -c 'cat /proc/self/oom_score_adj; ionice; grep ^policy /proc/self/sched; sed "s/.*) //" /proc/self/stat | cut -d" " -f17'
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 123 ]
+	[ "${lines[1]}" = "best-effort: prio 6" ]
+	# SCHED_BATCH is policy 3
+	[[ "${lines[2]}" =~ ^policy\ +:\ +3$ ]]
+	[ "${lines[3]}" = 5 ]
+	update_config '.process.ioPriority = {class: "IOPRIO_CLASS_IDLE", priority: 0} | del(.process.scheduler)'
+	run rt run -b "$BUNDLE" ct1
+	[ "${lines[1]}" = idle ]
+	[[ "${lines[2]}" =~ ^policy\ +:\ +0$ ]]
+}
+
+@test "personality LINUX32 makes uname -m report i686" {
+	update_config '.linux.personality = {domain: "LINUX32"}'
+	set_cmd uname -m
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[ "$output" = i686 ]
+	update_config '.linux.personality = {domain: "LINUX"}'
+	run rt run -b "$BUNDLE" ct1
+	[ "$output" = "$(uname -m)" ]
+}
+
+@test "only stdio reaches the process, however many fds rt had open" {
+	# "; true" keeps sh (pid 1) from exec'ing ls, so /proc/1/fd is sh's
+	set_cmd sh -c 'ls /proc/1/fd; true'
+	run rt run -b "$BUNDLE" ct1 3</etc/hostname 4</etc/hostname 9</etc/hostname
+	[ "$status" -eq 0 ]
+	[ "$(echo $output)" = "0 1 2" ]
+}
+
+@test "--preserve-fds passes fds after stdio, readable inside" {
+	echo preserved-data >"$BATS_TEST_TMPDIR/in"
+	echo second >"$BATS_TEST_TMPDIR/in2"
+	set_cmd sh -c 'ls /proc/1/fd; cat <&3; cat <&4; true'
+	run rt run --preserve-fds 2 -b "$BUNDLE" ct1 3<"$BATS_TEST_TMPDIR/in" 4<"$BATS_TEST_TMPDIR/in2" 5</etc/hostname
+	[ "$status" -eq 0 ]
+	[ "$(echo $output)" = "0 1 2 3 4 preserved-data second" ]
+}
+
+@test "LISTEN_FDS/LISTEN_PID meant for rt are passed on with the container's own pid" {
+	echo activated >"$BATS_TEST_TMPDIR/sock"
+	set_cmd sh -c 'echo "$LISTEN_FDS $LISTEN_PID $$"; ls /proc/1/fd; cat <&3; true'
+	# exec keeps the pid, so LISTEN_PID names rt itself
+	run bash -c 'exec env LISTEN_FDS=1 LISTEN_PID=$$ "$0" --root "$1" run -b "$2" ct1' \
+		"$RT_BIN" "$ROOT" "$BUNDLE" 3<"$BATS_TEST_TMPDIR/sock"
+	[ "$status" -eq 0 ]
+	[ "$(echo $output)" = "1 1 1 0 1 2 3 activated" ]
+	# LISTEN_* meant for another process are not rt's: nothing is passed
+	set_cmd sh -c 'echo "fds=$LISTEN_FDS pid=$LISTEN_PID"; ls /proc/1/fd; true'
+	run bash -c 'exec env LISTEN_FDS=1 LISTEN_PID=1 "$0" --root "$1" run -b "$2" ct1' \
+		"$RT_BIN" "$ROOT" "$BUNDLE" 3<"$BATS_TEST_TMPDIR/sock"
+	[ "$status" -eq 0 ]
+	[ "$(echo $output)" = "fds= pid= 0 1 2" ]
+}
+
+@test "the container gets a session keyring of its own unless --no-new-keyring" {
+	update_config '.linux.maskedPaths -= ["/proc/keys"]'
+	set_cmd cat /proc/keys
+	# keyrings outlive their container for a while: the ID must be new
+	id="kr$$x$RANDOM"
+	run rt run -b "$BUNDLE" "$id"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"keyring   _ses.$id:"* ]]
+	id2="kr$$y$RANDOM"
+	run rt run --no-new-keyring -b "$BUNDLE" "$id2"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"_ses.$id2"* ]]
+}
+
+@test "the process of a non-root user is dumpable: its /proc files are its own" {
+	update_config '.process.user = {uid: 1000, gid: 1000}'
+	set_cmd sh -c 'stat -c %u /proc/1/status; tr "\0" "\n" </proc/1/environ | grep ^HOME='
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf '1000\nHOME=/')" ]
+}
+
+# run_fails: rt run must fail with a single line holding every pattern, and
+# leave nothing behind.
+run_fails() {
+	run rt run -b "$BUNDLE" ct1
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	local p
+	for p in "$@"; do
+		[[ "$output" == *"$p"* ]]
+	done
+	expect_no_leftovers ct1
+}
+
+# create_fails: rt create must fail the same way.
+create_fails() {
+	# to a file, not a pipe: an init that wrongly survives would hold it
+	local rc=0
+	rt create -b "$BUNDLE" ct1 >"$BATS_TEST_TMPDIR/out" 2>&1 </dev/null || rc=$?
+	output=$(cat "$BATS_TEST_TMPDIR/out")
+	lines=()
+	[ -z "$output" ] || mapfile -t lines <<<"$output"
+	echo "$output"
+	[ "$rc" -ne 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	local p
+	for p in "$@"; do
+		[[ "$output" == *"$p"* ]]
+	done
+	expect_no_leftovers ct1
+}
+
+@test "a missing executable is one line naming it, at create, with nothing left" {
+	set_cmd /no/such/binary
+	create_fails '/no/such/binary' 'no such file or directory'
+	set_cmd nosuchcmd
+	create_fails 'nosuchcmd' 'not found in $PATH'
+	run_fails 'nosuchcmd' 'not found in $PATH'
+	set_cmd /etc/passwd
+	run_fails '/etc/passwd' 'permission denied'
+}
+
+@test "a bad cwd is one line naming it, at create, with nothing left" {
+	update_config '.process.cwd = "/no/such/dir"'
+	create_fails 'cwd' '/no/such/dir' 'no such file or directory'
+	run_fails 'cwd' '/no/such/dir' 'no such file or directory'
+	update_config '.process.cwd = "relative"'
+	run_fails 'cwd' 'relative'
+}
+
+@test "an impossible rlimit is one line naming it, at create, with nothing left" {
+	# raising a hard limit needs CAP_SYS_RESOURCE, which nobody has here
+	over=$(($(ulimit -Hn) + 1))
+	update_config ".process.rlimits = [{type: \"RLIMIT_NOFILE\", soft: 10, hard: $over}]"
+	create_fails 'RLIMIT_NOFILE' "$over" 'operation not permitted'
+	run_fails 'RLIMIT_NOFILE' "$over" 'operation not permitted'
+	update_config '.process.rlimits = [{type: "RLIMIT_NOFILE", soft: 20, hard: 10}]'
+	run_fails 'RLIMIT_NOFILE'
+	update_config '.process.rlimits = [{type: "RLIMIT_BOGUS", soft: 1, hard: 1}]'
+	run_fails 'RLIMIT_BOGUS'
+}
