@@ -32,6 +32,7 @@ setup_rt() {
 	# Own cgroup parent, no terminal, a short-lived default command.
 	update_config ".linux.cgroupsPath = \"$CG_PARENT/ct\""
 	MOUNTS_BEFORE=$(mount_count)
+	HOSTNAME_BEFORE=$(hostname)
 }
 
 # update_config JQ-EXPR: edits $BUNDLE/config.json in place.
@@ -78,6 +79,10 @@ teardown_rt() {
 	done
 	if [ "$(mount_count)" != "$MOUNTS_BEFORE" ]; then
 		leaks="$leaks mounts:$(grep -c "$BATS_TEST_TMPDIR" /proc/self/mountinfo)"
+	fi
+	if [ "$(hostname)" != "$HOSTNAME_BEFORE" ]; then
+		leaks="$leaks hostname:$(hostname)"
+		hostname "$HOSTNAME_BEFORE"
 	fi
 	if pgrep -f "$BATS_TEST_TMPDIR" >/dev/null 2>&1; then
 		leaks="$leaks processes"
