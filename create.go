@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/urfave/cli"
 
+	"github.com/rt-runtime/rt/libct/cgroups"
 	"github.com/rt-runtime/rt/libct/container"
 )
 
@@ -21,6 +22,8 @@ var createCommand = cli.Command{
 	ArgsUsage: "<container-id>",
 	Flags:     createFlags,
 	Action: func(ctx *cli.Context) error {
+		// As early as possible: see cgroups.StartWarm.
+		cgroups.StartWarm()
 		id, err := oneArg(ctx)
 		if err != nil {
 			return err

@@ -12,6 +12,7 @@ import (
 	"github.com/urfave/cli"
 
 	"github.com/rt-runtime/rt/libct/caps"
+	"github.com/rt-runtime/rt/libct/cgroups"
 	"github.com/rt-runtime/rt/libct/console"
 	"github.com/rt-runtime/rt/libct/container"
 	"github.com/rt-runtime/rt/libct/user"
@@ -41,6 +42,8 @@ var execCommand = cli.Command{
 		cli.StringSliceFlag{Name: "cgroup", Usage: "run in an existing sub-cgroup: [controller[,controller]:]path"},
 	},
 	Action: func(ctx *cli.Context) error {
+		// As early as possible: see cgroups.StartWarm.
+		cgroups.StartWarm()
 		if ctx.NArg() < 1 {
 			return errors.New("exec: expects a container ID")
 		}

@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"runtime"
 	"strings"
 
 	"github.com/urfave/cli"
@@ -29,9 +28,6 @@ func main() {
 	if initproc.IsInit() {
 		initproc.Main()
 	}
-	// rt is short-lived and mostly waits on the kernel and its child: more
-	// Ps only add scheduler churn (hundreds of context switches a run).
-	runtime.GOMAXPROCS(1)
 	app := cli.NewApp()
 	app.Name = "rt"
 	app.Usage = "an OCI container runtime"

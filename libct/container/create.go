@@ -61,6 +61,9 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 	if err := validate.ID(o.ID); err != nil {
 		return nil, nil, err
 	}
+	// Off the critical path: see cgroups.StartWarm.
+	cgroups.StartWarm()
+	defer cgroups.StopWarm()
 	bundle, err := filepath.Abs(o.Bundle)
 	if err != nil {
 		return nil, nil, err
@@ -213,23 +216,6 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 		return nil, nil, fmt.Errorf("read init start time: %w", err)
 	}
 
-	// The cgroup is made and limited while the init's Go runtime starts.
-	if err = cg.Apply(0); err != nil {
-		return nil, nil, err
-	}
-	c.state.CgroupPaths = cg.Paths()
-	prejoined := make(chan struct{})
-	go func() {
-		prejoin(c.state.CgroupPaths, pid)
-		close(prejoined)
-	}()
-	if spec.Linux != nil && spec.Linux.Resources != nil {
-		if err = cg.Set(spec.Linux.Resources); err != nil {
-			<-prejoined
-			return nil, nil, err
-		}
-	}
-
 	cfg.ID, cfg.Bundle, cfg.Rootfs, cfg.Spec, cfg.Process = o.ID, bundle, rootfs, initSpec(spec), spec.Process
 	cfg.NoPivot, cfg.NoNewKeyring, cfg.ListenFds = o.NoPivot, o.NoNewKeyring, o.ListenFDs
 	cfg.UserNS, cfg.NewCgroupNS = icfg.UserNS, icfg.NewCgroupNS
@@ -242,8 +228,18 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 	if err = ch.sendConfig(cfg); err != nil {
 		return nil, nil, err
 	}
+	// The cgroup is made and limited while the init decodes its config.
+	if err = cg.Apply(0); err != nil {
+		return nil, nil, err
+	}
+	c.state.CgroupPaths = cg.Paths()
+	if spec.Linux != nil && spec.Linux.Resources != nil {
+		if err = cg.Set(spec.Linux.Resources); err != nil {
+			return nil, nil, err
+		}
+	}
+
 	_, _, err = ch.conn.Expect(initproc.MsgCgroup)
-	<-prejoined
 	if err != nil {
 		return nil, nil, ch.failure(err)
 	}
@@ -379,28 +375,6 @@ func dialConsole(path string) (*os.File, error) {
 		return nil, fmt.Errorf("connect to console socket %s: %w", path, err)
 	}
 	return os.NewFile(uintptr(fd), "console-socket"), nil
-}
-
-// prejoin moves the init into the container's cgroups of the controllers
-// that limit neither memory nor pids, while its Go runtime is still
-// starting. The first migration after a quiet spell waits for an RCU grace
-// period in the kernel (cgroup_threadgroup_rwsem), 6-15 ms here; paying it
-// now overlaps it with the init's start-up, and the migration into the
-// memory and pids cgroups a moment later is then cheap. Failures are left
-// for the full Apply to report.
-func prejoin(paths map[string]string, pid int) {
-	if cgroups.IsV2() {
-		return // one hierarchy, and it holds the memory controller
-	}
-	b := []byte(strconv.Itoa(pid))
-	for ctrl, dir := range paths {
-		if ctrl == "memory" || ctrl == "pids" || dir == "" {
-			continue
-		}
-		if os.WriteFile(filepath.Join(dir, "cgroup.procs"), b, 0) == nil {
-			return // one is enough to take the grace period
-		}
-	}
 }
 
 // initSpec is the part of the config the init works from: the seccomp

@@ -59,6 +59,10 @@ func (p *Process) Signal(sig os.Signal) error { return p.ch.cmd.Process.Signal(s
 
 // Exec starts a new process inside the running (or created) container.
 func (c *Container) Exec(o ExecOpts) (*Process, error) {
+	// The process joins the cgroup at the end: take the kernel's slow
+	// first-migration wait now, in the background.
+	cgroups.StartWarm()
+	defer cgroups.StopWarm()
 	switch st := c.Status(); st {
 	case Created, Running:
 	default:
