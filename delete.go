@@ -14,15 +14,6 @@ var deleteCommand = cli.Command{
 		cli.BoolFlag{Name: "force, f", Usage: "kill the container first if it is still running"},
 	},
 	Action: func(ctx *cli.Context) error {
-		id, err := oneArg(ctx)
-		if err != nil {
-			return err
-		}
-		c, err := container.LoadLocked(root(ctx), id)
-		if err != nil {
-			return err
-		}
-		defer c.Unlock()
-		return c.Delete(ctx.Bool("force"))
+		return locked(ctx, func(c *container.Container) error { return c.Delete(ctx.Bool("force")) })
 	},
 }

@@ -19,11 +19,7 @@ var eventsCommand = cli.Command{
 		cli.BoolFlag{Name: "stats", Usage: "print the stats once and exit"},
 	},
 	Action: func(ctx *cli.Context) error {
-		id, err := oneArg(ctx)
-		if err != nil {
-			return err
-		}
-		c, err := container.Load(root(ctx), id)
+		c, err := loaded(ctx)
 		if err != nil {
 			return err
 		}

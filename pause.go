@@ -11,15 +11,6 @@ var pauseCommand = cli.Command{
 	Usage:     "freeze every process of a container",
 	ArgsUsage: "<container-id>",
 	Action: func(ctx *cli.Context) error {
-		id, err := oneArg(ctx)
-		if err != nil {
-			return err
-		}
-		c, err := container.LoadLocked(root(ctx), id)
-		if err != nil {
-			return err
-		}
-		defer c.Unlock()
-		return c.Pause()
+		return locked(ctx, func(c *container.Container) error { return c.Pause() })
 	},
 }

@@ -11,15 +11,6 @@ var resumeCommand = cli.Command{
 	Usage:     "thaw a paused container",
 	ArgsUsage: "<container-id>",
 	Action: func(ctx *cli.Context) error {
-		id, err := oneArg(ctx)
-		if err != nil {
-			return err
-		}
-		c, err := container.LoadLocked(root(ctx), id)
-		if err != nil {
-			return err
-		}
-		defer c.Unlock()
-		return c.Resume()
+		return locked(ctx, func(c *container.Container) error { return c.Resume() })
 	},
 }

@@ -5,8 +5,6 @@ import (
 	"os"
 
 	"github.com/urfave/cli"
-
-	"github.com/rt-runtime/rt/libct/container"
 )
 
 var stateCommand = cli.Command{
@@ -14,11 +12,7 @@ var stateCommand = cli.Command{
 	Usage:     "print a container's state as JSON",
 	ArgsUsage: "<container-id>",
 	Action: func(ctx *cli.Context) error {
-		id, err := oneArg(ctx)
-		if err != nil {
-			return err
-		}
-		c, err := container.Load(root(ctx), id)
+		c, err := loaded(ctx)
 		if err != nil {
 			return err
 		}

@@ -32,6 +32,30 @@ func cmdArgs(ctx *cli.Context) []string {
 
 func root(ctx *cli.Context) string { return ctx.GlobalString("root") }
 
+// loaded opens the container named by the command's single argument.
+func loaded(ctx *cli.Context) (*container.Container, error) {
+	id, err := oneArg(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return container.Load(root(ctx), id)
+}
+
+// locked runs fn on the container named by the command's single argument,
+// holding the container's lock.
+func locked(ctx *cli.Context, fn func(*container.Container) error) error {
+	id, err := oneArg(ctx)
+	if err != nil {
+		return err
+	}
+	c, err := container.LoadLocked(root(ctx), id)
+	if err != nil {
+		return err
+	}
+	defer c.Unlock()
+	return fn(c)
+}
+
 func stdio() [3]*os.File { return [3]*os.File{os.Stdin, os.Stdout, os.Stderr} }
 
 // listenFDs honours systemd socket activation: when LISTEN_FDS is meant
