@@ -111,5 +111,17 @@ for _ in $(seq 100); do [ "$(rt state ct | jq -r .status)" = stopped ] && break;
 check "delete" rt delete ct
 check "delete removes the cgroup" test ! -e "$dir"
 
+# Without tight limits the init is born in its cgroup (CLONE_INTO_CGROUP):
+# it is there from the start, and the container's processes are too.
+jq '.linux.resources = {"memory": {"limit": 268435456}} | .process.args = ["sh", "-c", "cat /proc/self/cgroup"]
+	| del(.linux.devices)' "$bundle/config.json" >"$bundle/c.json" && mv "$bundle/c.json" "$bundle/config.json"
+check "into-cgroup: create" rt create -b "$bundle" ct
+pid=$(rt state ct | jq .pid)
+check "into-cgroup: init born in its cgroup" grep -qx "$pid" "$dir/cgroup.procs"
+check "into-cgroup: memory.max" is memory.max 268435456
+check "into-cgroup: delete" rt delete -f ct
+check "into-cgroup: run sees its cgroup namespace root" test "$(rt run -b "$bundle" ct)" = "0::/"
+check "into-cgroup: cgroup removed" test ! -e "$dir"
+
 echo "cgroupv2: $fails failure(s)"
 [ "$fails" -eq 0 ]

@@ -201,6 +201,22 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 		}
 	}()
 
+	// On cgroup v2 the init can be born in its cgroup (clone3 with
+	// CLONE_INTO_CGROUP): no migration, so no migration wait. Its Go
+	// runtime is then charged to the container, so only when the limits
+	// leave ample room for that.
+	intoCgroup := cgroups.IsV2() && roomForInit(spec)
+	if intoCgroup {
+		if err = makeCgroup(c, cg, spec); err != nil {
+			return nil, nil, err
+		}
+		dir := c.state.CgroupPaths[""]
+		if co.cgroupDir, err = os.OpenFile(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err != nil {
+			return nil, nil, fmt.Errorf("open cgroup %s: %w", dir, err)
+		}
+		defer co.cgroupDir.Close()
+	}
+
 	var cfg *initproc.Config
 	if ch, cfg, err = newChild(co); err != nil {
 		return nil, nil, err
@@ -228,13 +244,10 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 	if err = ch.sendConfig(cfg); err != nil {
 		return nil, nil, err
 	}
-	// The cgroup is made and limited while the init decodes its config.
-	if err = cg.Apply(0); err != nil {
-		return nil, nil, err
-	}
-	c.state.CgroupPaths = cg.Paths()
-	if spec.Linux != nil && spec.Linux.Resources != nil {
-		if err = cg.Set(spec.Linux.Resources); err != nil {
+	// Otherwise the cgroup is made and limited while the init decodes its
+	// config, and the init moves in when it asks.
+	if !intoCgroup {
+		if err = makeCgroup(c, cg, spec); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -245,8 +258,10 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 	}
 	// Into the cgroup before the init builds anything, so all the
 	// container does from here on is accounted and limited.
-	if err = cg.Apply(pid); err != nil {
-		return nil, nil, err
+	if !intoCgroup {
+		if err = cg.Apply(pid); err != nil {
+			return nil, nil, err
+		}
 	}
 	if err = setOOMScoreAdj(pid, spec.Process.OOMScoreAdj); err != nil {
 		return nil, nil, err
@@ -389,4 +404,33 @@ func initSpec(spec *specs.Spec) *specs.Spec {
 	l.Seccomp, l.Resources = nil, nil
 	s.Linux, s.Annotations = &l, nil
 	return &s
+}
+
+// makeCgroup creates the container's cgroup and writes its limits.
+func makeCgroup(c *Container, cg cgroups.Manager, spec *specs.Spec) error {
+	if err := cg.Apply(0); err != nil {
+		return err
+	}
+	c.state.CgroupPaths = cg.Paths()
+	if spec.Linux != nil && spec.Linux.Resources != nil {
+		return cg.Set(spec.Linux.Resources)
+	}
+	return nil
+}
+
+// roomForInit tells whether the container's limits leave ample room for
+// rt's init (a Go runtime: a few MiB and a handful of threads) to be
+// charged to it while it sets the container up.
+func roomForInit(spec *specs.Spec) bool {
+	if spec.Linux == nil || spec.Linux.Resources == nil {
+		return true
+	}
+	r := spec.Linux.Resources
+	if m := r.Memory; m != nil && m.Limit != nil && *m.Limit > 0 && *m.Limit < 64<<20 {
+		return false
+	}
+	if p := r.Pids; p != nil && p.Limit != nil && *p.Limit > 0 && *p.Limit < 64 {
+		return false
+	}
+	return true
 }

@@ -78,6 +78,8 @@ type childOpts struct {
 	startFd     *os.File
 	console     *os.File
 	stdio       [3]*os.File
+	// cgroupDir, when set, is where the child is born (CLONE_INTO_CGROUP).
+	cgroupDir *os.File
 }
 
 // newChild prepares (but does not start) the rt init child. Fds are laid
@@ -154,6 +156,10 @@ func newChild(o childOpts) (*child, *initproc.Config, error) {
 			GidMappings:                o.gidMaps,
 			GidMappingsEnableSetgroups: true,
 		},
+	}
+	if o.cgroupDir != nil {
+		cmd.SysProcAttr.UseCgroupFD = true
+		cmd.SysProcAttr.CgroupFD = int(o.cgroupDir.Fd())
 	}
 	if o.cloneFlag&unix.CLONE_NEWUSER != 0 {
 		// Become root of the new user namespace before the exec: the
