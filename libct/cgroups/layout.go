@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/moby/sys/mountinfo"
 )
 
 type mode int
@@ -96,26 +97,24 @@ func hostLayout() (*layout, error) {
 
 // parseLayout finds the cgroup mounts in mountinfo text.
 func parseLayout(r io.Reader) (*layout, error) {
+	mounts, err := mountinfo.GetMountsFromReader(r, nil)
+	if err != nil {
+		return nil, fmt.Errorf("cgroups: read mountinfo: %w", err)
+	}
 	l := &layout{}
 	seen := map[string]bool{}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	for sc.Scan() {
-		m, ok := parseMountinfoLine(sc.Text())
-		if !ok {
-			continue
-		}
+	for _, m := range mounts {
 		// A later mount on or above a cgroup mountpoint (a tmpfs over
 		// /sys/fs/cgroup/unified, say) hides that hierarchy.
-		l.dropShadowed(m.mountpoint, seen)
-		switch m.fstype {
+		l.dropShadowed(m.Mountpoint, seen)
+		switch m.FSType {
 		case "cgroup2":
-			if l.unified == nil || preferredUnified(m.mountpoint) {
-				l.unified = &hierarchy{mountpoint: m.mountpoint, root: m.root}
+			if l.unified == nil || preferredUnified(m.Mountpoint) {
+				l.unified = &hierarchy{mountpoint: m.Mountpoint, root: m.Root}
 			}
 		case "cgroup":
 			var ctrls []string
-			for _, o := range strings.Split(m.superOpts, ",") {
+			for _, o := range strings.Split(m.VFSOptions, ",") {
 				if v1Controllers[o] && !seen[o] {
 					ctrls = append(ctrls, o)
 				}
@@ -126,11 +125,8 @@ func parseLayout(r io.Reader) (*layout, error) {
 			for _, c := range ctrls {
 				seen[c] = true
 			}
-			l.v1 = append(l.v1, &hierarchy{mountpoint: m.mountpoint, root: m.root, controllers: ctrls})
+			l.v1 = append(l.v1, &hierarchy{mountpoint: m.Mountpoint, root: m.Root, controllers: ctrls})
 		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("cgroups: read mountinfo: %w", err)
 	}
 	switch {
 	case len(l.v1) > 0 && l.unified != nil:
@@ -170,52 +166,6 @@ func (l *layout) dropShadowed(mp string, seen map[string]bool) {
 
 func preferredUnified(mp string) bool {
 	return mp == "/sys/fs/cgroup" || mp == "/sys/fs/cgroup/unified"
-}
-
-type mountEntry struct {
-	root, mountpoint, fstype, superOpts string
-}
-
-// parseMountinfoLine splits one line of proc(5) mountinfo; the optional
-// fields end at the lone "-".
-func parseMountinfoLine(line string) (mountEntry, bool) {
-	fields := strings.Fields(line)
-	sep := -1
-	for i := 6; i < len(fields); i++ {
-		if fields[i] == "-" {
-			sep = i
-			break
-		}
-	}
-	if sep < 0 || len(fields) < sep+4 {
-		return mountEntry{}, false
-	}
-	return mountEntry{
-		root:       unescapeOctal(fields[3]),
-		mountpoint: unescapeOctal(fields[4]),
-		fstype:     fields[sep+1],
-		superOpts:  fields[sep+3],
-	}, true
-}
-
-// unescapeOctal undoes the \ooo escaping the kernel applies to spaces,
-// tabs, newlines and backslashes in mountinfo paths.
-func unescapeOctal(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+4 <= len(s) {
-			if v, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(v))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }
 
 // ownCgroups reads /proc/self/cgroup: controller name -> cgroup path, with

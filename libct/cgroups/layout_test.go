@@ -67,20 +67,13 @@ func TestParseLayoutHybridAndV2(t *testing.T) {
 	}
 }
 
-func TestParseMountinfoLine(t *testing.T) {
-	m, ok := parseMountinfoLine(`50 22 0:32 /sub /mnt/a\040b rw,relatime shared:3 master:1 - cgroup cgroup rw,memory`)
-	if !ok {
-		t.Fatal("not parsed")
+func TestParseLayoutEscapedMountpoint(t *testing.T) {
+	l, err := parseLayout(strings.NewReader(`50 22 0:32 /sub /mnt/a\040b rw,relatime shared:3 master:1 - cgroup cgroup rw,memory` + "\n"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	want := mountEntry{root: "/sub", mountpoint: "/mnt/a b", fstype: "cgroup", superOpts: "rw,memory"}
-	if m != want {
-		t.Fatalf("got %+v, want %+v", m, want)
-	}
-	if _, ok := parseMountinfoLine("garbage line"); ok {
-		t.Fatal("garbage parsed")
-	}
-	if got := unescapeOctal(`a\134b\011`); got != "a\\b\t" {
-		t.Fatalf("unescapeOctal = %q", got)
+	if len(l.v1) != 1 || l.v1[0].mountpoint != "/mnt/a b" || l.v1[0].root != "/sub" || l.v1[0].controllers[0] != "memory" {
+		t.Fatalf("got %+v", l.v1)
 	}
 }
 
