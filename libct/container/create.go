@@ -189,7 +189,7 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 	}
 
 	var threadOps []nsOp
-	threadOps, err = threadNamespaceOps(spec, co.cloneFlag&unix.CLONE_NEWUSER != 0)
+	threadOps, err = threadNamespaceOps(spec)
 	if err != nil {
 		return nil, nil, err
 	}

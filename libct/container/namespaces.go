@@ -110,7 +110,7 @@ func namespaceOpts(spec *specs.Spec, co *childOpts, cfg *initproc.Config) error 
 
 // threadNamespaceOps returns the namespace changes to make on the spawning
 // thread: only a joined pid namespace (a new one is a clone flag).
-func threadNamespaceOps(spec *specs.Spec, _ bool) ([]nsOp, error) {
+func threadNamespaceOps(spec *specs.Spec) ([]nsOp, error) {
 	if spec.Linux == nil {
 		return nil, nil
 	}
