@@ -141,6 +141,9 @@ func execProcess(ctx *cli.Context, spec *specs.Spec) (*specs.Process, error) {
 	p.Terminal = ctx.Bool("tty")
 	p.Env = append(append([]string(nil), base.Env...), ctx.StringSlice("env")...)
 	p.ConsoleSize = nil
+	if p.Terminal {
+		p.ConsoleSize = console.Size()
+	}
 	if cwd := ctx.String("cwd"); cwd != "" {
 		p.Cwd = cwd
 	}

@@ -6,6 +6,7 @@ import (
 	"os/signal"
 
 	"github.com/containerd/console"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
 
@@ -59,4 +60,18 @@ func Forward(master *os.File) func() {
 func mustSize(c console.Console) console.WinSize {
 	ws, _ := c.Size()
 	return ws
+}
+
+// Size is the window size of rt's own terminal (stdin), if it has one: a
+// process given a pty starts with it instead of 0x0.
+func Size() *specs.Box {
+	c, err := console.ConsoleFromFile(os.Stdin)
+	if err != nil {
+		return nil
+	}
+	ws, err := c.Size()
+	if err != nil || ws.Height == 0 || ws.Width == 0 {
+		return nil
+	}
+	return &specs.Box{Height: uint(ws.Height), Width: uint(ws.Width)}
 }

@@ -104,6 +104,17 @@ wait_recvtty() {
 	expect_no_leftovers ct1
 }
 
+@test "exec -t on a real terminal: the process starts with that terminal's size" {
+	update_config '.process.terminal = false'
+	set_cmd sleep 100
+	rt run -d -b "$BUNDLE" ct1
+	run bash -c 'script -qec "stty rows 33 cols 111; \"$0\" --root \"$1\" exec -t ct1 stty size" /dev/null </dev/null' \
+		"$RT_BIN" "$ROOT"
+	[ "$status" -eq 0 ]
+	[[ "$(echo "$output" | tr -d '\r')" == *"33 111"* ]]
+	rt delete -f ct1
+}
+
 @test "create with terminal and no console socket is a clear error, with nothing left" {
 	run rt create -b "$BUNDLE" ct1
 	[ "$status" -ne 0 ]
