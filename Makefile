@@ -1,10 +1,10 @@
 # rt: `make` builds ./rt, `make test` runs every test, `make bench` compares
 # rt with runc and crun.
+SHELL := /bin/bash
 GO ?= go
 BATS ?= bats
-BATS_JOBS ?= 1
 
-.PHONY: all rt deps test unit integration tools fuzz demo bench clean test-cgroupv2
+.PHONY: all rt deps test unit integration tools fuzz demo bench clean test-cgroupv2 test-systemd
 
 all: rt
 
@@ -33,8 +33,11 @@ fuzz:
 tools:
 	CGO_ENABLED=0 $(GO) build -o tests/integration/tools/bin/ ./tests/integration/tools/...
 
+# TAP through, then one "N passed, N failed" line; bats' status decides.
 integration: rt tools
-	$(BATS) --timing tests/integration
+	set -o pipefail; $(BATS) --timing tests/integration | awk '{ print } \
+		/^ok .* # skip/ { s++; next } /^ok / { p++ } /^not ok / { f++ } \
+		END { printf "integration: %d passed, %d failed, %d skipped\n", p, f, s }'
 
 test: unit fuzz integration
 
@@ -45,6 +48,12 @@ VM ?= /work/shared/vm/vm.sh
 test-cgroupv2: rt
 	if [ "$$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then ./tests/cgroupv2.sh; \
 	else bash $(VM) run --share "$(CURDIR)" --timeout 900 -- ./tests/cgroupv2.sh; fi
+
+# The systemd cgroup driver (--systemd-cgroup, tests/systemd.sh) against the
+# guest's systemd; needs systemd as PID 1, so always in the guest. Not part
+# of `make test`.
+test-systemd: rt
+	bash $(VM) run --share "$(CURDIR)" --timeout 900 -- ./tests/systemd.sh
 
 # Installs the dependencies, builds rt, makes a busybox bundle in ./demo
 # and runs it.
