@@ -39,7 +39,7 @@ var featuresCommand = cli.Command{
 			Linux: &features.Linux{
 				Namespaces:   []string{"cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"},
 				Capabilities: capNames,
-				Cgroup:       &features.Cgroup{V1: &t, V2: &t, Systemd: &f, SystemdUser: &f, Rdma: &t},
+				Cgroup:       &features.Cgroup{V1: &t, V2: &t, Systemd: &t, SystemdUser: &f, Rdma: &t},
 				Seccomp: &features.Seccomp{
 					Enabled: &t, Actions: acts, Operators: ops, Archs: archs,
 					KnownFlags: flags, SupportedFlags: flags,

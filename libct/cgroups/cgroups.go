@@ -26,6 +26,26 @@
 // /proc/self/cgroup) or empty, meaning "/rt/<container id>". Paths with ".."
 // components are rejected.
 //
+// # systemd driver
+//
+// With Config.Systemd (--systemd-cgroup) linux.cgroupsPath is
+// "slice:prefix:name", as with runc: the container gets the transient unit
+// "<prefix>-<name>.scope" (Delegate=yes, DefaultDependencies=no) in
+// "slice" ("" = system.slice), or the slice unit "name" when name ends in
+// ".slice"; an empty cgroupsPath means "system.slice:rt:<id>". systemd
+// only makes a scope together with its first process, so Apply(0) and Set
+// just remember and Apply(pid) starts the unit over D-Bus with the limits
+// systemd has properties for (MemoryMax/MemoryLimit, MemoryLow,
+// MemorySwapMax, CPUWeight/CPUShares, CPUQuotaPerSecUSec and
+// CPUQuotaPeriodUSec, AllowedCPUs/AllowedMemoryNodes, TasksMax,
+// BlockIOWeight), waits for the job, and then drives the unit's cgroup
+// (mount + expanded slice + unit in every hierarchy) with the fs1/fs2 code,
+// which writes every limit, devices included. Paths carries the unit name
+// under SystemdUnitKey so Load can rebuild the manager; DirPaths drops it.
+// Update also sets the unit's properties (runtime only); Destroy stops the
+// unit, then removes what is left. Where systemd is not PID 1, New fails
+// with ErrNoSystemd.
+//
 // # Conversions between v1 values (spec) and v2 files
 //
 //   - cpu.shares -> cpu.weight: weight = ceil(10^((l*l + 125*l)/612 - 7/34))
@@ -89,14 +109,11 @@ type Manager interface {
 	Exists() bool
 }
 
-// ErrSystemdUnsupported is returned by New for Config.Systemd.
-var ErrSystemdUnsupported = errors.New("systemd cgroup driver is not supported yet")
-
 // New resolves the container's cgroup directories for the host layout.
 // It creates nothing; Apply does.
 func New(c Config) (Manager, error) {
 	if c.Systemd {
-		return nil, ErrSystemdUnsupported
+		return newSystemd(c)
 	}
 	l, err := hostLayout()
 	if err != nil {
@@ -147,6 +164,9 @@ func Load(paths map[string]string) (Manager, error) {
 	if len(paths) == 0 {
 		return nil, errors.New("cgroups: load: no paths")
 	}
+	if unit, ok := paths[SystemdUnitKey]; ok {
+		return loadSystemd(unit, DirPaths(paths))
+	}
 	l, err := hostLayout()
 	if err != nil {
 		return nil, err
@@ -185,6 +205,8 @@ func Update(m Manager, r *specs.LinuxResources) error {
 		return m.set(r, false)
 	case *fs2Manager:
 		return setV2(m.u, r, false)
+	case *systemdManager:
+		return m.update(r)
 	}
 	return m.Set(r)
 }

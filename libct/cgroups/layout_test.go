@@ -203,9 +203,17 @@ func TestUnifiedAncestors(t *testing.T) {
 }
 
 func TestNewSystemd(t *testing.T) {
+	if systemdRunning() {
+		t.Skip("systemd is running: tests/systemd.sh covers the driver")
+	}
 	_, err := New(Config{ID: "x", Systemd: true})
-	if err == nil || err.Error() != "systemd cgroup driver is not supported yet" {
-		t.Fatalf("err = %v", err)
+	if err != ErrNoSystemd {
+		t.Fatalf("err = %v, want %v", err, ErrNoSystemd)
+	}
+	// A bad cgroupsPath is reported first, whatever the host.
+	_, err = New(Config{ID: "x", Path: "/abs/path", Systemd: true})
+	if err == nil || !strings.Contains(err.Error(), "linux.cgroupsPath") {
+		t.Fatalf("err = %v, want one naming linux.cgroupsPath", err)
 	}
 }
 

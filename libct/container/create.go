@@ -205,7 +205,8 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 	// CLONE_INTO_CGROUP): no migration, so no migration wait. Its Go
 	// runtime is then charged to the container, so only when the limits
 	// leave ample room for that.
-	intoCgroup := cgroups.IsV2() && roomForInit(spec)
+	// Not with systemd: its scope only exists once it is given a pid.
+	intoCgroup := cgroups.IsV2() && roomForInit(spec) && !o.SystemdCgroup
 	if intoCgroup {
 		if err = makeCgroup(c, cg, spec); err != nil {
 			return nil, nil, err
@@ -235,7 +236,7 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 	cfg.ID, cfg.Bundle, cfg.Rootfs, cfg.Spec, cfg.Process = o.ID, bundle, rootfs, initSpec(spec), spec.Process
 	cfg.NoPivot, cfg.NoNewKeyring, cfg.ListenFds = o.NoPivot, o.NoNewKeyring, o.ListenFDs
 	cfg.UserNS, cfg.NewCgroupNS = icfg.UserNS, icfg.NewCgroupNS
-	cfg.CgroupPaths, cfg.CgroupV2 = cg.Paths(), cgroups.IsV2()
+	cfg.CgroupPaths, cfg.CgroupV2 = cgroups.DirPaths(cg.Paths()), cgroups.IsV2()
 	cfg.Seccomp = icfg.Seccomp
 	if spec.Linux != nil {
 		cfg.Personality = spec.Linux.Personality

@@ -264,7 +264,7 @@ func joinCgroups(paths map[string]string, sub bool, pid int) error {
 // never creates them: a missing one is an error.
 func (c *Container) execCgroupPaths(sub map[string]string) (map[string]string, error) {
 	paths := make(map[string]string, len(c.state.CgroupPaths))
-	for k, v := range c.state.CgroupPaths {
+	for k, v := range cgroups.DirPaths(c.state.CgroupPaths) {
 		paths[k] = v
 	}
 	if len(sub) == 0 {
@@ -289,7 +289,7 @@ func (c *Container) execCgroupPaths(sub map[string]string) (map[string]string, e
 			paths[k] = d
 		}
 	} else {
-		orig := c.state.CgroupPaths
+		orig := cgroups.DirPaths(c.state.CgroupPaths)
 		for ctrl, rel := range sub {
 			base, ok := orig[ctrl]
 			if !ok {

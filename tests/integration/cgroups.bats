@@ -284,10 +284,19 @@ remove_caller_cgroup() {
 }
 
 @test "--systemd-cgroup fails with one clear line and leaves nothing" {
+	# With systemd as PID 1 the driver works: tests/systemd.sh covers it.
+	[ ! -d /run/systemd/system ] || skip "systemd is running"
+	update_config '.linux.cgroupsPath = "system.slice:rt-bats:ct"'
 	run "$RT_BIN" --root "$ROOT" --systemd-cgroup run -d -b "$BUNDLE" ct
 	[ "$status" -ne 0 ]
 	[ "${#lines[@]}" -eq 1 ]
-	[[ "$output" == *systemd* ]]
+	[[ "$output" == *"--systemd-cgroup: systemd is not running"* ]]
+	# A cgroupsPath the driver cannot take is named first.
+	update_config '.linux.cgroupsPath = "/not/systemd"'
+	run "$RT_BIN" --root "$ROOT" --systemd-cgroup run -d -b "$BUNDLE" ct
+	[ "$status" -ne 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *linux.cgroupsPath* ]]
 	expect_no_leftovers ct
 	run "$RT_BIN" --root "$ROOT" list -q
 	[ -z "$output" ]
