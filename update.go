@@ -42,8 +42,8 @@ var updateCommand = cli.Command{
 		cli.StringFlag{Name: "mem-bw-schema", Usage: "Intel RDT memory bandwidth schema (not supported)"},
 	},
 	Action: func(ctx *cli.Context) error {
-		id, err := oneArg(ctx)
-		if err != nil {
+		// The argument count first: a usage error beats any other.
+		if _, err := oneArg(ctx); err != nil {
 			return err
 		}
 		for _, f := range []string{"l3-cache-schema", "mem-bw-schema"} {
@@ -52,6 +52,7 @@ var updateCommand = cli.Command{
 			}
 		}
 		var r *specs.LinuxResources
+		var err error
 		if in := ctx.String("resources"); in != "" {
 			r, err = readResources(in)
 		} else {
@@ -60,12 +61,7 @@ var updateCommand = cli.Command{
 		if err != nil {
 			return err
 		}
-		c, err := container.LoadLocked(root(ctx), id)
-		if err != nil {
-			return err
-		}
-		defer c.Unlock()
-		return c.Update(r)
+		return locked(ctx, func(c *container.Container) error { return c.Update(r) })
 	},
 }
 
