@@ -30,37 +30,42 @@ func Load(root, id string) (*Container, error) {
 	if err := validate.ID(id); err != nil {
 		return nil, err
 	}
-	dir := filepath.Join(root, id)
-	st, err := readState(dir)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("container %q does not exist", id)
-		}
-		return nil, err
-	}
-	return &Container{root: root, dir: dir, state: st}, nil
+	c := &Container{root: root, dir: filepath.Join(root, id)}
+	return c, c.read()
 }
 
-// LoadLocked opens a container and holds its lock until Unlock; the state
-// is re-read under the lock.
+// LoadLocked opens a container and holds its lock until Unlock. The state
+// is read once, under the lock, so it is the state no other command is
+// changing.
 func LoadLocked(root, id string) (*Container, error) {
-	c, err := Load(root, id)
-	if err != nil {
+	if err := validate.ID(id); err != nil {
 		return nil, err
 	}
+	c := &Container{root: root, dir: filepath.Join(root, id)}
+	var err error
 	if c.lock, err = lockDir(c.dir); err != nil {
-		return nil, err
-	}
-	st, err := readState(c.dir)
-	if err != nil {
-		c.Unlock()
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("container %q does not exist", id)
 		}
 		return nil, err
 	}
-	c.state = st
+	if err := c.read(); err != nil {
+		c.Unlock()
+		return nil, err
+	}
 	return c, nil
+}
+
+func (c *Container) read() error {
+	st, err := readState(c.dir)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("container %q does not exist", filepath.Base(c.dir))
+		}
+		return err
+	}
+	c.state = st
+	return nil
 }
 
 // Unlock releases the lock taken by LoadLocked or Create.

@@ -191,23 +191,8 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 	if err := ch.conn.Send(initproc.Message{Type: initproc.MsgOK}); err != nil {
 		return nil, err
 	}
-	for {
-		m, fds, err := ch.conn.Recv()
-		if err == initproc.ErrClosed {
-			break
-		}
-		if err != nil {
-			return nil, ch.failure(err)
-		}
-		if m.Type != initproc.MsgSeccomp || len(fds) != 1 {
-			return nil, fmt.Errorf("exec: unexpected %q message", m.Type)
-		}
-		err = c.sendSeccompListener(fds[0], pid)
-		unix.Close(fds[0])
-		if err != nil {
-			return nil, err
-		}
-		ch.conn.Send(initproc.Message{Type: initproc.MsgOK})
+	if err := c.awaitExec(ch.conn, pid); err != nil {
+		return nil, err
 	}
 	ch.conn.Close()
 	if o.PidFile != "" {

@@ -31,28 +31,8 @@ func (c *Container) Start() error {
 	if err := conn.Send(initproc.Message{Type: initproc.MsgStart}); err != nil {
 		return err
 	}
-	// The init answers only to fail or to hand over a seccomp listener;
-	// the socket closing (close-on-exec) means the process is running.
-	for {
-		m, fds, err := conn.Recv()
-		if err == initproc.ErrClosed {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("start container %q: %w", c.state.ID, err)
-		}
-		if m.Type != initproc.MsgSeccomp || len(fds) != 1 {
-			return fmt.Errorf("start container %q: unexpected %q message", c.state.ID, m.Type)
-		}
-		err = c.sendSeccompListener(fds[0], c.state.Pid)
-		unix.Close(fds[0])
-		if err != nil {
-			conn.Send(initproc.Message{Type: initproc.MsgError, Msg: err.Error()})
-			return err
-		}
-		if err := conn.Send(initproc.Message{Type: initproc.MsgOK}); err != nil {
-			return err
-		}
+	if err := c.awaitExec(conn, c.state.Pid); err != nil {
+		return fmt.Errorf("start container %q: %w", c.state.ID, err)
 	}
 	c.state.Status = Running
 	if err := c.saveStatus(); err != nil {
@@ -64,6 +44,34 @@ func (c *Container) Start() error {
 		}
 	}
 	return nil
+}
+
+// awaitExec waits for the process pid to execve, which closes conn (it is
+// close-on-exec); the process reports a failure as an error message, and
+// a seccomp notify listener to forward to the agent as a message with the
+// fd, which is answered once the agent has it.
+func (c *Container) awaitExec(conn *initproc.Conn, pid int) error {
+	for {
+		m, fds, err := conn.Recv()
+		if err == initproc.ErrClosed {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if m.Type != initproc.MsgSeccomp || len(fds) != 1 {
+			return fmt.Errorf("unexpected %q message", m.Type)
+		}
+		err = c.sendSeccompListener(fds[0], pid)
+		unix.Close(fds[0])
+		if err != nil {
+			conn.Send(initproc.Message{Type: initproc.MsgError, Msg: err.Error()})
+			return err
+		}
+		if err := conn.Send(initproc.Message{Type: initproc.MsgOK}); err != nil {
+			return err
+		}
+	}
 }
 
 // sendSeccompListener hands the listener of process pid (the init, or an

@@ -112,54 +112,40 @@ func mergeResources(dst, r *specs.LinuxResources) {
 	}
 }
 
-func mergeMemory(dst, m *specs.LinuxMemory) {
-	set := func(d **int64, v *int64) {
-		if v != nil {
-			*d = v
-		}
+// setIf overwrites *d with v when the update sets it.
+func setIf[T any](d **T, v *T) {
+	if v != nil {
+		*d = v
 	}
-	set(&dst.Limit, m.Limit)
-	set(&dst.Reservation, m.Reservation)
-	set(&dst.Swap, m.Swap)
-	set(&dst.Kernel, m.Kernel)
-	set(&dst.KernelTCP, m.KernelTCP)
+}
+
+func mergeMemory(dst, m *specs.LinuxMemory) {
+	setIf(&dst.Limit, m.Limit)
+	setIf(&dst.Reservation, m.Reservation)
+	setIf(&dst.Swap, m.Swap)
+	setIf(&dst.Kernel, m.Kernel)
+	setIf(&dst.KernelTCP, m.KernelTCP)
 	// An unlimited memory limit without a swap value means unlimited
 	// swap too (runc's rule): the old memory+swap would still cap it.
 	if m.Limit != nil && *m.Limit == -1 && m.Swap == nil {
 		unlimited := int64(-1)
 		dst.Swap = &unlimited
 	}
-	if m.Swappiness != nil {
-		dst.Swappiness = m.Swappiness
-	}
-	if m.DisableOOMKiller != nil {
-		dst.DisableOOMKiller = m.DisableOOMKiller
-	}
-	if m.UseHierarchy != nil {
-		dst.UseHierarchy = m.UseHierarchy
-	}
+	setIf(&dst.Swappiness, m.Swappiness)
+	setIf(&dst.DisableOOMKiller, m.DisableOOMKiller)
+	setIf(&dst.UseHierarchy, m.UseHierarchy)
 	// CheckBeforeUpdate is about this update only, not a lasting setting.
 	dst.CheckBeforeUpdate = m.CheckBeforeUpdate
 }
 
 func mergeCPU(dst, c *specs.LinuxCPU) {
-	setU := func(d **uint64, v *uint64) {
-		if v != nil {
-			*d = v
-		}
-	}
-	setI := func(d **int64, v *int64) {
-		if v != nil {
-			*d = v
-		}
-	}
-	setU(&dst.Shares, c.Shares)
-	setI(&dst.Quota, c.Quota)
-	setU(&dst.Burst, c.Burst)
-	setU(&dst.Period, c.Period)
-	setI(&dst.RealtimeRuntime, c.RealtimeRuntime)
-	setU(&dst.RealtimePeriod, c.RealtimePeriod)
-	setI(&dst.Idle, c.Idle)
+	setIf(&dst.Shares, c.Shares)
+	setIf(&dst.Quota, c.Quota)
+	setIf(&dst.Burst, c.Burst)
+	setIf(&dst.Period, c.Period)
+	setIf(&dst.RealtimeRuntime, c.RealtimeRuntime)
+	setIf(&dst.RealtimePeriod, c.RealtimePeriod)
+	setIf(&dst.Idle, c.Idle)
 	if c.Cpus != "" {
 		dst.Cpus = c.Cpus
 	}
