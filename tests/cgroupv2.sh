@@ -15,26 +15,10 @@ root=$work/root
 bundle=$work/bundle
 cg=/rt-cgv2-$$
 dir=/sys/fs/cgroup$cg/ct
-fails=0
 
 rt() { "$RT_BIN" --root "$root" "$@"; }
 
-check() { # NAME COMMAND...: PASS when COMMAND succeeds
-	local name=$1
-	shift
-	if "$@"; then
-		echo "PASS $name"
-	else
-		echo "FAIL $name"
-		fails=$((fails + 1))
-	fi
-}
-
-is() { # FILE WANT: the cgroup file holds WANT
-	local got
-	got=$(cat "$dir/$1" 2>&1)
-	[ "$got" = "$2" ] || { echo "  $1: got '$got', want '$2'" >&2; return 1; }
-}
+. "$repo/tests/guest-lib.sh"
 
 cleanup() {
 	rt delete -f ct >/dev/null 2>&1

@@ -17,26 +17,10 @@ root=$work/root
 bundle=$work/bundle
 unit=rt-test-c1.scope
 dir=/sys/fs/cgroup/system.slice/$unit
-fails=0
 
 rt() { "$RT_BIN" --root "$root" --systemd-cgroup "$@"; }
 
-check() { # NAME COMMAND...: PASS when COMMAND succeeds
-	local name=$1
-	shift
-	if "$@"; then
-		echo "PASS $name"
-	else
-		echo "FAIL $name"
-		fails=$((fails + 1))
-	fi
-}
-
-is() { # FILE WANT: the scope's cgroup file holds WANT
-	local got
-	got=$(cat "$dir/$1" 2>&1)
-	[ "$got" = "$2" ] || { echo "  $1: got '$got', want '$2'" >&2; return 1; }
-}
+. "$repo/tests/guest-lib.sh"
 
 prop() { # UNIT PROPERTY WANT: systemctl show reports WANT
 	local got

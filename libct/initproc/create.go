@@ -20,11 +20,12 @@ import (
 )
 
 // createContainer builds the container around this process, reports ready
-// and waits for `rt start`. The parent has already put it in its cgroup.
+// and waits for `rt start`.
 func createContainer(cfg *Config, conn *Conn) error {
 	spec := cfg.Spec
-	// Only now into the cgroup: what the Go runtime touched to start up and
-	// to decode the config stays charged to rt, not to the container.
+	// Only now into the cgroup (unless it was born there): what the Go
+	// runtime touched to start up and to decode the config stays charged
+	// to rt, not to the container.
 	if err := conn.Send(Message{Type: MsgCgroup}); err != nil {
 		return err
 	}
