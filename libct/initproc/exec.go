@@ -10,6 +10,13 @@ import (
 // as possible so rt's own memory and threads are not charged to the
 // container) and execs.
 func execProcess(cfg *Config, conn *Conn) error {
+	// The initial affinity holds while rt sets the process up, outside
+	// the container's cgroup; the final one is set right before the exec.
+	if a := cfg.Process.ExecCPUAffinity; a != nil {
+		if err := setCPUAffinity("initial", a.Initial); err != nil {
+			return err
+		}
+	}
 	var tty *os.File
 	if cfg.Process.Terminal {
 		var err error

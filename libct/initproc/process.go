@@ -89,6 +89,11 @@ func finishAndExec(cfg *Config, conn *Conn, tty *os.File) error {
 	if err != nil {
 		return err
 	}
+	if a := p.ExecCPUAffinity; a != nil {
+		if err := setCPUAffinity("final", a.Final); err != nil {
+			return err
+		}
+	}
 	// As late as possible, so rt's own setup is never filtered.
 	if prog != nil && p.NoNewPrivileges {
 		if err := loadSeccomp(prog, conn); err != nil {

@@ -2,6 +2,8 @@ package initproc
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -72,6 +74,34 @@ func setPersonality(per *specs.LinuxPersonality) error {
 	}
 	if _, _, e := unix.RawSyscall(unix.SYS_PERSONALITY, v, 0, 0); e != 0 {
 		return fmt.Errorf("set personality %s: %w", per.Domain, e)
+	}
+	return nil
+}
+
+// setCPUAffinity pins the calling thread (the one that execs) to the CPUs
+// of a list such as "0-3,7", for process.execCPUAffinity. An empty list
+// leaves the affinity alone.
+func setCPUAffinity(field, list string) error {
+	if list == "" {
+		return nil
+	}
+	var set unix.CPUSet
+	for _, part := range strings.Split(list, ",") {
+		lo, hi, isRange := strings.Cut(part, "-")
+		a, err := strconv.Atoi(lo)
+		b := a
+		if err == nil && isRange {
+			b, err = strconv.Atoi(hi)
+		}
+		if err != nil || a < 0 || b < a || b >= 1024 {
+			return fmt.Errorf("process.execCPUAffinity.%s: bad cpu list %q", field, list)
+		}
+		for cpu := a; cpu <= b; cpu++ {
+			set.Set(cpu)
+		}
+	}
+	if err := unix.SchedSetaffinity(0, &set); err != nil {
+		return fmt.Errorf("process.execCPUAffinity.%s %q: %w", field, list, err)
 	}
 	return nil
 }

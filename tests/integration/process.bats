@@ -326,3 +326,25 @@ create_fails() {
 	update_config '.process.rlimits = [{type: "RLIMIT_BOGUS", soft: 1, hard: 1}]'
 	run_fails 'RLIMIT_BOGUS'
 }
+
+@test "process.execCPUAffinity: the final set is the process's affinity, for run and exec" {
+	update_config '.process.execCPUAffinity = {"initial": "0-1", "final": "1"}'
+	set_cmd sh -c 'grep Cpus_allowed_list /proc/self/status'
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Cpus_allowed_list:"*"1" ]]
+	[[ "$output" != *"0-1"* ]]
+	update_config '.process.execCPUAffinity = null'
+	set_cmd sleep 100
+	rt run -d -b "$BUNDLE" ct1
+	cat >"$BATS_TEST_TMPDIR/p.json" <<JSON
+{"args": ["sh", "-c", "grep Cpus_allowed_list /proc/self/status"], "cwd": "/", "user": {"uid": 0, "gid": 0},
+ "env": ["PATH=/bin"], "execCPUAffinity": {"final": "0"}}
+JSON
+	run rt exec --process "$BATS_TEST_TMPDIR/p.json" ct1
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Cpus_allowed_list:"*"0" ]]
+	run rt exec ct1 grep Cpus_allowed_list /proc/self/status
+	[[ "$output" == *"0-1" ]]
+	rt delete -f ct1
+}
