@@ -142,8 +142,16 @@ func newChild(o childOpts) (*child, *initproc.Config, error) {
 	if o.timeOffsets != "" {
 		env = append(env, initproc.EnvTimens+"="+o.timeOffsets)
 	}
+	exeFd, err := exeFdAbove(exe, len(extra))
+	if err != nil {
+		parentSock.Close()
+		childSock.Close()
+		cfgR.Close()
+		cfgW.Close()
+		return nil, nil, err
+	}
 	cmd := &exec.Cmd{
-		Path:       "/proc/self/fd/" + strconv.Itoa(int(exe.Fd())),
+		Path:       "/proc/self/fd/" + strconv.Itoa(int(exeFd.Fd())),
 		Args:       []string{"rt", "init"},
 		Env:        env,
 		ExtraFiles: extra,
@@ -174,7 +182,28 @@ func newChild(o childOpts) (*child, *initproc.Config, error) {
 		cfgW:            cfgW,
 		closeAfterStart: []*os.File{cfgR, childSock},
 	}
+	if exeFd != exe {
+		ch.closeAfterStart = append(ch.closeAfterStart, exeFd)
+	}
 	return ch, cfg, nil
+}
+
+// exeFdAbove returns a handle on rt's binary whose fd number the child's
+// fd shuffle cannot reach. The child execs "/proc/self/fd/N" only after
+// os/exec has dup2'd stdio and the extra files onto 0..2+nExtra, and moved
+// low sources up to the numbers just above those: an exe fd among them
+// would be replaced and the exec would run (or fail on) another file.
+func exeFdAbove(exe *os.File, nExtra int) (*os.File, error) {
+	n := 3 + nExtra
+	floor := 2*n + 2 // the dup2 targets, the moved sources, os/exec's pipe
+	if int(exe.Fd()) >= floor {
+		return exe, nil
+	}
+	fd, err := unix.FcntlInt(exe.Fd(), unix.F_DUPFD_CLOEXEC, floor)
+	if err != nil {
+		return nil, fmt.Errorf("duplicate rt's binary fd: %w", err)
+	}
+	return os.NewFile(uintptr(fd), "rt-exe"), nil
 }
 
 // checkPassedFds makes sure fds 3..3+n-1 really were handed to rt: they
