@@ -93,9 +93,8 @@ var execCommand = cli.Command{
 			}
 			restore = console.Forward(master)
 		}
-		stop := forwardSignals(proc)
+		forwardSignals(proc)
 		code, err := proc.Wait()
-		stop()
 		if restore != nil {
 			restore()
 		}

@@ -92,9 +92,8 @@ var runCommand = cli.Command{
 		// kill, exec, pause and delete from elsewhere must work while it
 		// runs in our foreground.
 		c.Unlock()
-		stop := forwardSignals(p)
+		forwardSignals(p)
 		code, err := p.Wait()
-		stop()
 		if restore != nil {
 			restore()
 		}

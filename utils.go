@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"syscall"
 
 	"github.com/urfave/cli"
 	"golang.org/x/sys/unix"
@@ -71,19 +72,33 @@ func listenFDs() int {
 	return n
 }
 
-// forwardSignals sends every signal rt receives on to the container's
-// process until the returned stop function is called.
-func forwardSignals(p *container.Process) func() {
+// forwarded are the signals a foreground rt passes on to the container's
+// process: every standard signal that is sent to a process rather than
+// raised by a fault, except the ones rt keeps for itself (SIGCHLD,
+// SIGWINCH, SIGPIPE, and SIGURG, the Go runtime's preemption signal), and
+// SIGRTMIN+3, the stop signal of systemd images. Each signal enabled is a
+// round trip to the Go runtime's signal-mask thread, about 45 µs here;
+// the other real-time signals would add 1.4 ms to every run for signals
+// nothing sends a foreground runtime, so they are left out (the Go runtime
+// drops a real-time signal nobody asked for: rt keeps running).
+var forwarded = []os.Signal{
+	unix.SIGHUP, unix.SIGINT, unix.SIGQUIT, unix.SIGABRT, unix.SIGUSR1,
+	unix.SIGUSR2, unix.SIGALRM, unix.SIGTERM, unix.SIGSTKFLT, unix.SIGCONT,
+	unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU, unix.SIGXCPU, unix.SIGXFSZ,
+	unix.SIGVTALRM, unix.SIGIO, unix.SIGPWR,
+	syscall.Signal(34 + 3), // SIGRTMIN+3 as the C library numbers it
+}
+
+// forwardSignals sends the signals rt receives on to the container's
+// process from now until rt exits. They stay caught after the process has
+// ended, so a Ctrl-C during the cleanup that follows cannot cut it short;
+// signal.Stop would cost another round trip per signal.
+func forwardSignals(p *container.Process) {
 	ch := make(chan os.Signal, 32)
-	signal.Notify(ch)
+	signal.Notify(ch, forwarded...)
 	go func() {
 		for s := range ch {
-			switch s {
-			case unix.SIGCHLD, unix.SIGURG, unix.SIGWINCH, unix.SIGPIPE:
-				continue
-			}
 			p.Signal(s)
 		}
 	}()
-	return func() { signal.Stop(ch) }
 }

@@ -54,6 +54,42 @@ teardown() { teardown_rt; }
 	[[ "$output" == *"does not exist"* ]]
 }
 
+# wait_line FILE TEXT: waits up to 5 s for a line TEXT in FILE.
+wait_line() {
+	local i
+	for i in $(seq 50); do
+		grep -qx "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "no line '$2' in $1: $(cat "$1")"
+	return 1
+}
+
+@test "a foreground run forwards signals to the container's process and survives other real-time ones" {
+	set_cmd sh -c 'trap "echo got USR1" USR1; trap "echo got HUP" HUP; trap "echo got RTMIN+3" 37; trap "echo got TERM; exit 7" TERM; echo ready; while :; do sleep 0.05; done'
+	out="$BATS_TEST_TMPDIR/out"
+	"$RT_BIN" --root "$ROOT" run -b "$BUNDLE" ct1 >"$out" 2>&1 &
+	pid=$!
+	wait_line "$out" ready
+	for s in USR1 HUP; do
+		kill -s "$s" "$pid"
+		wait_line "$out" "got $s"
+	done
+	# SIGRTMIN+3 (systemd's stop signal) is forwarded; another real-time
+	# signal is not, and must not kill rt either.
+	kill -s 37 "$pid"
+	wait_line "$out" "got RTMIN+3"
+	kill -s 40 "$pid"
+	sleep 0.2
+	kill -0 "$pid"
+	kill -s TERM "$pid"
+	status=0
+	wait "$pid" || status=$?
+	[ "$status" -eq 7 ]
+	wait_line "$out" "got TERM"
+	expect_no_leftovers ct1
+}
+
 @test "kill accepts names with and without SIG and numbers" {
 	# pid 1 of a pid namespace only dies of signals it handles
 	set_cmd sh -c 'trap "exit 0" TERM; sleep 100 & wait'
