@@ -49,11 +49,11 @@ func warmMigration(stop <-chan struct{}) {
 	if procs == "" {
 		return
 	}
-	pid := []byte(strconv.Itoa(os.Getpid()))
+	pid := strconv.Itoa(os.Getpid())
 	t := time.NewTicker(time.Millisecond)
 	defer t.Stop()
 	for {
-		if os.WriteFile(procs, pid, 0) != nil {
+		if writeFile(procs, "", pid) != nil {
 			return
 		}
 		select {
