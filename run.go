@@ -47,6 +47,7 @@ var runCommand = cli.Command{
 		if err != nil {
 			return err
 		}
+		o.Spec = spec
 		var ours *os.File
 		if spec.Process != nil && spec.Process.Terminal && o.ConsoleSocket == "" {
 			if detach {

@@ -12,77 +12,27 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/rt-runtime/rt/libct/kfile"
 )
 
-// writeFile writes one value to a cgroup control file. cgroupfs files must
-// not be created or appended to, and each write(2) is one command.
-//
-// Control files go through raw syscalls, not os.File: os registers every
-// file it opens with the Go netpoller (cgroupfs files are pollable), which
-// costs an epoll set, three more syscalls per file and scheduler wake-ups,
-// and a container's setup writes dozens of these files.
+// writeFile writes one value to a cgroup control file: never created or
+// appended to, one write(2) per command.
 func writeFile(dir, file, value string) error {
 	p := filepath.Join(dir, file)
-	fd, err := openFile(p, unix.O_WRONLY|unix.O_TRUNC)
-	if err != nil {
-		return fmt.Errorf("write %s: %w", p, err)
-	}
-	defer unix.Close(fd)
-	for {
-		_, err = unix.Write(fd, []byte(value))
-		if err != unix.EINTR {
-			break
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("write %q to %s: %w", value, p, err)
+	if err := kfile.Write(p, value); err != nil {
+		return fmt.Errorf("write %q to %s: %w", value, p, errors.Unwrap(err))
 	}
 	return nil
 }
 
 func readFile(dir, file string) (string, error) {
 	p := filepath.Join(dir, file)
-	b, err := readAll(p)
+	b, err := kfile.Read(p)
 	if err != nil {
-		return "", fmt.Errorf("read %s: %w", p, err)
+		return "", fmt.Errorf("read %s: %w", p, errors.Unwrap(err))
 	}
 	return string(b), nil
-}
-
-// openFile opens a control file close-on-exec, retrying EINTR as os does.
-func openFile(p string, flags int) (int, error) {
-	for {
-		fd, err := unix.Open(p, flags|unix.O_CLOEXEC, 0)
-		if err != unix.EINTR {
-			return fd, err
-		}
-	}
-}
-
-// readAll reads a whole control file (see writeFile for why not os).
-func readAll(p string) ([]byte, error) {
-	fd, err := openFile(p, unix.O_RDONLY)
-	if err != nil {
-		return nil, err
-	}
-	defer unix.Close(fd)
-	b := make([]byte, 0, 512)
-	for {
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
-		}
-		n, err := unix.Read(fd, b[len(b):cap(b)])
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		if n == 0 {
-			return b, nil
-		}
-		b = b[:len(b)+n]
-	}
 }
 
 func fileExists(dir, file string) bool {

@@ -24,10 +24,13 @@ import (
 
 // CreateOpts are the create command's inputs.
 type CreateOpts struct {
-	Root          string
-	ID            string
-	Bundle        string
-	Args          []string // replaces process.args when set (rt run DIR -- CMD)
+	Root   string
+	ID     string
+	Bundle string
+	Args   []string // replaces process.args when set (rt run DIR -- CMD)
+	// Spec, when set, is the bundle's config.json as the caller already
+	// read it (run does, to see whether it needs a terminal).
+	Spec          *specs.Spec
 	ConsoleSocket string
 	// Console, when set, is an already connected console socket (run and
 	// exec in the foreground make their own).
@@ -68,9 +71,11 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	spec, err := LoadSpec(bundle)
-	if err != nil {
-		return nil, nil, err
+	spec := o.Spec
+	if spec == nil {
+		if spec, err = LoadSpec(bundle); err != nil {
+			return nil, nil, err
+		}
 	}
 	if len(o.Args) > 0 && spec.Process != nil {
 		spec.Process.Args = o.Args

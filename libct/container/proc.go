@@ -3,18 +3,19 @@ package container
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/rt-runtime/rt/libct/kfile"
 )
 
 // procStat returns the state letter and start time of pid from
 // /proc/PID/stat. The comm field may hold spaces and parens, so parse from
 // the last ')'.
 func procStat(pid int) (state byte, start uint64, err error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	b, err := kfile.Read("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
 		return 0, 0, err
 	}

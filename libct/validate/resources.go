@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
@@ -183,12 +184,14 @@ func checkBlockIO(r *specs.LinuxResources) error {
 	return nil
 }
 
-var pageSizeRe = regexp.MustCompile(`^[1-9][0-9]{0,6}(KB|MB|GB)$`)
+// Compiled on first use: every rt process (the container init too) would
+// otherwise pay for it at start-up.
+var pageSizeRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[1-9][0-9]{0,6}(KB|MB|GB)$`) })
 
 func checkHugepages(r *specs.LinuxResources) error {
 	seen := map[string]bool{}
 	for i, h := range r.HugepageLimits {
-		if !pageSizeRe.MatchString(h.Pagesize) {
+		if !pageSizeRe().MatchString(h.Pagesize) {
 			return errf("linux.resources.hugepageLimits[%d].pageSize %q is not like \"2MB\"", i, h.Pagesize)
 		}
 		if seen[h.Pagesize] {
@@ -199,14 +202,14 @@ func checkHugepages(r *specs.LinuxResources) error {
 	return nil
 }
 
-var unifiedKeyRe = regexp.MustCompile(`^[a-z0-9_]+\.[a-zA-Z0-9_.]+$`)
+var unifiedKeyRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9_]+\.[a-zA-Z0-9_.]+$`) })
 
 // checkUnified keeps keys to plain file names of the cgroup directory:
 // they are joined to its path, so "/" and ".." would escape it, and
 // cgroup.procs/threads would move processes behind the manager's back.
 func checkUnified(r *specs.LinuxResources) error {
 	for k := range r.Unified {
-		if !unifiedKeyRe.MatchString(k) || strings.Contains(k, "..") {
+		if !unifiedKeyRe().MatchString(k) || strings.Contains(k, "..") {
 			return errf("linux.resources.unified: invalid key %q", k)
 		}
 		if k == "cgroup.procs" || k == "cgroup.threads" {
