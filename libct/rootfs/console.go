@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 
-	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	"golang.org/x/sys/unix"
 )
 
@@ -20,7 +19,7 @@ func setupConsole(root, console *os.File) error {
 	if st.Mode&unix.S_IFMT != unix.S_IFCHR {
 		return fmt.Errorf("console %s is not a character device", console.Name())
 	}
-	dev, err := pathrs.MkdirAllHandle(root, "/dev", 0o755)
+	dev, err := mkdirAllInRoot(root, "/dev")
 	if err != nil {
 		return fmt.Errorf("open /dev for console: %w", err)
 	}

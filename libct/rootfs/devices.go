@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 
-	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -80,7 +79,7 @@ func (m *mounter) createDevice(d specs.LinuxDevice) error {
 		// mknod is never permitted in a user namespace.
 		return m.bindDevice(d, path)
 	}
-	parent, err := pathrs.MkdirAllHandle(m.root, filepath.Dir(path), 0o755)
+	parent, err := mkdirAllInRoot(m.root, filepath.Dir(path))
 	if err != nil {
 		return fmt.Errorf("create parent directory: %w", err)
 	}
@@ -146,7 +145,7 @@ func (m *mounter) bindDevice(d specs.LinuxDevice, path string) error {
 // devSymlinks creates /dev/fd, /dev/std{in,out,err}, /dev/core and points
 // /dev/ptmx at the container's own devpts instance when it has one.
 func (m *mounter) devSymlinks() error {
-	dev, err := pathrs.MkdirAllHandle(m.root, "/dev", 0o755)
+	dev, err := mkdirAllInRoot(m.root, "/dev")
 	if err != nil {
 		return fmt.Errorf("open /dev: %w", err)
 	}

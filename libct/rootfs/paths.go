@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 
-	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/opencontainers/selinux/go-selinux/label"
 	"golang.org/x/sys/unix"
@@ -53,7 +52,7 @@ func Finish(spec *specs.Spec, console *os.File) error {
 // submounts included. A missing path is not an error.
 func readonlyPath(root *os.File, p string) error {
 	p = filepath.Join("/", p)
-	f, err := pathrs.OpenatInRoot(root, p)
+	f, err := openInRoot(root, p, 0)
 	if errors.Is(err, unix.ENOENT) {
 		return nil
 	}
@@ -91,7 +90,7 @@ func maskPaths(root *os.File, paths []string, mountLabel string) error {
 	}()
 	for _, p := range paths {
 		p = filepath.Join("/", p)
-		f, err := pathrs.OpenatInRoot(root, p)
+		f, err := openInRoot(root, p, 0)
 		if errors.Is(err, unix.ENOENT) {
 			continue
 		}
@@ -144,7 +143,7 @@ func maskPath(root, f *os.File, p string, dir bool, null *os.File, mountLabel st
 // 1:3 character device: binding whatever /dev/null points at would let an
 // image mask paths with, say, a writable procfs file (CVE-2025-31133).
 func openDevNull(root *os.File) (*os.File, error) {
-	f, err := pathrs.OpenatInRoot(root, "/dev/null")
+	f, err := openInRoot(root, "/dev/null", 0)
 	if err != nil {
 		return nil, fmt.Errorf("open /dev/null: %w", err)
 	}
