@@ -238,7 +238,7 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 		return nil, nil, fmt.Errorf("read init start time: %w", err)
 	}
 
-	cfg.ID, cfg.Bundle, cfg.Rootfs, cfg.Spec, cfg.Process = o.ID, bundle, rootfs, initSpec(spec), spec.Process
+	cfg.ID, cfg.Bundle, cfg.Rootfs, cfg.Container, cfg.Process = o.ID, bundle, rootfs, initproc.ContainerOf(spec), spec.Process
 	cfg.NoPivot, cfg.NoNewKeyring, cfg.ListenFds = o.NoPivot, o.NoNewKeyring, o.ListenFDs
 	cfg.UserNS, cfg.NewCgroupNS = icfg.UserNS, icfg.NewCgroupNS
 	cfg.CgroupPaths, cfg.CgroupV2 = cgroups.DirPaths(cg.Paths()), cgroups.IsV2()
@@ -396,20 +396,6 @@ func dialConsole(path string) (*os.File, error) {
 		return nil, fmt.Errorf("connect to console socket %s: %w", path, err)
 	}
 	return os.NewFile(uintptr(fd), "console-socket"), nil
-}
-
-// initSpec is the part of the config the init works from: the seccomp
-// rules travel compiled, and resources and annotations are the parent's
-// business, so the init does not spend time decoding them.
-func initSpec(spec *specs.Spec) *specs.Spec {
-	if spec.Linux == nil {
-		return spec
-	}
-	s := *spec
-	l := *spec.Linux
-	l.Seccomp, l.Resources = nil, nil
-	s.Linux, s.Annotations = &l, nil
-	return &s
 }
 
 // makeCgroup creates the container's cgroup and writes its limits.

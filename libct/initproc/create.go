@@ -22,7 +22,7 @@ import (
 // createContainer builds the container around this process, reports ready
 // and waits for `rt start`.
 func createContainer(cfg *Config, conn *Conn) error {
-	spec := cfg.Spec
+	spec := cfg.Container.Spec()
 	// Only now into the cgroup (unless it was born there): what the Go
 	// runtime touched to start up and to decode the config stays charged
 	// to rt, not to the container.
@@ -146,12 +146,12 @@ func waitStart(cfg *Config, tty *os.File) error {
 		return fmt.Errorf("start: %w", err)
 	}
 	err = func() error {
-		if cfg.Spec.Hooks != nil && cfg.State != nil {
+		if cfg.Container.Hooks != nil && cfg.State != nil {
 			// The container is created now, not creating as when the
 			// state was made.
 			st := *cfg.State
 			st.Status = specs.StateCreated
-			if err := hooks.Run("startContainer", cfg.Spec.Hooks.StartContainer, &st); err != nil {
+			if err := hooks.Run("startContainer", cfg.Container.Hooks.StartContainer, &st); err != nil {
 				return err
 			}
 		}

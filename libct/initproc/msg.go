@@ -30,11 +30,11 @@ const (
 
 // Config is everything the init needs, sent as the first message.
 type Config struct {
-	ID      string         `json:"id"`
-	Bundle  string         `json:"bundle"`
-	Rootfs  string         `json:"rootfs"` // absolute host path (create only)
-	Spec    *specs.Spec    `json:"spec,omitempty"`
-	Process *specs.Process `json:"process"`
+	ID        string         `json:"id"`
+	Bundle    string         `json:"bundle"`
+	Rootfs    string         `json:"rootfs"`              // absolute host path (create only)
+	Container *Container     `json:"container,omitempty"` // create only
+	Process   *specs.Process `json:"process"`
 
 	NoPivot      bool `json:"noPivot,omitempty"`
 	NoNewKeyring bool `json:"noNewKeyring,omitempty"`
