@@ -51,7 +51,7 @@ var execCommand = cli.Command{
 		if err != nil {
 			return err
 		}
-		p, err := execProcess(ctx, c.Spec())
+		p, err := execProcess(ctx, c.ProcessSpec())
 		if err != nil {
 			return err
 		}
@@ -110,7 +110,7 @@ var execCommand = cli.Command{
 
 // execProcess builds the Process to run: from --process, or from the
 // container's own process with the command line's changes.
-func execProcess(ctx *cli.Context, spec *specs.Spec) (*specs.Process, error) {
+func execProcess(ctx *cli.Context, own *specs.Process) (*specs.Process, error) {
 	if f := ctx.String("process"); f != "" {
 		b, err := os.ReadFile(f)
 		if err != nil {
@@ -129,8 +129,8 @@ func execProcess(ctx *cli.Context, spec *specs.Spec) (*specs.Process, error) {
 		return nil, errors.New("exec: expects a command after the container ID")
 	}
 	base := specs.Process{}
-	if spec != nil && spec.Process != nil {
-		base = *spec.Process
+	if own != nil {
+		base = *own
 	}
 	p := base
 	p.Args = cmdArgs(ctx)

@@ -21,6 +21,7 @@ type Container struct {
 	dir   string
 	state *State
 	lock  *os.File
+	parts *stored // see stored
 }
 
 var errNotRunning = errors.New("container is not running")

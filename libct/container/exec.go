@@ -82,7 +82,7 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 	if p.SelinuxLabel != "" && !selinux.GetEnabled() {
 		slog.Debug("SELinux is disabled on this host: ignoring the process label", "label", p.SelinuxLabel)
 	}
-	spec := c.Spec()
+	linux := &c.stored().Linux
 	co := childOpts{mode: "exec", extraFds: o.PreserveFDs, stdio: o.Stdio}
 	// Open the namespaces through the init's /proc entry, then check the
 	// init is still the same process: a recycled PID must not be joined.
@@ -97,9 +97,9 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 	}
 	defer closeAll()
 	userNS := false
-	if spec.Linux != nil {
+	{
 		have := map[specs.LinuxNamespaceType]bool{}
-		for _, ns := range spec.Linux.Namespaces {
+		for _, ns := range linux.Namespaces {
 			have[ns.Type] = true
 		}
 		userNS = have[specs.UserNamespace]
@@ -148,8 +148,8 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 		defer co.console.Close()
 	}
 	var cfgSeccomp []byte
-	if spec.Linux != nil && spec.Linux.Seccomp != nil {
-		prog, err := seccomp.Compile(spec.Linux.Seccomp, filepath.Join(c.root, ".seccomp-cache"))
+	if linux.Seccomp != nil {
+		prog, err := seccomp.Compile(linux.Seccomp, filepath.Join(c.root, ".seccomp-cache"))
 		if err != nil {
 			return nil, fmt.Errorf("seccomp: %w", err)
 		}
@@ -170,9 +170,7 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 		}
 	}()
 	cfg.ID, cfg.Bundle, cfg.Process, cfg.UserNS, cfg.Seccomp = c.state.ID, c.state.Bundle, p, userNS, cfgSeccomp
-	if spec.Linux != nil {
-		cfg.Personality = spec.Linux.Personality
-	}
+	cfg.Personality = linux.Personality
 	if err := ch.sendConfig(cfg); err != nil {
 		return nil, err
 	}

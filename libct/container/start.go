@@ -38,7 +38,7 @@ func (c *Container) Start() error {
 	if err := c.saveStatus(); err != nil {
 		return err
 	}
-	if h := c.Spec().Hooks; h != nil {
+	if h := c.stored().Hooks; h != nil {
 		if err := hooks.RunAll("poststart", h.Poststart, c.specState(Running)); err != nil {
 			slog.Warn("poststart hook failed", "id", c.state.ID, "err", err)
 		}
@@ -77,7 +77,7 @@ func (c *Container) awaitExec(conn *initproc.Conn, pid int) error {
 // sendSeccompListener hands the listener of process pid (the init, or an
 // exec'd process: state.pid stays the init's) to the agent.
 func (c *Container) sendSeccompListener(fd, pid int) error {
-	sc := c.Spec().Linux.Seccomp
+	sc := c.stored().Linux.Seccomp
 	st := &specs.ContainerProcessState{
 		Version:  specs.Version,
 		Fds:      []string{specs.SeccompFdName},
