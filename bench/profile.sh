@@ -49,6 +49,7 @@ tags=$(sed -n 's/^GO_TAGS ?= //p' "$REPO/Makefile")
 ldflags=$(sed -n 's/^GO_LDFLAGS ?= //p' "$REPO/Makefile" | sed 's/-s -w //')
 mkdir -p "$OUT/sym"
 (cd "$REPO" && go build -trimpath -tags "$tags" -ldflags "$ldflags" -o "$OUT/sym/rt" .)
+(cd "$REPO" && go build -o "$OUT/measure" ./bench/measure)
 declare -A BIN=([rt]=$OUT/sym/rt [runc]=$(command -v runc) [crun]=$(command -v crun))
 for r in rt runc crun; do
 	mkdir -p "b-$r"
@@ -77,6 +78,23 @@ for r in rt runc crun; do
 	awk -v r="$r" '/task-clock/ { tc = $1 } /context-switches/ { cs = $1 } /page-faults/ { pf = $1 }
 		/seconds time elapsed/ { el = $1 * 1000 }
 		END { printf "%-5s wall %.1f ms, task-clock %s ms, %s context switches, %s page faults\n", r, el, tc, cs, pf }' "$OUT/stat-run-$r.txt"
+done
+
+echo "== CPU of each command's own process, container init excluded (measure -own, median of $N, ms)"
+for r in rt runc crun; do
+	for i in $(seq "$N"); do
+		for step in create start state delete; do
+			args=("$step" "k$i")
+			[ "$step" = create ] && args=(create -b "b-$r" "k$i")
+			echo "$step $("$OUT/measure" -own -- "${BIN[$r]}" --root "st-$r" "${args[@]}" | cut -d' ' -f2)"
+		done
+	done >"$OUT/own-$r.txt"
+	line=$r
+	for step in create start state delete; do
+		line="$line  $step $(awk -v s="$step" '$1 == s { print $2 }' "$OUT/own-$r.txt" | sort -n |
+			awk '{ a[NR] = $1 } END { printf "%.2f", a[int((NR + 1) / 2)] / 1000 }')"
+	done
+	echo "$line"
 done
 
 echo "== strace -c -f of one rt run (top 12 by calls)"

@@ -11,7 +11,7 @@
 //
 // Usage:
 //
-//	measure [-log FILE | -stdio] [-timeout D] -- CMD ARGS... [--- CMD ARGS...]...
+//	measure [-log FILE | -stdio] [-timeout D] [-own] -- CMD ARGS... [--- CMD ARGS...]...
 //
 // A step that is the single word @reap waits until every descendant is
 // gone (the container of a create+start has exited). The output is one
@@ -37,6 +37,7 @@ func main() {
 	timeout := flag.Duration("timeout", 2*time.Minute, "give up when the tree is not gone after this")
 	inherit := flag.Bool("stdio", false, "let the commands inherit measure's stdio (overrides -log)")
 	perStep := flag.Bool("steps", false, "print a second line: each step's wall time in µs")
+	own := flag.Bool("own", false, "no subreaper: count only the commands and what they wait for themselves (not a container init they leave running)")
 	flag.Parse()
 	steps := splitSteps(flag.Args())
 	if len(steps) == 0 {
@@ -45,8 +46,10 @@ func main() {
 	}
 	// Nothing here should compete with the measured tree for the CPU.
 	debug.SetGCPercent(-1)
-	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
-		fail("become a child subreaper: %v", err)
+	if !*own {
+		if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+			fail("become a child subreaper: %v", err)
+		}
 	}
 	out, err := os.OpenFile(*logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {

@@ -57,7 +57,7 @@ func (c *Container) destroy() error {
 			}
 		}
 	}
-	if h := c.stored().Hooks; h != nil {
+	if h := c.hooks(); h != nil {
 		if err := hooks.RunAll("poststop", h.Poststop, c.specState(Stopped)); err != nil {
 			slog.Warn("poststop hook failed", "id", c.state.ID, "err", err)
 		}

@@ -38,7 +38,7 @@ func (c *Container) Start() error {
 	if err := c.saveStatus(); err != nil {
 		return err
 	}
-	if h := c.stored().Hooks; h != nil {
+	if h := c.hooks(); h != nil {
 		if err := hooks.RunAll("poststart", h.Poststart, c.specState(Running)); err != nil {
 			slog.Warn("poststart hook failed", "id", c.state.ID, "err", err)
 		}

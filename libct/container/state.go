@@ -112,26 +112,19 @@ func (c *Container) saveStatus() error {
 func (c *Container) Spec() *specs.Spec {
 	if c.state.Spec == nil {
 		var s specs.Spec
-		b, err := os.ReadFile(filepath.Join(c.dir, specFile))
-		if err == nil {
-			err = json.Unmarshal(b, &s)
-		}
-		if err != nil {
-			slog.Warn("read container config", "id", c.state.ID, "err", err)
-		}
+		c.readConfig(&s)
 		c.state.Spec = &s
 	}
 	return c.state.Spec
 }
 
-// stored is the part of config.json that the commands run after create
-// read: start and delete its hooks, exec its process, namespaces, seccomp
-// rules and personality. Decoding a whole specs.Spec costs about 1.2 ms
-// in a fresh process, because encoding/json builds codecs for every type
-// the runtime-spec reaches; these fields cost a fraction of that.
+// stored is the part of config.json that exec reads: the process,
+// namespaces, seccomp rules and personality. Commands after create decode
+// only the parts they use: a whole specs.Spec costs about 1.2 ms in a
+// fresh process, because encoding/json builds its codecs for every type
+// the runtime-spec reaches, whether or not the document uses it.
 type stored struct {
 	Process *specs.Process `json:"process,omitempty"`
-	Hooks   *specs.Hooks   `json:"hooks,omitempty"`
 	Linux   struct {
 		Namespaces  []specs.LinuxNamespace  `json:"namespaces,omitempty"`
 		Seccomp     *specs.LinuxSeccomp     `json:"seccomp,omitempty"`
@@ -140,29 +133,48 @@ type stored struct {
 }
 
 // stored returns those parts, from the spec when this process has it and
-// from config.json otherwise. Like Spec, an unreadable config gives empty
-// parts, so that the container can still be deleted.
+// from config.json otherwise.
 func (c *Container) stored() *stored {
 	if c.parts != nil {
 		return c.parts
 	}
 	p := &stored{}
 	if s := c.state.Spec; s != nil {
-		p.Process, p.Hooks = s.Process, s.Hooks
+		p.Process = s.Process
 		if s.Linux != nil {
 			p.Linux.Namespaces, p.Linux.Seccomp, p.Linux.Personality = s.Linux.Namespaces, s.Linux.Seccomp, s.Linux.Personality
 		}
 	} else {
-		b, err := os.ReadFile(filepath.Join(c.dir, specFile))
-		if err == nil {
-			err = json.Unmarshal(b, p)
-		}
-		if err != nil {
-			slog.Warn("read container config", "id", c.state.ID, "err", err)
-		}
+		c.readConfig(p)
 	}
 	c.parts = p
 	return p
+}
+
+// hooks returns the container's hooks (start and delete need nothing
+// else of the config).
+func (c *Container) hooks() *specs.Hooks {
+	if s := c.state.Spec; s != nil {
+		return s.Hooks
+	}
+	var v struct {
+		Hooks *specs.Hooks `json:"hooks"`
+	}
+	c.readConfig(&v)
+	return v.Hooks
+}
+
+// readConfig decodes the stored config.json into v. Like Spec, it only
+// warns when the config cannot be read, so that the container can still
+// be killed and deleted.
+func (c *Container) readConfig(v any) {
+	b, err := os.ReadFile(filepath.Join(c.dir, specFile))
+	if err == nil {
+		err = json.Unmarshal(b, v)
+	}
+	if err != nil {
+		slog.Warn("read container config", "id", c.state.ID, "err", err)
+	}
 }
 
 // ProcessSpec is the container's process as config.json gave it.
