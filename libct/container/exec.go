@@ -96,44 +96,41 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 		}
 	}
 	defer closeAll()
-	userNS := false
-	{
-		have := map[specs.LinuxNamespaceType]bool{}
-		for _, ns := range linux.Namespaces {
-			have[ns.Type] = true
+	have := map[specs.LinuxNamespaceType]bool{}
+	for _, ns := range linux.Namespaces {
+		have[ns.Type] = true
+	}
+	userNS := have[specs.UserNamespace]
+	open := func(t specs.LinuxNamespaceType) (int, error) {
+		name := nsProcName[t]
+		if t == specs.TimeNamespace {
+			// A created init enters its time namespace only at its
+			// execve: until then it is in time_for_children.
+			name = "time_for_children"
 		}
-		userNS = have[specs.UserNamespace]
-		open := func(t specs.LinuxNamespaceType) (int, error) {
-			name := nsProcName[t]
-			if t == specs.TimeNamespace {
-				// A created init enters its time namespace only at its
-				// execve: until then it is in time_for_children.
-				name = "time_for_children"
-			}
-			p := filepath.Join("/proc", strconv.Itoa(c.state.Pid), "ns", name)
-			fd, err := unix.Open(p, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-			if err != nil {
-				return -1, fmt.Errorf("open %s: %w", p, err)
-			}
-			return fd, nil
+		p := filepath.Join("/proc", strconv.Itoa(c.state.Pid), "ns", name)
+		fd, err := unix.Open(p, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return -1, fmt.Errorf("open %s: %w", p, err)
 		}
-		for _, t := range joinOrder {
-			if !have[t] {
-				continue
-			}
-			fd, err := open(t)
-			if err != nil {
-				return nil, err
-			}
-			co.setns = append(co.setns, fd)
+		return fd, nil
+	}
+	for _, t := range joinOrder {
+		if !have[t] {
+			continue
 		}
-		if have[specs.PIDNamespace] {
-			fd, err := open(specs.PIDNamespace)
-			if err != nil {
-				return nil, err
-			}
-			threadOps = append(threadOps, nsOp{fd: fd})
+		fd, err := open(t)
+		if err != nil {
+			return nil, err
 		}
+		co.setns = append(co.setns, fd)
+	}
+	if have[specs.PIDNamespace] {
+		fd, err := open(specs.PIDNamespace)
+		if err != nil {
+			return nil, err
+		}
+		threadOps = append(threadOps, nsOp{fd: fd})
 	}
 	if !alive(c.state.Pid, c.state.InitStartTime) {
 		return nil, fmt.Errorf("container %q is not running", c.state.ID)
