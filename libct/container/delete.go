@@ -32,14 +32,8 @@ func (c *Container) killAndWait() error {
 	if err := c.signalAll(unix.SIGKILL); err != nil {
 		slog.Debug("kill all container processes", "err", err)
 	}
-	if err := signalInit(c.state.Pid, c.state.InitStartTime, unix.SIGKILL); err != nil && err != errNotRunning {
-		return err
-	}
-	for i := 0; i < 1000 && alive(c.state.Pid, c.state.InitStartTime); i++ {
-		time.Sleep(time.Millisecond * time.Duration(1+i/100))
-	}
-	if alive(c.state.Pid, c.state.InitStartTime) {
-		return fmt.Errorf("container %q: init %d did not die", c.state.ID, c.state.Pid)
+	if err := killInit(c.state.Pid, c.state.InitStartTime, 10*time.Second); err != nil {
+		return fmt.Errorf("container %q: %w", c.state.ID, err)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -64,4 +65,42 @@ func signalInit(pid int, start uint64, sig unix.Signal) error {
 		return fmt.Errorf("signal %d: %w", pid, err)
 	}
 	return nil
+}
+
+// killInit SIGKILLs the init and waits until it has exited (a zombie has:
+// its parent may reap it late). One pidfd serves both: it pins the
+// process, so neither the kill nor the wait can hit a recycled PID, and
+// the wait is one poll(2) on it rather than a loop of sleeps and reads.
+func killInit(pid int, start uint64, timeout time.Duration) error {
+	fd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		if err == unix.ESRCH {
+			return nil
+		}
+		return fmt.Errorf("pidfd_open %d: %w", pid, err)
+	}
+	defer unix.Close(fd)
+	if !alive(pid, start) {
+		return nil
+	}
+	if err := unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0); err != nil && err != unix.ESRCH {
+		return fmt.Errorf("signal %d: %w", pid, err)
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		left := time.Until(deadline)
+		if left < 0 {
+			left = 0
+		}
+		n, err := unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}, int(left.Milliseconds()))
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err != nil:
+			return fmt.Errorf("wait for init %d: %w", pid, err)
+		case n > 0:
+			return nil
+		}
+		return fmt.Errorf("init %d did not die within %s", pid, timeout)
+	}
 }
