@@ -97,11 +97,15 @@ func newChild(o childOpts) (*child, *initproc.Config, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("socketpair: %w", err)
 	}
-	parentSock := os.NewFile(uintptr(fds[0]), "sync-parent")
+	conn, err := initproc.NewPollConn(fds[0], "sync-parent")
+	if err != nil {
+		unix.Close(fds[1])
+		return nil, nil, err
+	}
 	childSock := os.NewFile(uintptr(fds[1]), "sync-child")
 	cfgR, cfgW, err := os.Pipe()
 	if err != nil {
-		parentSock.Close()
+		conn.Close()
 		childSock.Close()
 		return nil, nil, fmt.Errorf("pipe: %w", err)
 	}
@@ -144,7 +148,7 @@ func newChild(o childOpts) (*child, *initproc.Config, error) {
 	}
 	exeFd, err := exeFdAbove(exe, len(extra))
 	if err != nil {
-		parentSock.Close()
+		conn.Close()
 		childSock.Close()
 		cfgR.Close()
 		cfgW.Close()
@@ -178,7 +182,7 @@ func newChild(o childOpts) (*child, *initproc.Config, error) {
 	}
 	ch := &child{
 		cmd:             cmd,
-		conn:            initproc.NewConn(parentSock),
+		conn:            conn,
 		cfgW:            cfgW,
 		closeAfterStart: []*os.File{cfgR, childSock},
 	}

@@ -3,7 +3,6 @@ package container
 import (
 	"fmt"
 	"log/slog"
-	"os"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -103,5 +102,5 @@ func dialStart(dir string) (*initproc.Conn, error) {
 		unix.Close(fd)
 		return nil, fmt.Errorf("connect to container init: %w", err)
 	}
-	return initproc.NewConn(os.NewFile(uintptr(fd), "start")), nil
+	return initproc.NewPollConn(fd, "start")
 }

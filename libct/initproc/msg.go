@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 
@@ -85,9 +86,56 @@ type Message struct {
 var ErrClosed = errors.New("peer closed the connection")
 
 // Conn is a seqpacket socket carrying Messages.
-type Conn struct{ f *os.File }
+type Conn struct {
+	f  *os.File
+	rc syscall.RawConn // set when f is non-blocking and polled (NewPollConn)
+}
 
 func NewConn(f *os.File) *Conn { return &Conn{f: f} }
+
+// NewPollConn makes a Conn of fd that waits through the Go netpoller, for
+// the parent's side. Its waits for the init are long (the init's runtime
+// start, its mounts, the user's exec): parked on the poller, the goroutine
+// leaves its P idle, whereas a blocking recvmsg keeps the P in a syscall
+// and the runtime's sysmon thread then wakes every 20 µs to look at it,
+// which costs about as much CPU as the wait is long divided by ten.
+func NewPollConn(fd int, name string) (*Conn, error) {
+	if err := unix.SetNonblock(fd, true); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	f := os.NewFile(uintptr(fd), name)
+	rc, err := f.SyscallConn()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return &Conn{f: f, rc: rc}, nil
+}
+
+// io runs op on the socket: directly on a blocking Conn, and on a polled
+// one again each time the socket becomes ready until op stops seeing
+// EAGAIN.
+func (c *Conn) io(read bool, op func(fd int) error) error {
+	if c.rc == nil {
+		return op(int(c.f.Fd()))
+	}
+	var err error
+	wait := func(fd uintptr) bool {
+		err = op(int(fd))
+		return err != unix.EAGAIN
+	}
+	var rerr error
+	if read {
+		rerr = c.rc.Read(wait)
+	} else {
+		rerr = c.rc.Write(wait)
+	}
+	if rerr != nil {
+		return rerr
+	}
+	return err
+}
 func (c *Conn) File() *os.File { return c.f }
 func (c *Conn) Close() error   { return c.f.Close() }
 
@@ -101,7 +149,7 @@ func (c *Conn) Send(m Message, fds ...int) error {
 	if len(fds) > 0 {
 		oob = unix.UnixRights(fds...)
 	}
-	if err := unix.Sendmsg(int(c.f.Fd()), b, oob, nil, 0); err != nil {
+	if err := c.io(false, func(fd int) error { return unix.Sendmsg(fd, b, oob, nil, 0) }); err != nil {
 		return fmt.Errorf("send %s message: %w", m.Type, err)
 	}
 	return nil
@@ -116,7 +164,11 @@ func (c *Conn) Recv() (Message, []int, error) {
 	var n, oobn int
 	var err error
 	for {
-		n, oobn, _, _, err = unix.Recvmsg(int(c.f.Fd()), buf, oob, unix.MSG_CMSG_CLOEXEC)
+		err = c.io(true, func(fd int) error {
+			var rerr error
+			n, oobn, _, _, rerr = unix.Recvmsg(fd, buf, oob, unix.MSG_CMSG_CLOEXEC)
+			return rerr
+		})
 		if err != unix.EINTR {
 			break
 		}
