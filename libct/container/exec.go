@@ -44,6 +44,7 @@ func (p *Process) Pid() int { return p.ch.cmd.Process.Pid }
 // Wait waits for the process and returns its exit code the shell way
 // (128+signal when killed).
 func (p *Process) Wait() (int, error) {
+	parkUntilExit(p.ch.cmd.Process.Pid)
 	ws, err := p.ch.cmd.Process.Wait()
 	if err != nil {
 		return -1, err

@@ -3,6 +3,7 @@ package container
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -103,4 +104,27 @@ func killInit(pid int, start uint64, timeout time.Duration) error {
 		}
 		return fmt.Errorf("init %d did not die within %s", pid, timeout)
 	}
+}
+
+// parkUntilExit returns once our child pid has exited, without reaping it:
+// the goroutine parks on the netpoller until the child's pidfd becomes
+// readable. os.Process.Wait blocks in waitid instead, and a P held in a
+// syscall keeps the Go runtime's sysmon thread waking every 20 µs for as
+// long as the container runs in the foreground. Best effort: on any error
+// the caller's Wait simply blocks.
+func parkUntilExit(pid int) {
+	fd, err := unix.PidfdOpen(pid, unix.PIDFD_NONBLOCK)
+	if err != nil {
+		return
+	}
+	f := os.NewFile(uintptr(fd), "pidfd")
+	defer f.Close()
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return
+	}
+	_ = rc.Read(func(fd uintptr) bool {
+		n, err := unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}, 0)
+		return err != nil && err != unix.EINTR || n > 0
+	})
 }
