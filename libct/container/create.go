@@ -269,6 +269,8 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 			return nil, nil, err
 		}
 	}
+	// That was the last migration: stop paying for keeping them cheap.
+	cgroups.StopWarm()
 	if err = setOOMScoreAdj(pid, spec.Process.OOMScoreAdj); err != nil {
 		return nil, nil, err
 	}

@@ -181,6 +181,7 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 	if err := joinCgroups(cgPaths, len(o.SubCgroups) > 0, pid); err != nil {
 		return nil, err
 	}
+	cgroups.StopWarm()
 	if err := setOOMScoreAdj(pid, p.OOMScoreAdj); err != nil {
 		return nil, err
 	}
