@@ -90,6 +90,8 @@ for r in rt runc crun; do
 			[ "$step" = create ] && args=(create -b "b-$r" "k$i")
 			echo "$step $("$OUT/measure" -own -- "${BIN[$r]}" --root "$WORK/own-$r" "${args[@]}" | cut -d' ' -f2)"
 		done
+		# Nothing may outlive a failed step.
+		"${BIN[$r]}" --root "$WORK/own-$r" delete -f "k$i" >/dev/null 2>&1 || true
 	done >"$OUT/own-$r.txt"
 	line=$r
 	for step in create start state delete; do
