@@ -136,7 +136,6 @@ func (c *Conn) io(read bool, op func(fd int) error) error {
 	}
 	return err
 }
-func (c *Conn) File() *os.File { return c.f }
 func (c *Conn) Close() error   { return c.f.Close() }
 
 // Send writes one message with optional fds.
