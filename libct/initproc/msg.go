@@ -136,7 +136,7 @@ func (c *Conn) io(read bool, op func(fd int) error) error {
 	}
 	return err
 }
-func (c *Conn) Close() error   { return c.f.Close() }
+func (c *Conn) Close() error { return c.f.Close() }
 
 // Send writes one message with optional fds.
 func (c *Conn) Send(m Message, fds ...int) error {
