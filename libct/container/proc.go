@@ -44,21 +44,32 @@ func alive(pid int, start uint64) bool {
 	return err == nil && s == start && st != 'Z' && st != 'X'
 }
 
-// signalInit sends sig to the init through a pidfd, after checking that
-// the pidfd names the process we started: the pidfd pins its identity, so
-// the check cannot race with PID reuse.
-func signalInit(pid int, start uint64, sig unix.Signal) error {
+// initPidfd opens a pidfd on the init and then checks that it names the
+// process we started: the pidfd pins its identity, so neither the check
+// nor what the caller does with the fd can race with PID reuse. An init
+// that is gone (or a zombie) is errNotRunning.
+func initPidfd(pid int, start uint64) (int, error) {
 	fd, err := unix.PidfdOpen(pid, 0)
 	if err != nil {
 		if err == unix.ESRCH {
-			return errNotRunning
+			return -1, errNotRunning
 		}
-		return fmt.Errorf("pidfd_open %d: %w", pid, err)
+		return -1, fmt.Errorf("pidfd_open %d: %w", pid, err)
+	}
+	if !alive(pid, start) {
+		unix.Close(fd)
+		return -1, errNotRunning
+	}
+	return fd, nil
+}
+
+// signalInit sends sig to the init through its pidfd.
+func signalInit(pid int, start uint64, sig unix.Signal) error {
+	fd, err := initPidfd(pid, start)
+	if err != nil {
+		return err
 	}
 	defer unix.Close(fd)
-	if !alive(pid, start) {
-		return errNotRunning
-	}
 	if err := unix.PidfdSendSignal(fd, sig, nil, 0); err != nil {
 		if err == unix.ESRCH {
 			return errNotRunning
@@ -69,21 +80,17 @@ func signalInit(pid int, start uint64, sig unix.Signal) error {
 }
 
 // killInit SIGKILLs the init and waits until it has exited (a zombie has:
-// its parent may reap it late). One pidfd serves both: it pins the
-// process, so neither the kill nor the wait can hit a recycled PID, and
-// the wait is one poll(2) on it rather than a loop of sleeps and reads.
+// its parent may reap it late). One pidfd serves both, and the wait is one
+// poll(2) on it rather than a loop of sleeps and reads.
 func killInit(pid int, start uint64, timeout time.Duration) error {
-	fd, err := unix.PidfdOpen(pid, 0)
-	if err != nil {
-		if err == unix.ESRCH {
-			return nil
-		}
-		return fmt.Errorf("pidfd_open %d: %w", pid, err)
-	}
-	defer unix.Close(fd)
-	if !alive(pid, start) {
+	fd, err := initPidfd(pid, start)
+	if err == errNotRunning {
 		return nil
 	}
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
 	if err := unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0); err != nil && err != unix.ESRCH {
 		return fmt.Errorf("signal %d: %w", pid, err)
 	}
