@@ -42,9 +42,9 @@ integration: rt tools
 test: unit fuzz integration
 
 # The cgroup v2 checks (tests/cgroupv2.sh) in the systemd + cgroup v2 guest
-# of /work/shared/vm (about 1-2 min under TCG); run directly when already on
+# of ../shared/vm (about 1-2 min under TCG); run directly when already on
 # a cgroup v2 host. Not part of `make test`.
-VM ?= /work/shared/vm/vm.sh
+VM ?= ../shared/vm/vm.sh
 test-cgroupv2: rt
 	if [ "$$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then ./tests/cgroupv2.sh; \
 	else bash $(VM) run --share "$(CURDIR)" --timeout 900 -- ./tests/cgroupv2.sh; fi
