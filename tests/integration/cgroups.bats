@@ -283,6 +283,33 @@ remove_caller_cgroup() {
 	expect_no_leftovers ct
 }
 
+@test "cgroup v1 mounts moved onto a newer tmpfs are found and used" {
+	# As a private namespace that keeps only the v1 hierarchies builds it:
+	# mountinfo then lists the cgroup mounts before the tmpfs they sit on.
+	update_config '.linux.resources = {"pids": {"limit": 35}}'
+	run env RT_BIN="$RT_BIN" ROOT="$ROOT" BUNDLE="$BUNDLE" CG_PARENT="$CG_PARENT" \
+		unshare -m --propagation private bash -c '
+		set -e
+		new=$(mktemp -d)
+		mount -t tmpfs -o mode=755 rt-newcg "$new"
+		for m in $(findmnt -rn -t cgroup -o TARGET | grep "^/sys/fs/cgroup/"); do
+			mkdir "$new/${m#/sys/fs/cgroup/}"
+			mount --move "$m" "$new/${m#/sys/fs/cgroup/}"
+		done
+		mount --move "$new" /sys/fs/cgroup
+		rmdir "$new"
+		rt() { "$RT_BIN" --root "$ROOT" "$@"; }
+		rt run -d -b "$BUNDLE" ct
+		cat /sys/fs/cgroup/pids$CG_PARENT/ct/pids.max
+		rt delete -f ct
+		echo done'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 35 ]
+	[ "${lines[1]}" = done ]
+	expect_no_leftovers ct
+}
+
 @test "--systemd-cgroup fails with one clear line and leaves nothing" {
 	# With systemd as PID 1 the driver works: tests/systemd.sh covers it.
 	[ ! -d /run/systemd/system ] || skip "systemd is running"
