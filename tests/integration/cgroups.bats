@@ -82,6 +82,17 @@ state_paths() {
 	expect_no_leftovers ct
 }
 
+@test "pids limit 0 means 1, as in runc" {
+	update_config '.linux.resources.pids = {"limit": 0}'
+	rt run -d -b "$BUNDLE" ct
+	[ "$(cg_file pids pids.max)" = 1 ]
+	# the init is the one process allowed
+	run rt exec ct true
+	[ "$status" -ne 0 ]
+	rt delete -f ct
+	expect_no_leftovers ct
+}
+
 @test "blkio weight lands in the blkio cgroup" {
 	update_config '.linux.resources.blockIO = {"weight": 300}'
 	rt run -d -b "$BUNDLE" ct
@@ -107,6 +118,21 @@ state_paths() {
 		{"allow": true, "type": "c", "major": 240, "minor": 0, "access": "rwm"},
 		{"allow": false, "type": "c", "major": 240, "minor": 0, "access": "w"}]'
 	run rt run -b "$BUNDLE" ct
+	[[ "${lines[0]}" == *"/dev/fake: No such device or address"* ]]
+	[[ "${lines[1]}" == *"/dev/fake: Operation not permitted"* ]]
+	expect_no_leftovers ct
+}
+
+@test "devices: access letters other than r, w and m are ignored, as in runc" {
+	update_config '.linux.devices = [{"path": "/dev/fake", "type": "c", "major": 240, "minor": 0, "fileMode": 438}]'
+	set_cmd sh -c 'head -c1 /dev/fake; printf x >/dev/fake'
+	# "rwa" denies r and w; "ra" then allows reading only.
+	update_config '.linux.resources.devices = [{"allow": true, "type": "c", "major": 240, "minor": 0, "access": "rwm"},
+		{"allow": false, "type": "c", "major": 240, "minor": 0, "access": "rwa"},
+		{"allow": true, "type": "c", "major": 240, "minor": 0, "access": "ra"},
+		{"allow": true, "type": "c", "major": 240, "minor": 0, "access": "xyz"}]'
+	run rt run -b "$BUNDLE" ct
+	echo "$output"
 	[[ "${lines[0]}" == *"/dev/fake: No such device or address"* ]]
 	[[ "${lines[1]}" == *"/dev/fake: Operation not permitted"* ]]
 	expect_no_leftovers ct
