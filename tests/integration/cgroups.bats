@@ -354,3 +354,15 @@ remove_caller_cgroup() {
 	run "$RT_BIN" --root "$ROOT" list -q
 	[ -z "$output" ]
 }
+
+@test "rt spec adds a cgroup namespace only on a pure cgroup v2 host, as runc" {
+	d="$BATS_TEST_TMPDIR/spec"
+	mkdir "$d"
+	rt spec -b "$d"
+	has=$(jq '[.linux.namespaces[].type] | index("cgroup") != null' "$d/config.json")
+	if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
+		[ "$has" = true ]
+	else
+		[ "$has" = false ]
+	fi
+}
