@@ -61,3 +61,26 @@ func SignalAll(m Manager, sig unix.Signal) error {
 	}
 	return err
 }
+
+// CheckUnused refuses, as runc does, a cgroup for a new container that
+// already holds processes (another container's: sharing one would mix
+// their limits, and deleting either would kill the other) or is frozen
+// (the new init would hang in it). A cgroup that does not exist yet is
+// the usual case and costs one stat.
+func CheckUnused(m Manager) error {
+	if !m.Exists() {
+		return nil
+	}
+	pids, err := m.GetPids()
+	// The cgroup may be removed under us: that is as good as empty.
+	if err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, unix.ENODEV) {
+		return fmt.Errorf("cgroups: list the processes of the container's cgroup: %w", err)
+	}
+	if len(pids) > 0 {
+		return fmt.Errorf("container's cgroup is not empty: %d process(es) found", len(pids))
+	}
+	if frozen, err := m.State(); err == nil && frozen {
+		return errors.New("container's cgroup unexpectedly frozen")
+	}
+	return nil
+}

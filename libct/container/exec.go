@@ -32,6 +32,9 @@ type ExecOpts struct {
 	// container's cgroup (exec --cgroup): controller -> relative path,
 	// with "" meaning every hierarchy.
 	SubCgroups map[string]string
+	// IgnorePaused execs in a paused container too; the process then
+	// starts once the container is resumed (exec --ignore-paused).
+	IgnorePaused bool
 }
 
 // Process is a started exec (or a foreground init) the caller may wait on.
@@ -64,8 +67,12 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 	// first-migration wait now, in the background.
 	cgroups.StartWarm()
 	defer cgroups.StopWarm()
-	switch st := c.Status(); st {
-	case Created, Running:
+	switch st := c.Status(); {
+	case st == Created || st == Running:
+	case st == Paused && o.IgnorePaused:
+	case st == Paused:
+		// runc's words: scripts look for them.
+		return nil, fmt.Errorf("container %q: cannot exec in a paused container (use --ignore-paused to override)", c.state.ID)
 	default:
 		return nil, fmt.Errorf("container %q is %s: cannot exec in it", c.state.ID, st)
 	}

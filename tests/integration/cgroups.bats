@@ -366,3 +366,60 @@ remove_caller_cgroup() {
 		[ "$has" = false ]
 	fi
 }
+
+@test "exec refuses a paused container with 255; --ignore-paused runs once resumed" {
+	rt run -d -b "$BUNDLE" ct
+	rt pause ct
+	run rt exec ct echo ok
+	[ "$status" -eq 255 ]
+	[[ "$output" == *"cannot exec in a paused container"* ]]
+	out="$BATS_TEST_TMPDIR/exec.out"
+	rt exec --ignore-paused ct echo ok >"$out" 2>&1 &
+	bg=$!
+	rt resume ct
+	wait "$bg"
+	[ "$(cat "$out")" = ok ]
+	rt delete -f ct
+}
+
+@test "create refuses a cgroup that holds processes and leaves it alone" {
+	rt run -d -b "$BUNDLE" ct
+	# ct2 and ct3 get ct's cgroup
+	run rt run -d -b "$BUNDLE" ct2
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"container's cgroup is not empty: 1 process(es) found"* ]]
+	run rt create -b "$BUNDLE" ct3
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"container's cgroup is not empty"* ]]
+	[ ! -e "$ROOT/ct2" ] && [ ! -e "$ROOT/ct3" ]
+	# ct is untouched
+	[ "$(status ct)" = running ]
+	[ "$(wc -l <"/sys/fs/cgroup/pids$CG_PARENT/ct/cgroup.procs")" = 1 ]
+	rt delete -f ct
+	expect_no_leftovers ct
+}
+
+@test "create refuses a frozen cgroup instead of hanging, and leaves it" {
+	d="/sys/fs/cgroup/freezer$CG_PARENT/ct"
+	[ -d /sys/fs/cgroup/freezer ] || skip "no v1 freezer"
+	mkdir -p "$d"
+	echo FROZEN >"$d/freezer.state"
+	run rt run -d -b "$BUNDLE" ct
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"container's cgroup unexpectedly frozen"* ]]
+	run rt create -b "$BUNDLE" ct
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"container's cgroup unexpectedly frozen"* ]]
+	[ -d "$d" ]
+	[ ! -e "$ROOT/ct" ]
+	rmdir "$d"
+}
+
+@test "linux.resources.unified on a v1 or hybrid host: invalid configuration" {
+	[ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ] || skip "pure cgroup v2"
+	update_config '.linux.resources.unified = {"memory.min": "131072"}'
+	run rt run -d -b "$BUNDLE" ct
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"invalid configuration"* ]]
+	expect_no_leftovers ct
+}
