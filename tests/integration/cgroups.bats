@@ -86,9 +86,10 @@ state_paths() {
 	update_config '.linux.resources.pids = {"limit": 0}'
 	rt run -d -b "$BUNDLE" ct
 	[ "$(cg_file pids pids.max)" = 1 ]
-	# the init is the one process allowed
-	run rt exec ct true
+	# nothing more can be forked (an exec'd process is moved in, not forked)
+	run rt exec ct sh -c 'sleep 1 & wait'
 	[ "$status" -ne 0 ]
+	[[ "$output" == *"can't fork"* ]]
 	rt delete -f ct
 	expect_no_leftovers ct
 }
