@@ -40,6 +40,7 @@ var execCommand = cli.Command{
 		cli.StringSliceFlag{Name: "cap, c", Usage: "add a capability"},
 		cli.IntFlag{Name: "preserve-fds", Usage: "pass this many fds after stdio to the process"},
 		cli.StringSliceFlag{Name: "cgroup", Usage: "run in an existing sub-cgroup: [controller[,controller]:]path"},
+		cli.BoolFlag{Name: "ignore-paused", Usage: "exec in a paused container too (the process starts once it is resumed)"},
 	},
 	Action: func(ctx *cli.Context) error {
 		// As early as possible: see cgroups.StartWarm.
@@ -57,7 +58,7 @@ var execCommand = cli.Command{
 		}
 		o := container.ExecOpts{
 			Process: p, ConsoleSocket: ctx.String("console-socket"), PidFile: ctx.String("pid-file"),
-			PreserveFDs: ctx.Int("preserve-fds"), Stdio: stdio(),
+			PreserveFDs: ctx.Int("preserve-fds"), Stdio: stdio(), IgnorePaused: ctx.Bool("ignore-paused"),
 		}
 		if o.SubCgroups, err = subCgroups(ctx.StringSlice("cgroup")); err != nil {
 			return err
@@ -106,6 +107,13 @@ var execCommand = cli.Command{
 		}
 		return nil
 	},
+}
+
+// As runc, a failed exec (not the process's own exit) exits with 255, so
+// callers can tell it from any status the process can give.
+func init() {
+	run := execCommand.Action.(func(*cli.Context) error)
+	execCommand.Action = func(ctx *cli.Context) error { return withCode(run(ctx), 255) }
 }
 
 // execProcess builds the Process to run: from --process, or from the

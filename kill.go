@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/urfave/cli"
@@ -22,9 +23,12 @@ var killCommand = cli.Command{
 			return fmt.Errorf("kill: expects a container ID and an optional signal, got %d arguments", ctx.NArg())
 		}
 		sig := unix.SIGTERM
-		if ctx.NArg() == 2 {
+		if a := ctx.Args().Get(1); a == "0" {
+			// kill(2)'s null signal: only tells whether the init is alive.
+			sig = 0
+		} else if ctx.NArg() == 2 {
 			var err error
-			if sig, err = signal.Parse(ctx.Args().Get(1)); err != nil {
+			if sig, err = signal.Parse(a); err != nil {
 				return err
 			}
 		}
@@ -33,6 +37,12 @@ var killCommand = cli.Command{
 			return err
 		}
 		defer c.Unlock()
-		return c.Signal(sig, ctx.Bool("all"))
+		err = c.Signal(sig, ctx.Bool("all"))
+		if ctx.Bool("all") && errors.Is(err, container.ErrNotRunning) {
+			// As runc: kill -a of a finished container is not an error,
+			// so engines can use it to clean up unconditionally.
+			return nil
+		}
+		return err
 	},
 }

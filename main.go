@@ -24,6 +24,24 @@ type exitCode int
 
 func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
 
+// codedError is a failure reported like any other but with its own exit
+// status (exec's 255, as runc).
+type codedError struct {
+	error
+	code int
+}
+
+func (e codedError) Unwrap() error { return e.error }
+
+// withCode gives err (unless nil or already an exitCode) the exit status code.
+func withCode(err error, code int) error {
+	var ec exitCode
+	if err == nil || errors.As(err, &ec) {
+		return err
+	}
+	return codedError{err, code}
+}
+
 func main() {
 	if initproc.IsInit() {
 		initproc.Main()
@@ -67,6 +85,10 @@ func main() {
 	slog.Error(msg)
 	if logToFile {
 		fmt.Fprintln(os.Stderr, "rt: "+msg)
+	}
+	var ce codedError
+	if errors.As(err, &ce) {
+		os.Exit(ce.code)
 	}
 	os.Exit(1)
 }

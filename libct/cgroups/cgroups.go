@@ -60,7 +60,7 @@
 //   - blkio weight (10..1000) -> io.weight (1..10000):
 //     1 + (w-10)*9999/990. io.bfq.weight takes the v1 value unchanged and is
 //     preferred when it exists.
-//   - pids limit <= 0 -> "max".
+//   - pids limit < 0 -> "max", 0 -> 1 (systemd takes no TasksMax=0).
 package cgroups
 
 import (

@@ -95,10 +95,15 @@ func cpuMax(quota *int64, period *uint64) string {
 	return s
 }
 
-// pidsMax formats pids.max: the spec says <= 0 is unlimited.
+// pidsMax formats pids.max. A negative limit is unlimited; 0 becomes 1,
+// as in runc: systemd refuses TasksMax=0, and the cgroupfs and systemd
+// drivers must agree (one task or none differs only for the init).
 func pidsMax(limit int64) string {
-	if limit <= 0 {
+	switch {
+	case limit < 0:
 		return "max"
+	case limit == 0:
+		return "1"
 	}
 	return strconv.FormatInt(limit, 10)
 }

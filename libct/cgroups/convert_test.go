@@ -85,7 +85,7 @@ func TestValueFormatting(t *testing.T) {
 			t.Errorf("cpuMax = %q, want %q", got, c.want)
 		}
 	}
-	for in, want := range map[int64]string{-1: "max", 0: "max", 5: "5"} {
+	for in, want := range map[int64]string{-1: "max", -5: "max", 0: "1", 5: "5"} {
 		if got := pidsMax(in); got != want {
 			t.Errorf("pidsMax(%d) = %q, want %q", in, got, want)
 		}

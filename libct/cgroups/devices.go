@@ -60,6 +60,9 @@ func deviceRules(spec []specs.LinuxDeviceCgroup) ([]devRule, error) {
 		if err != nil {
 			return nil, fieldError(fmt.Sprintf("devices[%d]", i), "%v", err)
 		}
+		if r.access == "" {
+			continue // grants or takes nothing (see normalizeAccess)
+		}
 		rules = append(rules, r)
 	}
 	return append(rules, defaultDeviceRules...), nil
@@ -81,11 +84,7 @@ func convertDeviceRule(d specs.LinuxDeviceCgroup) (devRule, error) {
 	if d.Minor != nil && *d.Minor >= 0 {
 		r.minor = *d.Minor
 	}
-	access, err := normalizeAccess(d.Access)
-	if err != nil {
-		return r, err
-	}
-	r.access = access
+	r.access = normalizeAccess(d.Access)
 	if r.typ == 'a' && (r.major >= 0 || r.minor >= 0) {
 		// "a" means every device; numbers on it have no meaning in
 		// the kernel interface, and guessing one would be worse.
@@ -95,10 +94,12 @@ func convertDeviceRule(d specs.LinuxDeviceCgroup) (devRule, error) {
 }
 
 // normalizeAccess returns access as a duplicate-free "rwm" subset; empty
-// means all.
-func normalizeAccess(a string) (string, error) {
+// means all. Other letters are ignored, as runc does: configs in the wild
+// carry "rwa" and the like, and refusing them would break those containers.
+// A non-empty access with none of r, w and m gives "".
+func normalizeAccess(a string) string {
 	if a == "" {
-		return "rwm", nil
+		return "rwm"
 	}
 	var b strings.Builder
 	for _, c := range "rwm" {
@@ -106,10 +107,7 @@ func normalizeAccess(a string) (string, error) {
 			b.WriteRune(c)
 		}
 	}
-	if strings.Trim(a, "rwm") != "" {
-		return "", fmt.Errorf("invalid device access %q", a)
-	}
-	return b.String(), nil
+	return b.String()
 }
 
 // setDevicesV1 programs the v1 devices controller. The deny-all comes first,

@@ -52,7 +52,6 @@ func TestDeviceRules(t *testing.T) {
 func TestDeviceRulesInvalid(t *testing.T) {
 	bad := []specs.LinuxDeviceCgroup{
 		{Allow: true, Type: "x"},
-		{Allow: true, Type: "c", Access: "rwx"},
 		{Allow: true, Type: "a", Major: i64(1)},
 	}
 	for _, d := range bad {
@@ -61,8 +60,15 @@ func TestDeviceRulesInvalid(t *testing.T) {
 			t.Errorf("rule %+v: err = %v, want one naming devices[0]", d, err)
 		}
 	}
-	if a, err := normalizeAccess("mwrr"); err != nil || a != "rwm" {
-		t.Errorf("normalizeAccess(mwrr) = %q, %v", a, err)
+	for in, want := range map[string]string{"mwrr": "rwm", "rwa": "rw", "": "rwm", "x": ""} {
+		if a := normalizeAccess(in); a != want {
+			t.Errorf("normalizeAccess(%q) = %q, want %q", in, a, want)
+		}
+	}
+	// A rule with no r, w or m changes nothing and is left out.
+	rules, err := deviceRules([]specs.LinuxDeviceCgroup{{Allow: true, Type: "c", Access: "x"}, {Type: "c", Major: i64(1), Minor: i64(11), Access: "rwa"}})
+	if err != nil || len(rules) != 2+len(defaultDeviceRules) || rules[1].String() != "c 1:11 rw" || rules[1].allow {
+		t.Errorf("rules = %v, %v; want deny-all, deny c 1:11 rw, defaults", rules, err)
 	}
 }
 

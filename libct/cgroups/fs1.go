@@ -259,7 +259,8 @@ func (m *fs1Manager) set(r *specs.LinuxResources, devices bool) error {
 		r = &specs.LinuxResources{}
 	}
 	if len(r.Unified) > 0 {
-		return fieldError("unified", "only supported on cgroup v2 (this host is %s)", m.layout.mode)
+		// "invalid configuration" is runc's word for it: tools grep it.
+		return fieldError("unified", "invalid configuration: only supported on cgroup v2 (this host is %s)", m.layout.mode)
 	}
 	steps := []func() error{
 		func() error {

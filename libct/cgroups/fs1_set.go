@@ -192,10 +192,12 @@ func (m *fs1Manager) setCPU(c *specs.LinuxCPU) error {
 }
 
 func setCPUV1(d string, c *specs.LinuxCPU) error {
+	var shares string
 	if c.Shares != nil && *c.Shares != 0 {
-		if err := writeFile(d, "cpu.shares", strconv.FormatUint(*c.Shares, 10)); err != nil {
-			return fieldError("cpu.shares", "%v", err)
-		}
+		shares = strconv.FormatUint(*c.Shares, 10)
+	}
+	if err := setWeightAndIdle(d, "cpu.shares", shares, c.Idle); err != nil {
+		return err
 	}
 	if err := setCFS(d, c.Quota, c.Period); err != nil {
 		return err
@@ -205,21 +207,67 @@ func setCPUV1(d string, c *specs.LinuxCPU) error {
 			return fieldError("cpu.burst", "%v", err)
 		}
 	}
-	// The period goes first: the runtime must fit in it.
-	if c.RealtimePeriod != nil && *c.RealtimePeriod != 0 {
-		if err := writeFile(d, "cpu.rt_period_us", strconv.FormatUint(*c.RealtimePeriod, 10)); err != nil {
-			return fieldError("cpu.realtimePeriod", "%v", err)
+	return setRT(d, c.RealtimeRuntime, c.RealtimePeriod)
+}
+
+// setRT writes the realtime period and runtime. The runtime must fit in
+// the period, so a raised period goes first; a lowered one below the
+// current runtime is refused (EINVAL), and then the runtime goes first.
+func setRT(d string, runtime *int64, period *uint64) error {
+	writeRuntime := func() error {
+		if runtime == nil || *runtime == 0 {
+			return nil
 		}
-	}
-	if c.RealtimeRuntime != nil && *c.RealtimeRuntime != 0 {
-		if err := writeFile(d, "cpu.rt_runtime_us", itoa(*c.RealtimeRuntime)); err != nil {
+		if err := writeFile(d, "cpu.rt_runtime_us", itoa(*runtime)); err != nil {
 			return fieldError("cpu.realtimeRuntime", "%v", err)
 		}
+		return nil
 	}
-	if c.Idle != nil {
-		if err := writeFile(d, "cpu.idle", itoa(*c.Idle)); err != nil {
+	if period == nil || *period == 0 {
+		return writeRuntime()
+	}
+	p := strconv.FormatUint(*period, 10)
+	err := writeFile(d, "cpu.rt_period_us", p)
+	if err == nil {
+		return writeRuntime()
+	}
+	if !errors.Is(err, unix.EINVAL) || runtime == nil || *runtime == 0 {
+		return fieldError("cpu.realtimePeriod", "%v", err)
+	}
+	if err := writeRuntime(); err != nil {
+		return err
+	}
+	if err := writeFile(d, "cpu.rt_period_us", p); err != nil {
+		return fieldError("cpu.realtimePeriod", "%v", err)
+	}
+	return nil
+}
+
+// setWeightAndIdle writes the CPU weight (v1 cpu.shares, v2 cpu.weight;
+// "" for none) and cpu.idle. The kernel refuses a weight for an idle group
+// (EINVAL), so leaving idle comes first; a group that is and stays idle
+// keeps the weight it had, and gets the new one when it leaves idle (the
+// stored resources write it again then).
+func setWeightAndIdle(d, file, weight string, idle *int64) error {
+	writeIdle := func() error {
+		if err := writeFile(d, "cpu.idle", itoa(*idle)); err != nil {
 			return fieldError("cpu.idle", "%v", err)
 		}
+		return nil
+	}
+	toIdle := idle != nil && *idle != 0
+	if idle != nil && !toIdle {
+		if err := writeIdle(); err != nil {
+			return err
+		}
+	}
+	if weight != "" {
+		if err := writeFile(d, file, weight); err != nil && !(toIdle && errors.Is(err, unix.EINVAL)) {
+			return fieldError("cpu.shares", "%v", err)
+		}
+	}
+	if toIdle {
+		return writeIdle()
 	}
 	return nil
 }

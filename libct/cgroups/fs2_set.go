@@ -144,11 +144,12 @@ func setCPUV2(u *unifiedDir, c *specs.LinuxCPU) error {
 			return err
 		}
 	}
+	var weight string
 	if c.Shares != nil && *c.Shares != 0 {
-		w := strconv.FormatUint(sharesToWeight(*c.Shares), 10)
-		if err := writeFile(u.dir, "cpu.weight", w); err != nil {
-			return fieldError("cpu.shares", "%v", err)
-		}
+		weight = strconv.FormatUint(sharesToWeight(*c.Shares), 10)
+	}
+	if err := setWeightAndIdle(u.dir, "cpu.weight", weight, c.Idle); err != nil {
+		return err
 	}
 	if cpuMaxVal != "" {
 		if err := writeFile(u.dir, "cpu.max", cpuMaxVal); err != nil {
@@ -158,11 +159,6 @@ func setCPUV2(u *unifiedDir, c *specs.LinuxCPU) error {
 	if c.Burst != nil {
 		if err := writeFile(u.dir, "cpu.max.burst", strconv.FormatUint(*c.Burst, 10)); err != nil {
 			return fieldError("cpu.burst", "%v", err)
-		}
-	}
-	if c.Idle != nil {
-		if err := writeFile(u.dir, "cpu.idle", strconv.FormatInt(*c.Idle, 10)); err != nil {
-			return fieldError("cpu.idle", "%v", err)
 		}
 	}
 	return setCpuset(c, func() error { return u.need("cpu.cpus", "cpuset") }, u.dir)

@@ -101,12 +101,13 @@ func parseLayout(r io.Reader) (*layout, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cgroups: read mountinfo: %w", err)
 	}
+	hidden := shadowedMounts(mounts)
 	l := &layout{}
 	seen := map[string]bool{}
 	for _, m := range mounts {
-		// A later mount on or above a cgroup mountpoint (a tmpfs over
-		// /sys/fs/cgroup/unified, say) hides that hierarchy.
-		l.dropShadowed(m.Mountpoint, seen)
+		if hidden[m.ID] {
+			continue
+		}
 		switch m.FSType {
 		case "cgroup2":
 			if l.unified == nil || preferredUnified(m.Mountpoint) {
@@ -141,27 +142,71 @@ func parseLayout(r io.Reader) (*layout, error) {
 	return l, nil
 }
 
-// dropShadowed forgets the hierarchies mounted at or below mp. "/" is
-// never taken as shadowing: the root mount comes first in mountinfo.
-func (l *layout) dropShadowed(mp string, seen map[string]bool) {
-	if mp == "/" {
-		return
+// shadowedMounts returns the ids of the mounts that path lookups cannot
+// reach. It follows the mount tree, not mountinfo's order: mountinfo lists
+// mounts by id, and a mount moved (mount --move) onto a tmpfs made after it
+// comes before its new parent.
+//
+// Among the children of one mount, a child whose mountpoint is at or above
+// another's covers it: had it been there first, the other would have been
+// mounted on it and be its child. A mount also disappears under a child
+// stacked on its own mountpoint, and with an unreachable parent. A parent
+// that mountinfo does not list (outside the process's root) hides nothing.
+func shadowedMounts(mounts []*mountinfo.Info) map[int]bool {
+	byID := make(map[int]*mountinfo.Info, len(mounts))
+	children := map[int][]*mountinfo.Info{}
+	for _, m := range mounts {
+		byID[m.ID] = m
 	}
-	under := func(p string) bool { return p == mp || strings.HasPrefix(p, mp+"/") }
-	if l.unified != nil && under(l.unified.mountpoint) {
-		l.unified = nil
+	for _, m := range mounts {
+		if m.Parent != m.ID && byID[m.Parent] != nil {
+			children[m.Parent] = append(children[m.Parent], m)
+		}
 	}
-	kept := l.v1[:0]
-	for _, h := range l.v1 {
-		if !under(h.mountpoint) {
-			kept = append(kept, h)
+	covers := func(top, low *mountinfo.Info) bool {
+		if top.Mountpoint == low.Mountpoint {
+			// Two at one place: the later one was put on top.
+			return top.ID > low.ID
+		}
+		return top.Mountpoint == "/" || strings.HasPrefix(low.Mountpoint, top.Mountpoint+"/")
+	}
+	// cut: the mount cannot be reached at all (nor anything below it).
+	cut := map[int]bool{}
+	state := map[int]bool{} // visited
+	var visit func(m *mountinfo.Info) bool
+	visit = func(m *mountinfo.Info) bool {
+		if state[m.ID] {
+			return cut[m.ID] // also ends a cycle in bad input
+		}
+		state[m.ID] = true
+		c := false
+		if p := byID[m.Parent]; p != nil && p != m {
+			c = visit(p)
+			for _, s := range children[m.Parent] {
+				if !c && s != m && covers(s, m) {
+					c = true
+				}
+			}
+		}
+		cut[m.ID] = c
+		return c
+	}
+	hidden := map[int]bool{}
+	for _, m := range mounts {
+		if visit(m) {
+			hidden[m.ID] = true
 			continue
 		}
-		for _, c := range h.controllers {
-			delete(seen, c)
+		// A mount stacked on m's own mountpoint hides m; what is below it
+		// is then covered through the sibling rule above.
+		for _, c := range children[m.ID] {
+			if c.Mountpoint == m.Mountpoint {
+				hidden[m.ID] = true
+				break
+			}
 		}
 	}
-	l.v1 = kept
+	return hidden
 }
 
 func preferredUnified(mp string) bool {

@@ -235,3 +235,34 @@ func TestParseLayoutShadowedMount(t *testing.T) {
 		t.Fatalf("tree hidden and memory remounted: layout %+v, err %v", l, err)
 	}
 }
+
+func TestParseLayoutMovedMounts(t *testing.T) {
+	// The v1 hierarchies were moved (mount --move) onto tmpfs 60, made
+	// after them, which was then moved onto /sys/fs/cgroup over the old
+	// tmpfs 31: mountinfo lists them before their new parent.
+	in := `22 1 0:21 / / rw - ext4 /dev/vda rw
+23 22 0:22 / /sys rw - sysfs sysfs rw
+31 23 0:28 / /sys/fs/cgroup rw - tmpfs tmpfs rw
+32 60 0:29 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory
+34 60 0:31 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct
+35 31 0:33 / /sys/fs/cgroup/pids rw - cgroup cgroup rw,pids
+60 31 0:40 / /sys/fs/cgroup rw - tmpfs none rw
+`
+	l, err := parseLayout(strings.NewReader(in))
+	if err != nil {
+		t.Fatalf("moved mounts: %v", err)
+	}
+	got := map[string]string{}
+	for _, h := range l.v1 {
+		got[strings.Join(h.controllers, ",")] = h.mountpoint
+	}
+	want := map[string]string{"memory": "/sys/fs/cgroup/memory", "cpu,cpuacct": "/sys/fs/cgroup/cpu,cpuacct"}
+	if l.mode != modeV1 || !reflect.DeepEqual(got, want) {
+		t.Fatalf("mode %v hierarchies %v, want v1 %v (pids is under the old, covered tmpfs)", l.mode, got, want)
+	}
+	// A cgroup2 mount stacked on the tmpfs that covers it stays visible.
+	l, err = parseLayout(strings.NewReader(in + "61 60 0:41 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n"))
+	if err != nil || l.mode != modeV2 || len(l.v1) != 0 {
+		t.Fatalf("cgroup2 stacked on top: layout %+v, err %v; want v2 only", l, err)
+	}
+}

@@ -113,7 +113,10 @@ func resourceProperties(r *specs.LinuxResources, v2 bool, version int) []sdbus.P
 	}
 	if p := r.Pids; p != nil && p.Limit != nil {
 		v := uint64(usecInfinity)
-		if *p.Limit > 0 {
+		switch {
+		case *p.Limit == 0:
+			v = 1 // see pidsMax
+		case *p.Limit > 0:
 			v = uint64(*p.Limit)
 		}
 		props = append(props, prop("TasksMax", v))

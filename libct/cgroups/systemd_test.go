@@ -169,6 +169,10 @@ func TestResourcePropertiesEdges(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("edge properties:\n got %v\nwant %v", got, want)
 	}
+	got = propMap(t, resourceProperties(&specs.LinuxResources{Pids: &specs.LinuxPids{Limit: i64(0)}}, true, 252))
+	if want := map[string]any{"TasksMax": uint64(1)}; !reflect.DeepEqual(got, want) {
+		t.Errorf("pids limit 0: got %v, want %v", got, want)
+	}
 	got = propMap(t, resourceProperties(&specs.LinuxResources{CPU: &specs.LinuxCPU{Quota: i64(-1), Period: u64(50000)}}, true, 252))
 	want = map[string]any{"CPUQuotaPeriodUSec": uint64(50000), "CPUQuotaPerSecUSec": uint64(usecInfinity)}
 	if !reflect.DeepEqual(got, want) {

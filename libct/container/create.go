@@ -157,6 +157,10 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 	if cg, err = cgroups.New(cgroups.Config{Path: cgPath, ID: o.ID, Systemd: o.SystemdCgroup}); err != nil {
 		return nil, nil, err
 	}
+	if err = cgroups.CheckUnused(cg); err != nil {
+		cg = nil // not ours: the cleanup must leave it alone
+		return nil, nil, err
+	}
 
 	co := childOpts{mode: "create", extraFds: o.ListenFDs + o.PreserveFDs, stdio: o.Stdio}
 	icfg := &initproc.Config{}
@@ -423,7 +427,7 @@ func roomForInit(spec *specs.Spec) bool {
 	if m := r.Memory; m != nil && m.Limit != nil && *m.Limit > 0 && *m.Limit < 64<<20 {
 		return false
 	}
-	if p := r.Pids; p != nil && p.Limit != nil && *p.Limit > 0 && *p.Limit < 64 {
+	if p := r.Pids; p != nil && p.Limit != nil && *p.Limit >= 0 && *p.Limit < 64 { // 0 is 1
 		return false
 	}
 	return true

@@ -32,6 +32,9 @@ type ExecOpts struct {
 	// container's cgroup (exec --cgroup): controller -> relative path,
 	// with "" meaning every hierarchy.
 	SubCgroups map[string]string
+	// IgnorePaused execs in a paused container too; the process then
+	// starts once the container is resumed (exec --ignore-paused).
+	IgnorePaused bool
 }
 
 // Process is a started exec (or a foreground init) the caller may wait on.
@@ -64,8 +67,12 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 	// first-migration wait now, in the background.
 	cgroups.StartWarm()
 	defer cgroups.StopWarm()
-	switch st := c.Status(); st {
-	case Created, Running:
+	switch st := c.Status(); {
+	case st == Created || st == Running:
+	case st == Paused && o.IgnorePaused:
+	case st == Paused:
+		// runc's words: scripts look for them.
+		return nil, fmt.Errorf("container %q: cannot exec in a paused container (use --ignore-paused to override)", c.state.ID)
 	default:
 		return nil, fmt.Errorf("container %q is %s: cannot exec in it", c.state.ID, st)
 	}
@@ -252,10 +259,12 @@ func (c *Container) execCgroupPaths(sub map[string]string) (map[string]string, e
 	if len(sub) == 0 {
 		return paths, nil
 	}
+	// The words of the errors below are runc's, which its tests match.
 	join := func(base, rel string) (string, error) {
+		// "/" (or ".") is the container's own cgroup.
 		d := filepath.Join(base, rel)
-		if r, err := filepath.Rel(base, d); err != nil || r == "." || r == ".." || strings.HasPrefix(r, "../") {
-			return "", fmt.Errorf("exec --cgroup: %q is not a sub-cgroup", rel)
+		if r, err := filepath.Rel(base, d); err != nil || r == ".." || strings.HasPrefix(r, "../") {
+			return "", fmt.Errorf("exec --cgroup %s: bad sub cgroup path: it is not under the container's cgroup", rel)
 		}
 		return d, nil
 	}
@@ -275,7 +284,7 @@ func (c *Container) execCgroupPaths(sub map[string]string) (map[string]string, e
 		for ctrl, rel := range sub {
 			base, ok := orig[ctrl]
 			if !ok {
-				return nil, fmt.Errorf("exec --cgroup: the container has no %q cgroup", ctrl)
+				return nil, fmt.Errorf("exec --cgroup: unknown controller %q: the container has no such cgroup", ctrl)
 			}
 			d, err := join(base, rel)
 			if err != nil {
@@ -292,7 +301,7 @@ func (c *Container) execCgroupPaths(sub map[string]string) (map[string]string, e
 	}
 	for _, d := range paths {
 		if _, err := os.Stat(filepath.Join(d, "cgroup.procs")); err != nil {
-			return nil, fmt.Errorf("exec --cgroup: sub-cgroup %s does not exist", d)
+			return nil, fmt.Errorf("exec --cgroup: sub-cgroup %s: adding pid to it: %w", d, err)
 		}
 	}
 	return paths, nil

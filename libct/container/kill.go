@@ -1,24 +1,44 @@
 package container
 
 import (
+	"errors"
 	"fmt"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/rt-runtime/rt/libct/cgroups"
 )
 
+// ErrNotRunning is what Signal returns for a container with nothing left
+// to signal. Its text is runc's: containerd matches on "container not
+// running" to tell a finished container from a failed kill.
+var ErrNotRunning = errors.New("container not running")
+
 // Signal sends sig to the init, or with all to every process in the
-// container's cgroup.
+// container's cgroup. A SIGKILL reaches every process too when the
+// container has no pid namespace of its own: only the init of a pid
+// namespace takes the others with it, and without one they would outlive
+// the container, also once its init is gone.
 func (c *Container) Signal(sig unix.Signal, all bool) error {
 	st := c.Status()
-	if st == Stopped {
-		return fmt.Errorf("container %q is not running", c.state.ID)
+	if all || (sig == unix.SIGKILL && !c.ownPidNS()) {
+		err := c.signalAll(sig)
+		if errors.Is(err, cgroups.ErrNoCgroup) || (err == nil && st == Stopped && sig != unix.SIGKILL) {
+			// Nothing of it is left, or no init to pass the signal to.
+			err = ErrNotRunning
+		}
+		if err != nil {
+			return fmt.Errorf("kill %q: %w", c.state.ID, err)
+		}
+		return nil
 	}
-	if all {
-		return c.signalAll(sig)
+	if st == Stopped {
+		return fmt.Errorf("kill %q: %w", c.state.ID, ErrNotRunning)
 	}
 	if err := signalInit(c.state.Pid, c.state.InitStartTime, sig); err != nil {
 		if err == errNotRunning {
-			return fmt.Errorf("container %q is not running", c.state.ID)
+			return fmt.Errorf("kill %q: %w", c.state.ID, ErrNotRunning)
 		}
 		return err
 	}
@@ -31,26 +51,37 @@ func (c *Container) Signal(sig unix.Signal, all bool) error {
 	return nil
 }
 
-// signalAll signals every process of the cgroup. A paused container is
-// thawed after SIGKILL, or the processes could never act on it.
+// signalAll signals every process of the cgroup (see cgroups.SignalAll).
 func (c *Container) signalAll(sig unix.Signal) error {
 	m, err := c.cgroup()
 	if err != nil {
 		return err
 	}
-	pids, err := m.GetPids()
-	if err != nil {
-		return fmt.Errorf("list container processes: %w", err)
+	return cgroups.SignalAll(m, sig)
+}
+
+// ownPidNS tells whether the container made its own pid namespace (one
+// joined by path has an init elsewhere).
+func (c *Container) ownPidNS() bool {
+	var ns []specs.LinuxNamespace
+	switch {
+	case c.state.Spec != nil && c.state.Spec.Linux != nil:
+		ns = c.state.Spec.Linux.Namespaces
+	case c.parts != nil:
+		ns = c.parts.Linux.Namespaces
+	default:
+		var v struct {
+			Linux struct {
+				Namespaces []specs.LinuxNamespace `json:"namespaces"`
+			} `json:"linux"`
+		}
+		c.readConfig(&v)
+		ns = v.Linux.Namespaces
 	}
-	for _, pid := range pids {
-		if err := unix.Kill(pid, sig); err != nil && err != unix.ESRCH {
-			return fmt.Errorf("signal %d: %w", pid, err)
+	for _, n := range ns {
+		if n.Type == specs.PIDNamespace {
+			return n.Path == ""
 		}
 	}
-	if sig == unix.SIGKILL {
-		if paused, err := m.State(); err == nil && paused {
-			return m.Thaw()
-		}
-	}
-	return nil
+	return false
 }

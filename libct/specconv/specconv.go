@@ -6,15 +6,34 @@ import (
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 )
 
 // defaultCaps is the small set a shell needs; anything more is opt-in.
 var defaultCaps = []string{"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"}
 
 // Example returns a fresh spec for a shell in ./rootfs with the usual
-// isolation: every namespace but user and time, the default mounts, and
-// the /proc and /sys paths a container must not see or write masked.
+// isolation: every namespace but user, time and (unless the host is pure
+// cgroup v2) cgroup, the default mounts, and the /proc and /sys paths a
+// container must not see or write masked.
+//
+// A cgroup namespace on a v1 or hybrid host would make /proc/self/cgroup
+// and the v1 mounts show paths relative to the container's cgroups, which
+// tools there do not expect; runc adds it on pure v2 only, and so does rt.
 func Example() *specs.Spec {
+	s := example()
+	if pureV2() {
+		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.CgroupNamespace})
+	}
+	return s
+}
+
+func pureV2() bool {
+	var st unix.Statfs_t
+	return unix.Statfs("/sys/fs/cgroup", &st) == nil && st.Type == unix.CGROUP2_SUPER_MAGIC
+}
+
+func example() *specs.Spec {
 	return &specs.Spec{
 		Version: specs.Version,
 		Root:    &specs.Root{Path: "rootfs", Readonly: true},
@@ -68,7 +87,6 @@ func Example() *specs.Spec {
 				{Type: specs.IPCNamespace},
 				{Type: specs.UTSNamespace},
 				{Type: specs.MountNamespace},
-				{Type: specs.CgroupNamespace},
 			},
 		},
 	}

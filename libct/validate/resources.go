@@ -48,9 +48,7 @@ func checkDeviceRules(r *specs.LinuxResources) error {
 		default:
 			return errf("%s.type %q must be a, c or b", field, d.Type)
 		}
-		if strings.Trim(d.Access, "rwm") != "" {
-			return errf("%s.access %q may only contain r, w and m", field, d.Access)
-		}
+		// access: letters other than r, w and m are ignored, as in runc.
 		if d.Major != nil && *d.Major < -1 || d.Minor != nil && *d.Minor < -1 {
 			return errf("%s: major and minor must be -1 (any) or a device number", field)
 		}

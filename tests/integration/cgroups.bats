@@ -82,6 +82,18 @@ state_paths() {
 	expect_no_leftovers ct
 }
 
+@test "pids limit 0 means 1, as in runc" {
+	update_config '.linux.resources.pids = {"limit": 0}'
+	rt run -d -b "$BUNDLE" ct
+	[ "$(cg_file pids pids.max)" = 1 ]
+	# nothing more can be forked (an exec'd process is moved in, not forked)
+	run rt exec ct sh -c 'sleep 1 & wait'
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"can't fork"* ]]
+	rt delete -f ct
+	expect_no_leftovers ct
+}
+
 @test "blkio weight lands in the blkio cgroup" {
 	update_config '.linux.resources.blockIO = {"weight": 300}'
 	rt run -d -b "$BUNDLE" ct
@@ -107,6 +119,21 @@ state_paths() {
 		{"allow": true, "type": "c", "major": 240, "minor": 0, "access": "rwm"},
 		{"allow": false, "type": "c", "major": 240, "minor": 0, "access": "w"}]'
 	run rt run -b "$BUNDLE" ct
+	[[ "${lines[0]}" == *"/dev/fake: No such device or address"* ]]
+	[[ "${lines[1]}" == *"/dev/fake: Operation not permitted"* ]]
+	expect_no_leftovers ct
+}
+
+@test "devices: access letters other than r, w and m are ignored, as in runc" {
+	update_config '.linux.devices = [{"path": "/dev/fake", "type": "c", "major": 240, "minor": 0, "fileMode": 438}]'
+	set_cmd sh -c 'head -c1 /dev/fake; printf x >/dev/fake'
+	# "rwa" denies r and w; "ra" then allows reading only.
+	update_config '.linux.resources.devices = [{"allow": true, "type": "c", "major": 240, "minor": 0, "access": "rwm"},
+		{"allow": false, "type": "c", "major": 240, "minor": 0, "access": "rwa"},
+		{"allow": true, "type": "c", "major": 240, "minor": 0, "access": "ra"},
+		{"allow": true, "type": "c", "major": 240, "minor": 0, "access": "xyz"}]'
+	run rt run -b "$BUNDLE" ct
+	echo "$output"
 	[[ "${lines[0]}" == *"/dev/fake: No such device or address"* ]]
 	[[ "${lines[1]}" == *"/dev/fake: Operation not permitted"* ]]
 	expect_no_leftovers ct
@@ -230,15 +257,20 @@ remove_caller_cgroup() {
 
 @test "exec --cgroup fails for a missing or escaping sub-cgroup" {
 	rt run -d -b "$BUNDLE" ct
+	# runc's words, which its tests match
 	run rt exec --cgroup nosuch ct true
-	[ "$status" -ne 0 ]
-	[[ "$output" == *"does not exist"* ]]
+	[ "$status" -eq 255 ]
+	[[ "$output" == *" adding pid "*"o such file or directory"* ]]
 	run rt exec --cgroup memory:../.. ct true
 	[ "$status" -ne 0 ]
-	[[ "$output" == *"not a sub-cgroup"* ]]
+	[[ "$output" == *"bad sub cgroup path"* ]]
 	run rt exec --cgroup nosuchctrl:sub ct true
 	[ "$status" -ne 0 ]
-	[[ "$output" == *nosuchctrl* ]]
+	[[ "$output" == *'unknown controller "nosuchctrl"'* ]]
+	# "/" is the container's own cgroup
+	run rt exec --cgroup / ct cat /proc/self/cgroup
+	[ "$status" -eq 0 ]
+	[[ "$output" == *":memory:$CG_PARENT/ct"* ]]
 	run rt exec --cgroup a --cgroup memory:b ct true
 	[ "$status" -ne 0 ]
 	[ ! -e "/sys/fs/cgroup/memory$CG_PARENT/ct/nosuch" ]
@@ -283,6 +315,33 @@ remove_caller_cgroup() {
 	expect_no_leftovers ct
 }
 
+@test "cgroup v1 mounts moved onto a newer tmpfs are found and used" {
+	# As a private namespace that keeps only the v1 hierarchies builds it:
+	# mountinfo then lists the cgroup mounts before the tmpfs they sit on.
+	update_config '.linux.resources = {"pids": {"limit": 35}}'
+	run env RT_BIN="$RT_BIN" ROOT="$ROOT" BUNDLE="$BUNDLE" CG_PARENT="$CG_PARENT" \
+		unshare -m --propagation private bash -c '
+		set -e
+		new=$(mktemp -d)
+		mount -t tmpfs -o mode=755 rt-newcg "$new"
+		for m in $(findmnt -rn -t cgroup -o TARGET | grep "^/sys/fs/cgroup/"); do
+			mkdir "$new/${m#/sys/fs/cgroup/}"
+			mount --move "$m" "$new/${m#/sys/fs/cgroup/}"
+		done
+		mount --move "$new" /sys/fs/cgroup
+		rmdir "$new"
+		rt() { "$RT_BIN" --root "$ROOT" "$@"; }
+		rt run -d -b "$BUNDLE" ct
+		cat /sys/fs/cgroup/pids$CG_PARENT/ct/pids.max
+		rt delete -f ct
+		echo done'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 35 ]
+	[ "${lines[1]}" = done ]
+	expect_no_leftovers ct
+}
+
 @test "--systemd-cgroup fails with one clear line and leaves nothing" {
 	# With systemd as PID 1 the driver works: tests/systemd.sh covers it.
 	[ ! -d /run/systemd/system ] || skip "systemd is running"
@@ -300,4 +359,73 @@ remove_caller_cgroup() {
 	expect_no_leftovers ct
 	run "$RT_BIN" --root "$ROOT" list -q
 	[ -z "$output" ]
+}
+
+@test "rt spec adds a cgroup namespace only on a pure cgroup v2 host, as runc" {
+	d="$BATS_TEST_TMPDIR/spec"
+	mkdir "$d"
+	rt spec -b "$d"
+	has=$(jq '[.linux.namespaces[].type] | index("cgroup") != null' "$d/config.json")
+	if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
+		[ "$has" = true ]
+	else
+		[ "$has" = false ]
+	fi
+}
+
+@test "exec refuses a paused container with 255; --ignore-paused runs once resumed" {
+	rt run -d -b "$BUNDLE" ct
+	rt pause ct
+	run rt exec ct echo ok
+	[ "$status" -eq 255 ]
+	[[ "$output" == *"cannot exec in a paused container"* ]]
+	out="$BATS_TEST_TMPDIR/exec.out"
+	rt exec --ignore-paused ct echo ok >"$out" 2>&1 &
+	bg=$!
+	rt resume ct
+	wait "$bg"
+	[ "$(cat "$out")" = ok ]
+	rt delete -f ct
+}
+
+@test "create refuses a cgroup that holds processes and leaves it alone" {
+	rt run -d -b "$BUNDLE" ct
+	# ct2 and ct3 get ct's cgroup
+	run rt run -d -b "$BUNDLE" ct2
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"container's cgroup is not empty: 1 process(es) found"* ]]
+	run rt create -b "$BUNDLE" ct3
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"container's cgroup is not empty"* ]]
+	[ ! -e "$ROOT/ct2" ] && [ ! -e "$ROOT/ct3" ]
+	# ct is untouched
+	[ "$(status ct)" = running ]
+	[ "$(wc -l <"/sys/fs/cgroup/pids$CG_PARENT/ct/cgroup.procs")" = 1 ]
+	rt delete -f ct
+	expect_no_leftovers ct
+}
+
+@test "create refuses a frozen cgroup instead of hanging, and leaves it" {
+	d="/sys/fs/cgroup/freezer$CG_PARENT/ct"
+	[ -d /sys/fs/cgroup/freezer ] || skip "no v1 freezer"
+	mkdir -p "$d"
+	echo FROZEN >"$d/freezer.state"
+	run rt run -d -b "$BUNDLE" ct
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"container's cgroup unexpectedly frozen"* ]]
+	run rt create -b "$BUNDLE" ct
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"container's cgroup unexpectedly frozen"* ]]
+	[ -d "$d" ]
+	[ ! -e "$ROOT/ct" ]
+	rmdir "$d"
+}
+
+@test "linux.resources.unified on a v1 or hybrid host: invalid configuration" {
+	[ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ] || skip "pure cgroup v2"
+	update_config '.linux.resources.unified = {"memory.min": "131072"}'
+	run rt run -d -b "$BUNDLE" ct
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"invalid configuration"* ]]
+	expect_no_leftovers ct
 }

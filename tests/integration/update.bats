@@ -172,3 +172,55 @@ saved() {
 	rt resume ct
 	rt delete -f ct
 }
+
+@test "update --pids-limit 0 means 1, as in runc; -1 is unlimited" {
+	rt run -d -b "$BUNDLE" ct
+	rt update --pids-limit 0 ct
+	[ "$(cg_file pids pids.max)" = 1 ]
+	rt update --pids-limit -1 ct
+	[ "$(cg_file pids pids.max)" = max ]
+	echo '{"pids": {"limit": 0}}' | rt update -r - ct
+	[ "$(cg_file pids pids.max)" = 1 ]
+	rt delete -f ct
+}
+
+@test "update cpu.idle to 1 and back to 0 with cpu shares set" {
+	[ -e /sys/fs/cgroup/cpu/cpu.idle ] || skip "no cpu.idle"
+	rt run -d -b "$BUNDLE" ct
+	for v in 1 0 1 0; do
+		rt update --cpu-idle $v ct
+		[ "$(cg_file cpu cpu.idle)" = $v ]
+	done
+	# shares can change while idle; they land once the group leaves idle
+	rt update --cpu-idle 1 ct
+	rt update --cpu-share 300 ct
+	[ "$(cg_file cpu cpu.idle)" = 1 ]
+	echo '{"cpu": {"idle": 0}}' | rt update -r - ct
+	[ "$(cg_file cpu cpu.idle)" = 0 ]
+	[ "$(cg_file cpu cpu.shares)" = 300 ]
+	# the kernel takes only 0 and 1
+	run rt update --cpu-idle 2 ct
+	[ "$status" -ne 0 ]
+	[ "$(cg_file cpu cpu.idle)" = 0 ]
+	rt delete -f ct
+}
+
+@test "update lowers the rt period below the current rt runtime" {
+	[ -e /sys/fs/cgroup/cpu/cpu.rt_period_us ] || skip "no realtime group scheduling"
+	# The parent needs realtime time to hand out to the container.
+	mkdir -p "/sys/fs/cgroup/cpu$CG_PARENT"
+	echo 1000000 >"/sys/fs/cgroup/cpu$CG_PARENT/cpu.rt_period_us"
+	echo 900000 >"/sys/fs/cgroup/cpu$CG_PARENT/cpu.rt_runtime_us"
+	rt run -d -b "$BUNDLE" ct
+	rt update --cpu-rt-period 900001 --cpu-rt-runtime 600001 ct
+	[ "$(cg_file cpu cpu.rt_period_us)" = 900001 ]
+	[ "$(cg_file cpu cpu.rt_runtime_us)" = 600001 ]
+	# 10000 < 600001: the runtime has to go first
+	rt update --cpu-rt-period 10000 --cpu-rt-runtime 3000 ct
+	[ "$(cg_file cpu cpu.rt_period_us)" = 10000 ]
+	[ "$(cg_file cpu cpu.rt_runtime_us)" = 3000 ]
+	rt update --cpu-rt-period 100000 --cpu-rt-runtime 20000 ct
+	[ "$(cg_file cpu cpu.rt_period_us)" = 100000 ]
+	[ "$(cg_file cpu cpu.rt_runtime_us)" = 20000 ]
+	rt delete -f ct
+}
