@@ -108,6 +108,13 @@ var execCommand = cli.Command{
 	},
 }
 
+// rt's own failures in exec exit 255, as runc's do, so that a caller can
+// tell them from the exit status of the process.
+func init() {
+	action := execCommand.Action.(func(*cli.Context) error)
+	execCommand.Action = func(ctx *cli.Context) error { return failWith(255, action(ctx)) }
+}
+
 // execProcess builds the Process to run: from --process, or from the
 // container's own process with the command line's changes.
 func execProcess(ctx *cli.Context, own *specs.Process) (*specs.Process, error) {

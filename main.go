@@ -24,6 +24,23 @@ type exitCode int
 
 func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
 
+// failure is an error that main prints and then exits with code.
+type failure struct {
+	error
+	code int
+}
+
+func (f failure) Unwrap() error { return f.error }
+
+// failWith makes err exit with code instead of 1 (an exitCode passes).
+func failWith(code int, err error) error {
+	var ec exitCode
+	if err == nil || errors.As(err, &ec) {
+		return err
+	}
+	return failure{err, code}
+}
+
 func main() {
 	if initproc.IsInit() {
 		initproc.Main()
@@ -67,6 +84,10 @@ func main() {
 	slog.Error(msg)
 	if logToFile {
 		fmt.Fprintln(os.Stderr, "rt: "+msg)
+	}
+	var f failure
+	if errors.As(err, &f) {
+		os.Exit(f.code)
 	}
 	os.Exit(1)
 }
