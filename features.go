@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli"
 
 	"github.com/rt-runtime/rt/libct/caps"
+	"github.com/rt-runtime/rt/libct/mempolicy"
 	"github.com/rt-runtime/rt/libct/rootfs"
 	"github.com/rt-runtime/rt/libct/seccomp"
 )
@@ -48,6 +49,7 @@ var featuresCommand = cli.Command{
 				Selinux:         &features.Selinux{Enabled: &sel},
 				IntelRdt:        &features.IntelRdt{Enabled: &f},
 				MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: &f}},
+				MemoryPolicy:    &features.MemoryPolicy{Modes: mempolicy.Modes(), Flags: mempolicy.Flags()},
 			},
 			Annotations: map[string]string{"org.opencontainers.runtime-spec.features": "rt " + version},
 		}

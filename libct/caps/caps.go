@@ -157,6 +157,12 @@ type Set struct {
 
 // New parses every name in c. A nil c gives empty sets, so the process
 // ends up with no capabilities at all (what runc does too).
+//
+// Like runc, New is lenient where container engines routinely send configs
+// the kernel cannot honour in full: a name this kernel does not know is
+// skipped, and an ambient capability that is not both permitted and
+// inheritable (which the kernel would refuse to raise) is left out. Check
+// reports both, so the caller can warn before the container starts.
 func New(c *specs.LinuxCapabilities) (*Set, error) {
 	last, err := Last()
 	if err != nil {
@@ -166,37 +172,54 @@ func New(c *specs.LinuxCapabilities) (*Set, error) {
 	if c == nil {
 		return s, nil
 	}
-	sets := []struct {
-		field string
-		names []string
-		mask  *uint64
-	}{
-		{"bounding", c.Bounding, &s.bounding},
-		{"effective", c.Effective, &s.effective},
-		{"permitted", c.Permitted, &s.permitted},
-		{"inheritable", c.Inheritable, &s.inheritable},
-		{"ambient", c.Ambient, &s.ambient},
-	}
-	for _, set := range sets {
-		m, err := parseList(set.names)
-		if err != nil {
-			return nil, fmt.Errorf("process.capabilities.%s: %w", set.field, err)
-		}
-		*set.mask = m
-	}
+	s.bounding = parseList(c.Bounding)
+	s.effective = parseList(c.Effective)
+	s.permitted = parseList(c.Permitted)
+	s.inheritable = parseList(c.Inheritable)
+	s.ambient = parseList(c.Ambient)
+	s.ambient &= s.permitted & s.inheritable
 	return s, nil
 }
 
-func parseList(list []string) (uint64, error) {
+// Check returns what New will leave out of c: the names the running kernel
+// does not know (each once, in the order met), and the ambient names that
+// cannot be raised because they are not both permitted and inheritable.
+func Check(c *specs.LinuxCapabilities) (unknown, noAmbient []string, err error) {
+	if c == nil {
+		return nil, nil, nil
+	}
+	if _, err := Last(); err != nil {
+		return nil, nil, err
+	}
+	seen := map[string]bool{}
+	for _, list := range [][]string{c.Bounding, c.Effective, c.Permitted, c.Inheritable, c.Ambient} {
+		for _, name := range list {
+			if _, err := Parse(name); err != nil && !seen[name] {
+				seen[name] = true
+				unknown = append(unknown, name)
+			}
+		}
+	}
+	permitted := parseList(c.Permitted)
+	inheritable := parseList(c.Inheritable)
+	for _, name := range c.Ambient {
+		n, err := Parse(name)
+		if err == nil && (permitted&inheritable)&(1<<uint(n)) == 0 {
+			noAmbient = append(noAmbient, name)
+		}
+	}
+	return unknown, noAmbient, nil
+}
+
+// parseList returns the mask of the names in list that this kernel knows.
+func parseList(list []string) uint64 {
 	var m uint64
 	for _, name := range list {
-		n, err := Parse(name)
-		if err != nil {
-			return 0, err
+		if n, err := Parse(name); err == nil {
+			m |= 1 << uint(n)
 		}
-		m |= 1 << uint(n)
 	}
-	return m, nil
+	return m
 }
 
 // DropBounding removes from the calling thread's bounding set every
@@ -215,10 +238,9 @@ func (s *Set) DropBounding() error {
 }
 
 // Apply sets the effective, permitted and inheritable sets of the calling
-// thread, then replaces its ambient set. The kernel only lets a capability
-// into the ambient set when it is both permitted and inheritable, so an
-// ambient capability missing from either is an error rather than silently
-// lost.
+// thread, then replaces its ambient set. New has already left out the
+// ambient capabilities the kernel would refuse, so a refusal here is a real
+// error (a securebit forbidding ambient capabilities, for one).
 func (s *Set) Apply() error {
 	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
 	var data [2]unix.CapUserData

@@ -129,9 +129,41 @@ func TestNew(t *testing.T) {
 		t.Errorf("unexpected masks %+v", s)
 	}
 
-	_, err = New(&specs.LinuxCapabilities{Ambient: []string{"CAP_NOPE"}})
-	if err == nil || !strings.Contains(err.Error(), "process.capabilities.ambient") || !strings.Contains(err.Error(), "CAP_NOPE") {
-		t.Errorf("unknown ambient cap: err = %v", err)
+	// Unknown names are skipped; ambient keeps only what is both
+	// permitted and inheritable (the kernel refuses the rest).
+	s, err = New(&specs.LinuxCapabilities{
+		Bounding:    []string{"CAP_NOPE", "CAP_KILL"},
+		Permitted:   []string{"CAP_KILL", "CAP_CHOWN"},
+		Inheritable: []string{"CAP_KILL", "CAP_SYSLOG"},
+		Ambient:     []string{"CAP_NOPE", "CAP_KILL", "CAP_CHOWN", "CAP_SYSLOG"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.bounding != 1<<5 || s.permitted != 1<<0|1<<5 || s.ambient != 1<<5 {
+		t.Errorf("unexpected masks %+v", s)
+	}
+}
+
+func TestCheck(t *testing.T) {
+	unknown, noAmb, err := Check(&specs.LinuxCapabilities{
+		Bounding:    []string{"CAP_NOPE", "CAP_KILL", "UNKNOWN_CAP"},
+		Effective:   []string{"CAP_NOPE"},
+		Permitted:   []string{"CAP_KILL", "CAP_CHOWN"},
+		Inheritable: []string{"CAP_KILL", "CAP_SYSLOG"},
+		Ambient:     []string{"CAP_KILL", "CAP_CHOWN", "CAP_SYSLOG", "CAP_NOPE"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(unknown, ",") != "CAP_NOPE,UNKNOWN_CAP" {
+		t.Errorf("unknown = %q", unknown)
+	}
+	if strings.Join(noAmb, ",") != "CAP_CHOWN,CAP_SYSLOG" {
+		t.Errorf("noAmbient = %q", noAmb)
+	}
+	if u, n, err := Check(nil); u != nil || n != nil || err != nil {
+		t.Errorf("Check(nil) = %v, %v, %v", u, n, err)
 	}
 }
 

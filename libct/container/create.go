@@ -249,6 +249,7 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 	cfg.Seccomp = icfg.Seccomp
 	if spec.Linux != nil {
 		cfg.Personality = spec.Linux.Personality
+		cfg.MemoryPolicy = spec.Linux.MemoryPolicy
 	}
 	cfg.State = c.specState(Creating)
 	if err = ch.sendConfig(cfg); err != nil {

@@ -126,9 +126,10 @@ func (c *Container) Spec() *specs.Spec {
 type stored struct {
 	Process *specs.Process `json:"process,omitempty"`
 	Linux   struct {
-		Namespaces  []specs.LinuxNamespace  `json:"namespaces,omitempty"`
-		Seccomp     *specs.LinuxSeccomp     `json:"seccomp,omitempty"`
-		Personality *specs.LinuxPersonality `json:"personality,omitempty"`
+		Namespaces   []specs.LinuxNamespace   `json:"namespaces,omitempty"`
+		Seccomp      *specs.LinuxSeccomp      `json:"seccomp,omitempty"`
+		Personality  *specs.LinuxPersonality  `json:"personality,omitempty"`
+		MemoryPolicy *specs.LinuxMemoryPolicy `json:"memoryPolicy,omitempty"`
 	} `json:"linux"`
 }
 
@@ -143,6 +144,7 @@ func (c *Container) stored() *stored {
 		p.Process = s.Process
 		if s.Linux != nil {
 			p.Linux.Namespaces, p.Linux.Seccomp, p.Linux.Personality = s.Linux.Namespaces, s.Linux.Seccomp, s.Linux.Personality
+			p.Linux.MemoryPolicy = s.Linux.MemoryPolicy
 		}
 	} else {
 		c.readConfig(p)

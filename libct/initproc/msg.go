@@ -56,6 +56,8 @@ type Config struct {
 	Seccomp []byte `json:"seccomp,omitempty"`
 	// Personality is linux.personality, applied to exec'd processes too.
 	Personality *specs.LinuxPersonality `json:"personality,omitempty"`
+	// MemoryPolicy is linux.memoryPolicy, applied to exec'd processes too.
+	MemoryPolicy *specs.LinuxMemoryPolicy `json:"memoryPolicy,omitempty"`
 	// Hooks that the init itself runs (createContainer, startContainer).
 	Hooks *specs.Hooks `json:"hooks,omitempty"`
 	// State is the container state handed to hooks run by the init.

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -16,7 +14,6 @@ import (
 	"github.com/rt-runtime/rt/libct/procfs"
 	"github.com/rt-runtime/rt/libct/rlimit"
 	"github.com/rt-runtime/rt/libct/seccomp"
-	"github.com/rt-runtime/rt/libct/user"
 )
 
 // finishAndExec turns this process into the user's process: it is the
@@ -43,6 +40,15 @@ func finishAndExec(cfg *Config, conn *Conn, tty *os.File) error {
 	// its poller's fds).
 	env := processEnv(cfg, p)
 	if err := setPersonality(cfg.Personality); err != nil {
+		return err
+	}
+	if err := setMemoryPolicy(cfg.MemoryPolicy); err != nil {
+		return err
+	}
+	// Before the scheduler: SCHED_DEADLINE needs an affinity that spans
+	// the CPUs, and must not be refused for an affinity inherited from the
+	// caller. The process is in its cgroup by now.
+	if err := setFinalCPUAffinity(p.ExecCPUAffinity); err != nil {
 		return err
 	}
 	if err := setSchedulingAndIO(p); err != nil {
@@ -89,11 +95,6 @@ func finishAndExec(cfg *Config, conn *Conn, tty *os.File) error {
 	if err != nil {
 		return err
 	}
-	if a := p.ExecCPUAffinity; a != nil {
-		if err := setCPUAffinity("final", a.Final); err != nil {
-			return err
-		}
-	}
 	// As late as possible, so rt's own setup is never filtered.
 	if prog != nil && p.NoNewPrivileges {
 		if err := loadSeccomp(prog, conn); err != nil {
@@ -105,8 +106,24 @@ func finishAndExec(cfg *Config, conn *Conn, tty *os.File) error {
 	if err := unix.CloseRange(uint(3+cfg.ExtraFds), ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
 		return fmt.Errorf("mark fds close-on-exec: %w", err)
 	}
-	err = unix.Exec(argv0, p.Args, env)
-	return fmt.Errorf("exec %q: %w", p.Args[0], err)
+	for {
+		err = unix.Exec(argv0, p.Args, env)
+		if err != unix.EINTR {
+			break
+		}
+	}
+	execFailed(argv0, err)
+	return nil
+}
+
+// execFailed reports a failed execve as runc does: the process is set up
+// and, as far as the runtime is concerned, started, so the failure is the
+// process's own: one line on its stderr (where engines and users look for
+// "exec /entrypoint.sh: exec format error") and exit status 255. Nothing
+// goes to the runtime: the sync socket just closes.
+func execFailed(path string, err error) {
+	fmt.Fprintf(os.Stderr, "exec %s: %v\n", quoteIfOdd(path), err)
+	os.Exit(255)
 }
 
 func loadSeccomp(prog *seccomp.Program, conn *Conn) error {
@@ -230,54 +247,4 @@ func setUser(cfg *Config, p *specs.Process) error {
 		}
 	}
 	return nil
-}
-
-func processEnv(cfg *Config, p *specs.Process) []string {
-	env := append([]string(nil), p.Env...)
-	hasHome, hasPath := false, false
-	for _, kv := range env {
-		hasHome = hasHome || strings.HasPrefix(kv, "HOME=")
-		hasPath = hasPath || strings.HasPrefix(kv, "PATH=")
-	}
-	if !hasHome {
-		home, err := user.HomeDir("/etc/passwd", p.User.UID)
-		if err != nil || home == "" {
-			home = "/"
-		}
-		env = append(env, "HOME="+home)
-	}
-	if !hasPath {
-		env = append(env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
-	}
-	if cfg.ListenFds > 0 {
-		env = append(env, "LISTEN_FDS="+strconv.Itoa(cfg.ListenFds), "LISTEN_PID="+strconv.Itoa(os.Getpid()))
-	}
-	return env
-}
-
-// lookPath resolves argv[0] with the container's PATH, not rt's.
-func lookPath(name string, env []string) (string, error) {
-	if strings.Contains(name, "/") {
-		if err := unix.Access(name, unix.X_OK); err != nil {
-			return "", fmt.Errorf("exec %q: %w", name, err)
-		}
-		return name, nil
-	}
-	path := ""
-	for _, kv := range env {
-		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
-			path = v
-		}
-	}
-	for _, dir := range filepath.SplitList(path) {
-		if dir == "" {
-			dir = "."
-		}
-		cand := filepath.Join(dir, name)
-		var st unix.Stat_t
-		if unix.Stat(cand, &st) == nil && st.Mode&unix.S_IFMT != unix.S_IFDIR && unix.Access(cand, unix.X_OK) == nil {
-			return cand, nil
-		}
-	}
-	return "", fmt.Errorf("exec %q: executable file not found in $PATH", name)
 }

@@ -35,6 +35,7 @@ func checkLinux(s *specs.Spec, _ string) error {
 		checkPropagation,
 		checkPathLists,
 		checkPersonality,
+		checkMemoryPolicy,
 		checkCgroupsPath,
 		checkResources,
 		checkSeccomp,

@@ -2,6 +2,7 @@ package validate
 
 import (
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -73,34 +74,26 @@ func checkProcess(s *specs.Spec, _ string) error {
 	return nil
 }
 
+// checkCapabilities is as lenient as runc, whose behaviour container
+// engines rely on (`runc spec` itself lists ambient capabilities that are
+// not inheritable): what the kernel cannot give is left out with a warning,
+// not refused.
 func checkCapabilities(p *specs.Process) error {
-	c := p.Capabilities
-	if c == nil {
-		return nil
+	unknown, noAmbient, err := caps.Check(p.Capabilities)
+	if err != nil {
+		return errf("process.capabilities: %v", err)
 	}
-	sets := []struct {
-		field string
-		names []string
-	}{
-		{"bounding", c.Bounding},
-		{"effective", c.Effective},
-		{"permitted", c.Permitted},
-		{"inheritable", c.Inheritable},
-		{"ambient", c.Ambient},
-	}
-	for _, set := range sets {
-		for _, name := range set.names {
-			if _, err := caps.Parse(name); err != nil {
-				return errf("process.capabilities.%s: %v", set.field, err)
-			}
+	if len(unknown) > 0 {
+		q := make([]string, len(unknown))
+		for i, name := range unknown {
+			q[i] = strconv.Quote(name)
 		}
+		slog.Warn("process.capabilities: ignoring capabilities this kernel does not know: " + strings.Join(q, ", "))
 	}
-	// The kernel refuses to raise an ambient capability that is not both
-	// permitted and inheritable; say so now rather than fail in the init.
-	for _, name := range c.Ambient {
-		if !contains(c.Permitted, name) || !contains(c.Inheritable, name) {
-			return errf("process.capabilities.ambient: %q must also be in permitted and inheritable", name)
-		}
+	for _, name := range noAmbient {
+		// Only known names get here, so they need no quoting.
+		slog.Warn("process.capabilities.ambient: can't raise ambient capability " + name +
+			": it must also be in permitted and inheritable; leaving it out")
 	}
 	return nil
 }

@@ -1,7 +1,9 @@
 package validate
 
 import (
+	"bytes"
 	"encoding/json"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -124,8 +126,9 @@ func TestSpec(t *testing.T) {
 		{"env empty key", func(s *specs.Spec) { s.Process.Env = []string{"=x"} }, "process.env[0]"},
 		{"env empty value", func(s *specs.Spec) { s.Process.Env = []string{"A="} }, ""},
 		{"umask", func(s *specs.Spec) { s.Process.User.Umask = ptr(uint32(0o1000)) }, "process.user.umask"},
-		{"unknown cap", func(s *specs.Spec) { s.Process.Capabilities.Bounding = []string{"CAP_NOPE"} }, `process.capabilities.bounding: unknown capability "CAP_NOPE"`},
-		{"ambient not inheritable", func(s *specs.Spec) { s.Process.Capabilities.Ambient = []string{"CAP_KILL"} }, "process.capabilities.ambient"},
+		// Warnings, as runc: see TestCapabilityWarnings.
+		{"unknown cap", func(s *specs.Spec) { s.Process.Capabilities.Bounding = []string{"CAP_NOPE"} }, ""},
+		{"ambient not inheritable", func(s *specs.Spec) { s.Process.Capabilities.Ambient = []string{"CAP_KILL"} }, ""},
 		{"ambient ok", func(s *specs.Spec) {
 			s.Process.Capabilities.Ambient = []string{"CAP_KILL"}
 			s.Process.Capabilities.Inheritable = []string{"CAP_KILL"}
@@ -275,7 +278,8 @@ func TestSpec(t *testing.T) {
 		{"cgroupsPath systemd dotdot", func(s *specs.Spec) { s.Linux.CgroupsPath = "..:rt:x" }, "linux.cgroupsPath"},
 		{"cgroupsPath systemd ok", func(s *specs.Spec) { s.Linux.CgroupsPath = "system.slice:rt:x" }, ""},
 		{"intelRdt", func(s *specs.Spec) { s.Linux.IntelRdt = &specs.LinuxIntelRdt{} }, "config.json: linux.intelRdt is not supported by rt"},
-		{"memoryPolicy", func(s *specs.Spec) { s.Linux.MemoryPolicy = &specs.LinuxMemoryPolicy{} }, "config.json: linux.memoryPolicy is not supported by rt"},
+		{"memoryPolicy without mode", func(s *specs.Spec) { s.Linux.MemoryPolicy = &specs.LinuxMemoryPolicy{} }, `config.json: linux.memoryPolicy: invalid memory policy mode ""`},
+		{"memoryPolicy", func(s *specs.Spec) { s.Linux.MemoryPolicy = &specs.LinuxMemoryPolicy{Mode: "MPOL_DEFAULT"} }, ""},
 		{"netDevices", func(s *specs.Spec) { s.Linux.NetDevices = map[string]specs.LinuxNetDevice{"eth1": {}} }, "config.json: linux.netDevices is not supported by rt"},
 		{"solaris", func(s *specs.Spec) { s.Solaris = &specs.Solaris{} }, "config.json: solaris is not supported by rt"},
 		{"windows", func(s *specs.Spec) { s.Windows = &specs.Windows{} }, "config.json: windows is not supported by rt"},
@@ -427,7 +431,6 @@ func TestProcess(t *testing.T) {
 	bad := map[string]func(p *specs.Process){
 		"process.args":    func(p *specs.Process) { p.Args = nil },
 		"process.cwd":     func(p *specs.Process) { p.Cwd = "" },
-		"CAP_FLY":         func(p *specs.Process) { p.Capabilities = &specs.LinuxCapabilities{Bounding: []string{"CAP_FLY"}} },
 		"soft limit":      func(p *specs.Process) { p.Rlimits = []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Soft: 2, Hard: 1}} },
 		"apparmorProfile": func(p *specs.Process) { p.ApparmorProfile = "unconfined" },
 	}
@@ -441,5 +444,38 @@ func TestProcess(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) || !strings.HasPrefix(err.Error(), "exec: ") {
 			t.Errorf("%s: Process = %v, want an \"exec: \" error naming it", want, err)
 		}
+	}
+}
+
+func TestCapabilityWarnings(t *testing.T) {
+	var buf bytes.Buffer
+	saved := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&buf, nil)))
+	defer slog.SetDefault(saved)
+
+	p := &specs.Process{Args: []string{"true"}, Cwd: "/", Capabilities: &specs.LinuxCapabilities{
+		Bounding:    []string{"CAP_KILL", "CAP_NOPE", "cap_chown"},
+		Permitted:   []string{"CAP_KILL", "CAP_CHOWN", "CAP_NOPE"},
+		Inheritable: []string{"CAP_KILL", "CAP_SYSLOG"},
+		Ambient:     []string{"CAP_KILL", "CAP_CHOWN", "CAP_SYSLOG", "CAP_NOPE"},
+	}}
+	if err := Process(p); err != nil {
+		t.Fatalf("Process = %v, want warnings only", err)
+	}
+	out := buf.String()
+	for _, want := range []string{
+		`ignoring capabilities this kernel does not know: \"CAP_NOPE\", \"cap_chown\"`,
+		"can't raise ambient capability CAP_CHOWN: ",
+		"can't raise ambient capability CAP_SYSLOG: ",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("warnings lack %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "ambient capability CAP_KILL") || strings.Count(out, "CAP_NOPE") != 1 {
+		t.Errorf("warned about a good capability or twice about a bad one:\n%s", out)
+	}
+	if out := buf.String(); strings.Count(out, "level=WARN") != 3 {
+		t.Errorf("want 3 warnings:\n%s", out)
 	}
 }

@@ -41,12 +41,37 @@ status_field() {
 	expect_no_leftovers ct1
 }
 
-@test "HOME falls back to / for a user that is not in /etc/passwd, PATH to the default" {
+@test "HOME falls back to / for a user that is not in /etc/passwd; no PATH is added, yet names are found" {
 	update_config '.process.user = {uid: 4242, gid: 4242} | .process.env = ["A=1"]'
-	set_cmd sh -c 'echo "$HOME|$PATH"'
+	# env is found in the default search path, as execvp does without PATH
+	set_cmd env
 	run rt run -b "$BUNDLE" ct1
 	[ "$status" -eq 0 ]
-	[ "$output" = "/|/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" ]
+	[ "$output" = $'A=1\nHOME=/' ]
+}
+
+@test "env: the last entry of a name wins, once; an empty HOME is replaced from /etc/passwd" {
+	update_config '.process.env = ["ONE=two", "B=1", "ONE=", "HOME=/override", "HOME=", "PATH=/bin"]'
+	set_cmd env
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[ "$output" = $'B=1\nONE=\nPATH=/bin\nHOME=/root' ]
+	update_config '.process.env = ["HOME=", "HOME=/override"]'
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[ "$output" = "HOME=/override" ]
+}
+
+@test "exec --process: the env is process.json's alone, with HOME added and no PATH" {
+	set_cmd sleep 100
+	rt run -d -b "$BUNDLE" ct1
+	cat >"$BATS_TEST_TMPDIR/p.json" <<JSON
+{"args": ["/bin/env"], "cwd": "/", "user": {"uid": 0, "gid": 0}, "env": ["FOO=bar", "FOO=baz"]}
+JSON
+	run rt exec --process "$BATS_TEST_TMPDIR/p.json" ct1
+	[ "$status" -eq 0 ]
+	[ "$output" = $'FOO=baz\nHOME=/root' ]
+	rt delete -f ct1
 }
 
 @test "user: uid, gid, additionalGids and umask" {
@@ -112,6 +137,105 @@ status_field() {
 	[ "$(status_field "$output" CapPrm)" = "$(cap_mask CAP_CHOWN)" ]
 	[ "$(status_field "$output" CapEff)" = "$(cap_mask CAP_CHOWN)" ]
 	[[ "$output" == *owner=5* ]]
+}
+
+@test "unknown capabilities and ambient ones not also permitted and inheritable are left out with a warning" {
+	update_config '.process.capabilities.bounding += ["CAP_UNKNOWN", "UNKNOWN_CAP"]
+		| .process.capabilities.inheritable = ["CAP_KILL"]
+		| .process.capabilities.ambient = ["CAP_KILL", "CAP_CHOWN"]'
+	set_cmd cat /proc/self/status
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"rt: warn: process.capabilities: ignoring capabilities this kernel does not know: \"CAP_UNKNOWN\", \"UNKNOWN_CAP\""* ]]
+	[[ "$output" == *"rt: warn: process.capabilities.ambient: can't raise ambient capability CAP_CHOWN: "* ]]
+	[[ "$output" != *"ambient capability CAP_KILL"* ]]
+	[ "$(status_field "$output" CapAmb)" = "$(cap_mask CAP_KILL)" ]
+	[ "$(status_field "$output" CapBnd)" = "$(cap_mask CAP_AUDIT_WRITE CAP_KILL CAP_NET_BIND_SERVICE)" ]
+	# and the warning reaches --log, as a json line at level warn
+	run rt --log "$BATS_TEST_TMPDIR/log.json" --log-format json run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	jq -e 'select(.level == "warn" and (.msg | contains("ambient capability CAP_CHOWN")))' "$BATS_TEST_TMPDIR/log.json"
+}
+
+@test "exec --cap adds to bounding, effective and permitted, and to ambient when the config has an inheritable list" {
+	set_cmd sleep 100
+	update_config '.process.capabilities = {}'
+	rt run -d -b "$BUNDLE" ct1
+	run rt exec --cap CAP_KILL ct1 cat /proc/self/status
+	[ "$status" -eq 0 ]
+	[ "$(status_field "$output" CapPrm)" = "$(cap_mask CAP_KILL)" ]
+	[ "$(status_field "$output" CapAmb)" = 0000000000000000 ]
+	rt delete -f ct1
+	update_config '.process.capabilities = {
+			bounding: ["CAP_KILL", "CAP_CHOWN"], permitted: ["CAP_KILL"], effective: ["CAP_KILL"],
+			inheritable: ["CAP_CHOWN"]}'
+	rt run -d -b "$BUNDLE" ct1
+	run rt exec --cap CAP_CHOWN ct1 cat /proc/self/status
+	[ "$status" -eq 0 ]
+	[ "$(status_field "$output" CapPrm)" = "$(cap_mask CAP_KILL CAP_CHOWN)" ]
+	[ "$(status_field "$output" CapAmb)" = "$(cap_mask CAP_CHOWN)" ]
+	# a non-root user keeps exactly the ambient one across its exec
+	run rt exec --user 1000:1000 --cap CAP_CHOWN ct1 cat /proc/self/status
+	[ "$status" -eq 0 ]
+	[ "$(status_field "$output" CapEff)" = "$(cap_mask CAP_CHOWN)" ]
+	rt delete -f ct1
+}
+
+@test "a file only its owner may execute runs as another user with CAP_DAC_OVERRIDE, and not without" {
+	printf '#!/bin/sh\necho ran\n' >"$BUNDLE/rootfs/bin/owner-only"
+	chown 0:0 "$BUNDLE/rootfs/bin/owner-only"
+	chmod 0744 "$BUNDLE/rootfs/bin/owner-only"
+	update_config '.process.user = {uid: 1000, gid: 100}'
+	set_cmd /bin/owner-only
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"permission denied"* ]]
+	expect_no_leftovers ct1
+	update_config '.process.capabilities |= with_entries(.value += ["CAP_DAC_OVERRIDE"])
+		| .process.capabilities.inheritable = ["CAP_DAC_OVERRIDE"]
+		| .process.capabilities.ambient = ["CAP_DAC_OVERRIDE"]'
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[ "$output" = ran ]
+}
+
+@test "a failed execve is the process's own error: one line on its stderr and status 255, for run and exec" {
+	printf '#!/no/such/interpreter\n' >"$BUNDLE/rootfs/bad.sh"
+	chmod +x "$BUNDLE/rootfs/bad.sh"
+	set_cmd /bad.sh
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 255 ]
+	[ "$output" = "exec /bad.sh: no such file or directory" ]
+	expect_no_leftovers ct1
+	# start succeeded: the process had started, then failed
+	rt create -b "$BUNDLE" ct1 </dev/null >/dev/null 2>"$BATS_TEST_TMPDIR/err"
+	rt start ct1
+	wait_status ct1 stopped
+	grep -qx "exec /bad.sh: no such file or directory" "$BATS_TEST_TMPDIR/err"
+	rt delete ct1
+	set_cmd sleep 100
+	rt run -d -b "$BUNDLE" ct1
+	run rt exec ct1 /bad.sh
+	[ "$status" -eq 255 ]
+	[ "$output" = "exec /bad.sh: no such file or directory" ]
+	rt delete -f ct1
+}
+
+@test "exec: rt's own failures exit 255, the process's status passes through" {
+	set_cmd sleep 100
+	rt run -d -b "$BUNDLE" ct1
+	run rt exec ct1 false
+	[ "$status" -eq 1 ]
+	run rt exec ct1 sh -c 'exit 42'
+	[ "$status" -eq 42 ]
+	run rt exec ct1 no-such-binary
+	[ "$status" -eq 255 ]
+	[[ "$output" == *'exec "no-such-binary": executable file not found in $PATH'* ]]
+	run rt exec --pid-file /non-existent/dir/pid ct1 true
+	[ "$status" -eq 255 ]
+	run rt exec no-such-container true
+	[ "$status" -eq 255 ]
+	rt delete -f ct1
 }
 
 @test "a non-root user without ambient capabilities has none after exec" {
@@ -347,4 +471,53 @@ JSON
 	run rt exec ct1 grep Cpus_allowed_list /proc/self/status
 	[[ "$output" == *"0-1" ]]
 	rt delete -f ct1
+}
+
+# online_cpus: the host's online CPUs as the kernel lists them.
+online_cpus() {
+	cat /sys/devices/system/cpu/online
+}
+
+@test "the caller's CPU affinity is not inherited: every CPU, or the cpuset's, for run and exec" {
+	[ "$(online_cpus)" = 0-1 ] || skip "needs exactly CPUs 0-1 online"
+	set_cmd grep Cpus_allowed_list: /proc/self/status
+	run taskset -c 0 "$RT_BIN" --root "$ROOT" run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[ "$output" = $'Cpus_allowed_list:\t0-1' ]
+	update_config '.linux.resources.cpu = {cpus: "1", mems: "0"}'
+	run taskset -c 0 "$RT_BIN" --root "$ROOT" run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[ "$output" = $'Cpus_allowed_list:\t1' ]
+	update_config '.linux.resources.cpu = {cpus: "0-1", mems: "0"}'
+	set_cmd sleep 100
+	taskset -c 0 "$RT_BIN" --root "$ROOT" run -d -b "$BUNDLE" ct1
+	grep -q $'Cpus_allowed_list:\t0-1' "/proc/$(rt state ct1 | jq .pid)/status"
+	run taskset -c 1 "$RT_BIN" --root "$ROOT" exec ct1 grep Cpus_allowed_list: /proc/self/status
+	[ "$status" -eq 0 ]
+	[ "$output" = $'Cpus_allowed_list:\t0-1' ]
+	# an initial affinity alone is kept
+	cat >"$BATS_TEST_TMPDIR/p.json" <<JSON
+{"args": ["grep", "Cpus_allowed_list:", "/proc/self/status"], "cwd": "/", "env": ["PATH=/bin"], "execCPUAffinity": {"initial": "1"}}
+JSON
+	run rt exec --process "$BATS_TEST_TMPDIR/p.json" ct1
+	[ "$status" -eq 0 ]
+	[ "$output" = $'Cpus_allowed_list:\t1' ]
+	rt delete -f ct1
+}
+
+@test "SCHED_DEADLINE with a cpuset that leaves out CPUs is refused in runc's words, with nothing left" {
+	[ "$(online_cpus)" = 0-1 ] || skip "needs exactly CPUs 0-1 online"
+	update_config '.linux.resources.cpu = {cpus: "0", mems: "0"}
+		| .process.scheduler = {policy: "SCHED_DEADLINE", nice: 19, runtime: 42000, deadline: 1000000, period: 1000000}'
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"set scheduler SCHED_DEADLINE: process scheduler can't be used together with AllowedCPUs"*"operation not permitted" ]]
+	expect_no_leftovers ct1
+	# with every CPU it is allowed, also under a narrowed caller
+	update_config '.linux.resources.cpu = {cpus: "0-1", mems: "0"}'
+	set_cmd sh -c 'grep -E "^policy" /proc/self/sched'
+	run taskset -c 0 "$RT_BIN" --root "$ROOT" run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[[ "$output" == *" 6" ]]
 }
