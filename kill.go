@@ -22,9 +22,13 @@ var killCommand = cli.Command{
 			return fmt.Errorf("kill: expects a container ID and an optional signal, got %d arguments", ctx.NArg())
 		}
 		sig := unix.SIGTERM
-		if ctx.NArg() == 2 {
+		if a := ctx.Args().Get(1); a == "0" {
+			// Signal 0 checks that the container is running, as kill(1)
+			// checks a process.
+			sig = 0
+		} else if ctx.NArg() == 2 {
 			var err error
-			if sig, err = signal.Parse(ctx.Args().Get(1)); err != nil {
+			if sig, err = signal.Parse(a); err != nil {
 				return err
 			}
 		}
@@ -33,6 +37,12 @@ var killCommand = cli.Command{
 			return err
 		}
 		defer c.Unlock()
+		// With --all there is nothing left to signal in a stopped
+		// container, which is not an error (runc's behaviour, which
+		// engines rely on when they clean up).
+		if ctx.Bool("all") && c.Status() == container.Stopped {
+			return nil
+		}
 		return c.Signal(sig, ctx.Bool("all"))
 	},
 }

@@ -8,15 +8,21 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime"
 	"strings"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urfave/cli"
 
 	"github.com/rt-runtime/rt/libct/initproc"
 	_ "github.com/rt-runtime/rt/libct/nsenter" // the pre-Go namespace joiner
+	"github.com/rt-runtime/rt/libct/seccomp"
 )
 
 var version = "0.1.0-dev"
+
+// gitCommit is set by the Makefile (-X main.gitCommit=...).
+var gitCommit = ""
 
 // exitCode carries a container process's exit status out of a command
 // without printing an error.
@@ -32,6 +38,7 @@ func main() {
 	app.Name = "rt"
 	app.Usage = "an OCI container runtime"
 	app.Version = version
+	cli.VersionPrinter = printVersion
 	app.Flags = []cli.Flag{
 		cli.StringFlag{Name: "root", Value: "/run/rt", Usage: "directory for container state"},
 		cli.StringFlag{Name: "log", Usage: "write logs to this file instead of stderr"},
@@ -44,6 +51,14 @@ func main() {
 		createCommand, startCommand, runCommand, stateCommand, killCommand,
 		deleteCommand, listCommand, specCommand, execCommand, featuresCommand,
 		pauseCommand, resumeCommand, updateCommand, eventsCommand, psCommand,
+		checkpointCommand, restoreCommand,
+	}
+	// runc's exec exits 255 when it fails itself, so a caller can tell
+	// that from the exit status of the process it ran.
+	for i := range app.Commands {
+		if app.Commands[i].Name == "exec" {
+			app.Commands[i].Action = withExitCode(app.Commands[i].Action, 255)
+		}
 	}
 	// A bad flag is one line of error like any other failure, not a help
 	// page that scripts and log parsers would take for output.
@@ -63,12 +78,48 @@ func main() {
 	if errors.As(err, &ec) {
 		os.Exit(int(ec))
 	}
+	code := 1
+	var fe failedWith
+	if errors.As(err, &fe) {
+		code, err = fe.code, fe.err
+	}
 	msg := strings.TrimSpace(err.Error())
 	slog.Error(msg)
 	if logToFile {
 		fmt.Fprintln(os.Stderr, "rt: "+msg)
 	}
-	os.Exit(1)
+	os.Exit(code)
+}
+
+// failedWith is a command's failure that exits with code instead of 1.
+type failedWith struct {
+	err  error
+	code int
+}
+
+func (f failedWith) Error() string { return f.err.Error() }
+
+// withExitCode makes a command's own failures exit with code; the exit
+// status of a container process (exitCode) still passes through.
+func withExitCode(action any, code int) func(*cli.Context) error {
+	act := action.(func(*cli.Context) error)
+	return func(ctx *cli.Context) error {
+		err := act(ctx)
+		var ec exitCode
+		if err == nil || errors.As(err, &ec) {
+			return err
+		}
+		return failedWith{err: err, code: code}
+	}
+}
+
+func printVersion(ctx *cli.Context) {
+	commit := gitCommit
+	if commit == "" {
+		commit = "unknown"
+	}
+	fmt.Printf("%s version %s\ncommit: %s\nspec: %s\ngo: %s\nlibseccomp: %s\n",
+		ctx.App.Name, ctx.App.Version, commit, specs.Version, runtime.Version(), seccomp.LibraryVersion())
 }
 
 var logToFile bool
@@ -98,11 +149,20 @@ func setupLogging(ctx *cli.Context) error {
 	case "json":
 		slog.SetDefault(slog.New(slog.NewJSONHandler(w, opts)))
 	case "text":
-		if !logToFile {
+		switch {
+		case logToFile:
+			slog.SetDefault(slog.New(slog.NewTextHandler(w, opts)))
+		case level == slog.LevelDebug:
+			// --debug on a terminal: the debug lines in logfmt, as
+			// runc's, so tools and people can grep level=debug; errors
+			// still read "rt: msg".
+			slog.SetDefault(slog.New(&splitHandler{
+				below: slog.NewTextHandler(w, opts),
+				above: &plainHandler{w: w, level: slog.LevelError},
+			}))
+		default:
 			// On a terminal, errors read "rt: msg", as users expect.
 			slog.SetDefault(slog.New(&plainHandler{w: w, level: level}))
-		} else {
-			slog.SetDefault(slog.New(slog.NewTextHandler(w, opts)))
 		}
 	default:
 		return fmt.Errorf("--log-format: unknown format %q (text or json)", f)
