@@ -369,11 +369,6 @@ podman_profile() {
 			[ "$output" = 4 ]
 		done
 	done
-	# a default errno for everything not allowed, close_range not allowed
-	seccomp "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"defaultErrnoRet\": 6,
-		\"syscalls\": [{\"names\": [\"close_range\"], \"action\": \"SCMP_ACT_ERRNO\"}]}"
-	set_cmd true
-	rt run -b "$BUNDLE" ct1
 	expect_no_leftovers ct1
 }
 
