@@ -44,14 +44,18 @@ func markCloseOnExec(first int) error {
 	if !errors.Is(err, unix.ENOSYS) && !errors.Is(err, unix.EPERM) && !errors.Is(err, unix.EINVAL) {
 		return fmt.Errorf("mark fds close-on-exec: %w", err)
 	}
-	d, derr := os.Open("/proc/self/fd")
-	if derr != nil {
-		return fmt.Errorf("mark fds close-on-exec: close_range: %v; list fds: %w", err, derr)
+	return markCloseOnExecByList(first)
+}
+
+func markCloseOnExecByList(first int) error {
+	d, err := os.Open("/proc/self/fd")
+	if err != nil {
+		return fmt.Errorf("mark fds close-on-exec: list fds: %w", err)
 	}
-	names, derr := d.Readdirnames(-1)
+	names, err := d.Readdirnames(-1)
 	d.Close()
-	if derr != nil {
-		return fmt.Errorf("mark fds close-on-exec: list fds: %w", derr)
+	if err != nil {
+		return fmt.Errorf("mark fds close-on-exec: list fds: %w", err)
 	}
 	for _, n := range names {
 		fd, perr := strconv.Atoi(n)
