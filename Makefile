@@ -13,8 +13,11 @@ all: rt
 GO_TAGS ?= urfave_cli_no_docs,netgo,osusergo
 GO_LDFLAGS ?= -s -w -linkmode external -extldflags -static
 
+# `rt --version` names the commit it was built from.
+GIT_COMMIT ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null)
+
 rt:
-	$(GO) build -trimpath -tags '$(GO_TAGS)' -ldflags '$(GO_LDFLAGS)' -o rt .
+	$(GO) build -trimpath -tags '$(GO_TAGS)' -ldflags '$(GO_LDFLAGS) -X main.gitCommit=$(GIT_COMMIT)' -o rt .
 
 # Debian packages the build and the tests need (run as root).
 deps:

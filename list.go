@@ -23,6 +23,13 @@ var listCommand = cli.Command{
 		if ctx.NArg() != 0 {
 			return fmt.Errorf("list: takes no arguments")
 		}
+		// A missing state dir means no containers, unless the caller
+		// named it: then it is most likely a mistake (as runc sees it).
+		if ctx.GlobalIsSet("root") {
+			if _, err := os.Stat(root(ctx)); err != nil {
+				return fmt.Errorf("list: state directory: %w", err)
+			}
+		}
 		states, err := container.List(root(ctx))
 		if err != nil {
 			return err

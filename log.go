@@ -44,3 +44,29 @@ func (h *plainHandler) WithAttrs(as []slog.Attr) slog.Handler {
 }
 
 func (h *plainHandler) WithGroup(string) slog.Handler { return h }
+
+// splitHandler sends errors to above and everything below error to below.
+type splitHandler struct{ below, above slog.Handler }
+
+func (h *splitHandler) pick(l slog.Level) slog.Handler {
+	if l >= slog.LevelError {
+		return h.above
+	}
+	return h.below
+}
+
+func (h *splitHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return h.pick(l).Enabled(ctx, l)
+}
+
+func (h *splitHandler) Handle(ctx context.Context, r slog.Record) error {
+	return h.pick(r.Level).Handle(ctx, r)
+}
+
+func (h *splitHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return &splitHandler{below: h.below.WithAttrs(as), above: h.above.WithAttrs(as)}
+}
+
+func (h *splitHandler) WithGroup(g string) slog.Handler {
+	return &splitHandler{below: h.below.WithGroup(g), above: h.above.WithGroup(g)}
+}

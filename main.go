@@ -8,15 +8,21 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime"
 	"strings"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urfave/cli"
 
 	"github.com/rt-runtime/rt/libct/initproc"
 	_ "github.com/rt-runtime/rt/libct/nsenter" // the pre-Go namespace joiner
+	"github.com/rt-runtime/rt/libct/seccomp"
 )
 
 var version = "0.1.0-dev"
+
+// gitCommit is set by the Makefile (-X main.gitCommit=...).
+var gitCommit = ""
 
 // exitCode carries a container process's exit status out of a command
 // without printing an error.
@@ -50,6 +56,7 @@ func main() {
 	app.Name = "rt"
 	app.Usage = "an OCI container runtime"
 	app.Version = version
+	cli.VersionPrinter = printVersion
 	app.Flags = []cli.Flag{
 		cli.StringFlag{Name: "root", Value: "/run/rt", Usage: "directory for container state"},
 		cli.StringFlag{Name: "log", Usage: "write logs to this file instead of stderr"},
@@ -93,6 +100,15 @@ func main() {
 	os.Exit(1)
 }
 
+func printVersion(ctx *cli.Context) {
+	commit := gitCommit
+	if commit == "" {
+		commit = "unknown"
+	}
+	fmt.Printf("%s version %s\ncommit: %s\nspec: %s\ngo: %s\nlibseccomp: %s\n",
+		ctx.App.Name, ctx.App.Version, commit, specs.Version, runtime.Version(), seccomp.LibraryVersion())
+}
+
 var logToFile bool
 
 // setupLogging points slog at --log in --log-format. JSON lines carry the
@@ -120,11 +136,20 @@ func setupLogging(ctx *cli.Context) error {
 	case "json":
 		slog.SetDefault(slog.New(slog.NewJSONHandler(w, opts)))
 	case "text":
-		if !logToFile {
+		switch {
+		case logToFile:
+			slog.SetDefault(slog.New(slog.NewTextHandler(w, opts)))
+		case level == slog.LevelDebug:
+			// --debug on a terminal: the debug lines in logfmt, as
+			// runc's, so tools and people can grep level=debug; errors
+			// still read "rt: msg".
+			slog.SetDefault(slog.New(&splitHandler{
+				below: slog.NewTextHandler(w, opts),
+				above: &plainHandler{w: w, level: slog.LevelError},
+			}))
+		default:
 			// On a terminal, errors read "rt: msg", as users expect.
 			slog.SetDefault(slog.New(&plainHandler{w: w, level: level}))
-		} else {
-			slog.SetDefault(slog.New(slog.NewTextHandler(w, opts)))
 		}
 	default:
 		return fmt.Errorf("--log-format: unknown format %q (text or json)", f)

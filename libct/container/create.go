@@ -267,6 +267,7 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 	if err != nil {
 		return nil, nil, ch.failure(err)
 	}
+	slog.Debug("child process in init(): config received, moving it into its cgroup")
 	// Into the cgroup before the init builds anything, so all the
 	// container does from here on is accounted and limited.
 	if !intoCgroup {
@@ -323,6 +324,7 @@ func (c *Container) waitCreated(ch *child) error {
 				return err
 			}
 		case initproc.MsgReady:
+			slog.Debug("init: closing the pipe to signal completion: created, waiting for start")
 			return nil
 		default:
 			return fmt.Errorf("sync: unexpected %q message from init", m.Type)

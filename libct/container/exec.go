@@ -183,6 +183,7 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 	if _, _, err := ch.conn.Expect(initproc.MsgReady); err != nil {
 		return nil, ch.failure(err)
 	}
+	slog.Debug("child process in init(): in the namespaces, moving it into the cgroup")
 	pid := ch.cmd.Process.Pid
 	// Into the cgroup only now, right before the exec: rt's own memory and
 	// threads are never charged to the container's limits.
@@ -196,6 +197,7 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 	if err := ch.conn.Send(initproc.Message{Type: initproc.MsgOK}); err != nil {
 		return nil, err
 	}
+	slog.Debug("setns_init: about to exec")
 	if err := c.awaitExec(ch.conn, pid); err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"runtime"
@@ -257,6 +258,9 @@ func (ch *child) start() error {
 		ch.conn.Close()
 		return fmt.Errorf("start container init: %w", err)
 	}
+	// The debug lines of the init protocol carry runc's words, which its
+	// tests and people used to its logs look for.
+	slog.Debug("nsexec container setup: init started", "pid", ch.cmd.Process.Pid)
 	return nil
 }
 

@@ -41,7 +41,7 @@ func Run(kind string, hs []specs.Hook, state *specs.State) error {
 	}
 	for i, h := range hs {
 		if err := runOne(h, stdin); err != nil {
-			return fmt.Errorf("%s hook #%d (%s): %w", kind, i, h.Path, err)
+			return hookError(kind, i, h, err)
 		}
 	}
 	return nil
@@ -61,10 +61,17 @@ func RunAll(kind string, hs []specs.Hook, state *specs.State) error {
 	var errs []error
 	for i, h := range hs {
 		if err := runOne(h, stdin); err != nil {
-			errs = append(errs, fmt.Errorf("%s hook #%d (%s): %w", kind, i, h.Path, err))
+			errs = append(errs, hookError(kind, i, h, err))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// hookError words a failure as runc does ("error running createRuntime
+// hook #1: ..."), the form tools built around runc search logs for; the
+// hook's path follows, as a config may list the same hook kind many times.
+func hookError(kind string, i int, h specs.Hook, err error) error {
+	return fmt.Errorf("error running %s hook #%d: %s: %w", kind, i, h.Path, err)
 }
 
 func encodeState(kind string, state *specs.State) ([]byte, error) {

@@ -103,7 +103,7 @@ func TestFailure(t *testing.T) {
 		t.Fatal("no error")
 	}
 	msg := err.Error()
-	for _, want := range []string{"createContainer", "#1", "/bin/sh", "exit status 3", "first  [31mline"} {
+	for _, want := range []string{"error running createContainer hook #1: /bin/sh: ", "exit status 3", "first  [31mline"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error %q does not contain %q", msg, want)
 		}

@@ -82,7 +82,12 @@ func createContainer(cfg *Config, conn *Conn) error {
 			return err
 		}
 	}
-	if spec.Hooks != nil {
+	if spec.Hooks != nil && len(spec.Hooks.CreateContainer) > 0 {
+		// In the rootfs, as runc runs them: hooks written for runc use
+		// paths relative to it.
+		if err := unix.Chdir(cfg.Rootfs); err != nil {
+			return fmt.Errorf("chdir to rootfs %s: %w", cfg.Rootfs, err)
+		}
 		if err := hooks.Run("createContainer", spec.Hooks.CreateContainer, cfg.State); err != nil {
 			return err
 		}
@@ -145,18 +150,7 @@ func waitStart(cfg *Config, tty *os.File) error {
 	if _, _, err := sc.Expect(MsgStart); err != nil {
 		return fmt.Errorf("start: %w", err)
 	}
-	err = func() error {
-		if cfg.Container.Hooks != nil && cfg.State != nil {
-			// The container is created now, not creating as when the
-			// state was made.
-			st := *cfg.State
-			st.Status = specs.StateCreated
-			if err := hooks.Run("startContainer", cfg.Container.Hooks.StartContainer, &st); err != nil {
-				return err
-			}
-		}
-		return finishAndExec(cfg, sc, tty)
-	}()
+	err = finishAndExec(cfg, sc, tty)
 	_ = sc.Send(Message{Type: MsgError, Msg: err.Error()})
 	os.Exit(1)
 	return nil

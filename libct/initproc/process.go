@@ -75,6 +75,13 @@ func finishAndExec(cfg *Config, conn *Conn, tty *os.File) error {
 			return fmt.Errorf("seccomp: %w", err)
 		}
 	}
+	// Nothing of the runtime's may leak into the container or a
+	// startContainer hook: every fd above stdio and the preserved ones goes
+	// at execve (CVE-2024-21626). Before any filter, which may deny
+	// close_range; rt opens nothing it means to pass on from here.
+	if err := markCloseOnExec(3 + cfg.ExtraFds); err != nil {
+		return err
+	}
 	// Without no_new_privs the kernel wants CAP_SYS_ADMIN to load a filter,
 	// so it goes in before the capabilities are dropped.
 	if prog != nil && !p.NoNewPrivileges {
@@ -101,10 +108,9 @@ func finishAndExec(cfg *Config, conn *Conn, tty *os.File) error {
 			return err
 		}
 	}
-	// Nothing of the runtime's may leak into the container: every fd above
-	// stdio and the preserved ones goes at execve (CVE-2024-21626).
-	if err := unix.CloseRange(uint(3+cfg.ExtraFds), ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
-		return fmt.Errorf("mark fds close-on-exec: %w", err)
+	// Last, under the filter and the process's credentials, as runc runs them.
+	if err := runStartHooks(cfg, env); err != nil {
+		return err
 	}
 	for {
 		err = unix.Exec(argv0, p.Args, env)

@@ -37,7 +37,7 @@ func SendToAgent(listenerPath string, st *specs.ContainerProcessState, fd int) e
 	}
 	conn, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: listenerPath, Net: "unix"})
 	if err != nil {
-		return fmt.Errorf("seccomp agent: connect %s: %w", listenerPath, err)
+		return fmt.Errorf("failed to connect with seccomp agent %s: %w", listenerPath, err)
 	}
 	defer conn.Close()
 	n, _, err := conn.WriteMsgUnix(payload, unix.UnixRights(fd), nil)

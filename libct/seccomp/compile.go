@@ -1,6 +1,7 @@
 package seccomp
 
 import (
+	"context"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -22,6 +23,19 @@ var libseccompBuilds atomic.Int64
 // the native architecture, so a repeated profile skips libseccomp. A nil or
 // empty section (no defaultAction, no syscalls) compiles to a nil Program.
 func Compile(cfg *specs.LinuxSeccomp, cacheDir string) (*Program, error) {
+	p, err := compile(cfg, cacheDir)
+	if p != nil && slog.Default().Enabled(context.Background(), slog.LevelDebug) {
+		// The init loads the filter; it cannot log, so the flags it will
+		// use on this kernel are logged here, in runc's words (its tests,
+		// and people comparing the two, read this line).
+		if flags, ferr := p.kernelFlags(); ferr == nil {
+			slog.Debug(fmt.Sprintf("seccomp filter flags: %d", flags))
+		}
+	}
+	return p, err
+}
+
+func compile(cfg *specs.LinuxSeccomp, cacheDir string) (*Program, error) {
 	if isDisabled(cfg) {
 		return nil, nil
 	}

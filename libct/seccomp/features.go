@@ -1,9 +1,11 @@
 package seccomp
 
 import (
+	"fmt"
 	"sort"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	libseccomp "github.com/seccomp/libseccomp-golang"
 )
 
 // Supported lists what rt's seccomp accepts, for `rt features`.
@@ -28,4 +30,10 @@ func Supported() (acts, ops, archs, flags []string) {
 		sort.Strings(s)
 	}
 	return acts, ops, archs, flags
+}
+
+// LibraryVersion is the version of the libseccomp rt is linked with.
+func LibraryVersion() string {
+	major, minor, micro := libseccomp.GetLibraryVersion()
+	return fmt.Sprintf("%d.%d.%d", major, minor, micro)
 }

@@ -39,21 +39,21 @@ func (p *Program) Load() (int, error) {
 	if flags&unix.SECCOMP_FILTER_FLAG_NEW_LISTENER != 0 {
 		return int(ret), nil
 	}
-	// Without TSYNC_ESRCH a TSYNC failure is reported as the id of the
-	// thread that could not be synchronized.
-	if ret != 0 {
-		return -1, fmt.Errorf("seccomp: thread %d could not be synchronized", ret)
-	}
 	return -1, nil
 }
 
 // kernelFlags turns the profile's flags into what this kernel accepts:
 // optional flags it does not know are dropped (debug log), the listener
 // flag is mandatory when the profile notifies.
+//
+// TSYNC is accepted and ignored, as runc does: the filter is loaded by the
+// one thread that goes on to execve (and forks the startContainer hooks);
+// the Go runtime's other threads die at the execve, so there is nothing to
+// synchronise, and asking for it would only add a way to fail (with a
+// listener it needs TSYNC_ESRCH, Linux 5.7).
 func (p *Program) kernelFlags() (uint, error) {
 	var flags uint
 	for _, f := range []uint{
-		unix.SECCOMP_FILTER_FLAG_TSYNC,
 		unix.SECCOMP_FILTER_FLAG_LOG,
 		unix.SECCOMP_FILTER_FLAG_SPEC_ALLOW,
 	} {
@@ -81,15 +81,6 @@ func (p *Program) kernelFlags() (uint, error) {
 		} else {
 			slog.Debug("seccomp: kernel lacks SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, ignoring it")
 		}
-	}
-	// TSYNC and NEW_LISTENER together are only accepted with TSYNC_ESRCH,
-	// since the TSYNC error (a thread id) would be ambiguous with the fd.
-	if flags&unix.SECCOMP_FILTER_FLAG_TSYNC != 0 {
-		both := unix.SECCOMP_FILTER_FLAG_TSYNC | unix.SECCOMP_FILTER_FLAG_TSYNC_ESRCH
-		if !flagSupported(uint(both)) {
-			return 0, errors.New("seccomp: kernel cannot combine SECCOMP_FILTER_FLAG_TSYNC with SCMP_ACT_NOTIFY (need Linux >= 5.7)")
-		}
-		flags |= unix.SECCOMP_FILTER_FLAG_TSYNC_ESRCH
 	}
 	return flags, nil
 }

@@ -14,8 +14,8 @@ type Program struct {
 	// Filter is the complete cBPF program (ENOSYS stub included).
 	Filter []unix.SockFilter
 	// Flags are the SECCOMP_FILTER_FLAG_* bits the profile asks for
-	// (TSYNC, LOG, SPEC_ALLOW, WAIT_KILLABLE_RECV). Load drops the ones the
-	// kernel does not know and adds NEW_LISTENER itself.
+	// (TSYNC, LOG, SPEC_ALLOW, WAIT_KILLABLE_RECV). Load ignores TSYNC,
+	// drops the ones the kernel does not know and adds NEW_LISTENER itself.
 	Flags uint
 	// Notify is set when some rule uses SCMP_ACT_NOTIFY.
 	Notify bool

@@ -167,7 +167,7 @@ func validateSyscall(i int, sc *specs.LinuxSyscall) error {
 		// (runc's init does); notifying it would hang the start, so runc
 		// refuses it and so do we.
 		if n == "write" && sc.Action == specs.ActNotify {
-			return fmt.Errorf("seccomp: %s: SCMP_ACT_NOTIFY cannot be used for write", what)
+			return fmt.Errorf("seccomp: %s: SCMP_ACT_NOTIFY cannot be used for the write syscall", what)
 		}
 	}
 	if err := validateAction(what+".action", sc.Action, sc.ErrnoRet); err != nil {

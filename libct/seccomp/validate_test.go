@@ -85,7 +85,7 @@ func TestValidate(t *testing.T) {
 		{"notify write", ok(func(c *specs.LinuxSeccomp) {
 			c.ListenerPath = "/x"
 			c.Syscalls = append(c.Syscalls, specs.LinuxSyscall{Names: []string{"read", "write"}, Action: specs.ActNotify})
-		}), "cannot be used for write"},
+		}), "SCMP_ACT_NOTIFY cannot be used for the write syscall"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

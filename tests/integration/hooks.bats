@@ -195,3 +195,48 @@ log_line() { grep "^$1 " "$LOG"; }
 	[ "$(grep -c . "$LOG")" -eq 7 ]
 	expect_no_leftovers ct1
 }
+
+@test "a startContainer hook without env gets the process's, one with env keeps its own" {
+	cat >"$BUNDLE/rootfs/bin/envhook" <<-'EOF2'
+		#!/bin/sh
+		echo "$1 ONE=${ONE:-unset} HOME=${HOME:-unset} PATH=${PATH:-unset} HOOKENV=${HOOKENV:-unset}" >>/out/log
+	EOF2
+	chmod +x "$BUNDLE/rootfs/bin/envhook"
+	update_config '.process.env = ["ONE=two", "PATH=/bin:/usr/bin"] |
+		.hooks.startContainer = [{path: "/bin/envhook", args: ["envhook", "inherit"]},
+			{path: "/bin/envhook", args: ["envhook", "own"], env: ["HOOKENV=mine"]}]'
+	set_cmd true
+	rt run -b "$BUNDLE" ct1
+	cat "$LOG"
+	# HOME comes from the container's /etc/passwd, as for the process
+	log_line inherit | grep -Fx "inherit ONE=two HOME=/root PATH=/bin:/usr/bin HOOKENV=unset"
+	# (busybox sh makes up a PATH of its own when it has none)
+	log_line own | grep -E "^own ONE=unset HOME=unset PATH=[^ ]+ HOOKENV=mine$"
+	! log_line own | grep -F "PATH=/bin:/usr/bin "
+	expect_no_leftovers ct1
+}
+
+@test "createContainer hooks run in the rootfs, startContainer hooks in the process's cwd" {
+	update_config ".hooks.createContainer = [{path: \"/bin/sh\", args: [\"sh\", \"-c\", \"echo createContainer cwd=\$(pwd) >>$LOG\"]}] |
+		.hooks.startContainer = [{path: \"/bin/sh\", args: [\"sh\", \"-c\", \"echo startContainer cwd=\$(pwd) >>/out/log\"]}] |
+		.process.cwd = \"/tmp\""
+	set_cmd true
+	rt run -b "$BUNDLE" ct1
+	cat "$LOG"
+	log_line createContainer | grep -Fx "createContainer cwd=$BUNDLE/rootfs"
+	log_line startContainer | grep -Fx "startContainer cwd=/tmp"
+	expect_no_leftovers ct1
+}
+
+@test "hook failures read as runc's: error running KIND hook #N" {
+	for k in prestart createRuntime createContainer startContainer; do
+		update_config "del(.hooks) | .hooks.$k = [{path: \"/bin/true\"}, {path: \"/bin/false\"}]"
+		set_cmd echo process ran
+		run rt run -b "$BUNDLE" ct1
+		echo "$output"
+		[ "$status" -ne 0 ]
+		[[ "$output" == *"error running $k hook #1: /bin/false: exit status 1"* ]]
+		[[ "$output" != *"process ran"* ]]
+		expect_no_leftovers ct1
+	done
+}

@@ -352,3 +352,88 @@ podman_profile() {
 	[[ "${lines[1]}" == *"Operation not permitted"* ]]
 	expect_no_leftovers ct1
 }
+
+@test "seccomp: a profile that denies close_range and the new mount API still starts" {
+	# rt marks its fds close-on-exec before the filter goes in.
+	for nnp in true false; do
+		for errno in 1 38; do
+			update_config ".process.noNewPrivileges = $nnp"
+			seccomp "{\"defaultAction\": \"SCMP_ACT_ALLOW\",
+				\"syscalls\": [{\"names\": [\"close_range\", \"fsopen\", \"fsconfig\", \"fspick\", \"openat2\",
+				\"open_tree\", \"move_mount\", \"mount_setattr\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": $errno}]}"
+			set_cmd sh -c 'ls /proc/self/fd | wc -l'
+			run rt run -b "$BUNDLE" ct1
+			echo "nnp=$nnp errno=$errno: $output"
+			[ "$status" -eq 0 ]
+			# stdio, and the fd of ls's listing: nothing of rt's
+			[ "$output" = 4 ]
+		done
+	done
+	expect_no_leftovers ct1
+}
+
+@test "seccomp: startContainer hooks run under the container's filter with only stdio open" {
+	update_config '.process.rlimits = [{"type": "RLIMIT_CORE", "soft": 0, "hard": 0}]'
+	deny_mkdir '"action": "SCMP_ACT_KILL"'
+	update_config '.hooks.startContainer = [{"path": "/bin/sh", "args": ["sh", "-c", "mkdir /tmp/hookdir"]}]'
+	set_cmd sh -c 'echo process ran'
+	run rt run -b "$BUNDLE" ct1
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"error running startContainer hook #0: /bin/sh: signal: bad system call"* ]]
+	[[ "$output" != *"process ran"* ]]
+	expect_no_leftovers ct1
+	# with a notify listener made and handed over: the hook sees stdio only
+	start_agent
+	seccomp "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": \"$AGENT_SOCK\",
+		\"syscalls\": [{\"names\": [\"mkdir\", \"mkdirat\"], \"action\": \"SCMP_ACT_NOTIFY\"}]}"
+	update_config '.hooks.startContainer = [{"path": "/bin/sh", "args": ["sh", "-c",
+		"n=$(ls /proc/self/fd | wc -l); grep ^Seccomp: /proc/self/status | tr -d \"\\t\" >&2; [ $n -eq 4 ] || { echo fds=$n >&2; exit 1; }"]}]'
+	set_cmd true
+	run rt run -b "$BUNDLE" ct1
+	echo "$output"
+	[ "$status" -eq 0 ]
+	expect_no_leftovers ct1
+	# the hook really runs under the filter: make it fail to see its stderr
+	update_config '.hooks.startContainer[0].args[2] += "; exit 3"'
+	run rt run -b "$BUNDLE" ct1
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"exit status 3: Seccomp:2"* ]]
+	expect_no_leftovers ct1
+}
+
+@test "seccomp: --debug logs the filter flags the init loads" {
+	deny_mkdir '"action": "SCMP_ACT_ERRNO"'
+	set_cmd true
+	# no flags: SPEC_ALLOW (4); TSYNC is accepted and ignored
+	run rt --debug run -b "$BUNDLE" ct1
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'msg="seccomp filter flags: 4"'* ]]
+	update_config '.linux.seccomp.flags = ["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG"]'
+	run rt --debug run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'msg="seccomp filter flags: 2"'* ]]
+	# and not without --debug
+	run rt run -b "$BUNDLE" ct1
+	[ "$output" = "" ]
+	expect_no_leftovers ct1
+}
+
+@test "seccomp: errors name the agent and the write syscall as runc does" {
+	seccomp "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": \"$BATS_TEST_TMPDIR/no-agent.sock\",
+		\"syscalls\": [{\"names\": [\"mkdir\"], \"action\": \"SCMP_ACT_NOTIFY\"}]}"
+	set_cmd true
+	run rt run -b "$BUNDLE" ct1
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"failed to connect with seccomp agent $BATS_TEST_TMPDIR/no-agent.sock"* ]]
+	expect_no_leftovers ct1
+	update_config '.linux.seccomp.syscalls[0].names = ["write"]'
+	run rt run -b "$BUNDLE" ct1
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"SCMP_ACT_NOTIFY cannot be used for the write syscall"* ]]
+	expect_no_leftovers ct1
+}
