@@ -66,6 +66,9 @@ func (o *Options) CheckImagePaths() error {
 		}
 		o.ImagePath = filepath.Join(wd, "checkpoint")
 	}
+	if err := o.absPaths(); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(o.ImagePath, 0o700); err != nil {
 		return fmt.Errorf("create image path: %w", err)
 	}

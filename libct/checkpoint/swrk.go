@@ -158,7 +158,13 @@ func (e errCriu) Error() string {
 // log, which is where CRIU says what went wrong.
 func withLog(err error, dir, name string) error {
 	path := filepath.Join(dir, name)
-	lines := logErrors(path, 3)
+	var lines []string
+	for _, l := range logErrors(path, 3) {
+		// CRIU's answer may already carry one of them.
+		if !strings.Contains(err.Error(), l) {
+			lines = append(lines, l)
+		}
+	}
 	if len(lines) == 0 {
 		return fmt.Errorf("%w (log: %s)", err, path)
 	}
