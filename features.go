@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/opencontainers/runtime-spec/specs-go/features"
@@ -52,6 +53,10 @@ var featuresCommand = cli.Command{
 				MemoryPolicy:    &features.MemoryPolicy{Modes: mempolicy.Modes(), Flags: mempolicy.Flags()},
 			},
 			Annotations: map[string]string{"org.opencontainers.runtime-spec.features": "rt " + version},
+		}
+		// runc's annotation for checkpoint/restore, which needs criu.
+		if _, err := exec.LookPath("criu"); err == nil {
+			feat.Annotations["org.opencontainers.runc.checkpoint.enabled"] = "true"
 		}
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "    ")

@@ -69,6 +69,8 @@ func main() {
 		createCommand, startCommand, runCommand, stateCommand, killCommand,
 		deleteCommand, listCommand, specCommand, execCommand, featuresCommand,
 		pauseCommand, resumeCommand, updateCommand, eventsCommand, psCommand,
+		checkpointCommand,
+		restoreCommand,
 	}
 	// A bad flag is one line of error like any other failure, not a help
 	// page that scripts and log parsers would take for output.

@@ -21,10 +21,12 @@ import (
 // where a late error goes; it closes on a successful execve.
 func finishAndExec(cfg *Config, conn *Conn, tty *os.File) error {
 	p := cfg.Process
+	// A session of its own, terminal or not, as with runc: CRIU checkpoints
+	// only a process tree that holds the session leaders of its processes.
+	if _, err := unix.Setsid(); err != nil {
+		return fmt.Errorf("setsid: %w", err)
+	}
 	if tty != nil {
-		if _, err := unix.Setsid(); err != nil {
-			return fmt.Errorf("setsid: %w", err)
-		}
 		if err := unix.IoctlSetInt(int(tty.Fd()), unix.TIOCSCTTY, 0); err != nil {
 			return fmt.Errorf("set controlling terminal: %w", err)
 		}
