@@ -167,7 +167,7 @@ func (m *mounter) mountEntry(i int, mnt specs.Mount) error {
 func (m *mounter) containerPath(dest string) string {
 	dest = filepath.Join("/", dest)
 	for _, r := range []string{m.rootArg, m.rootPath} {
-		if r == "/" || r == "" {
+		if r == "/" || !filepath.IsAbs(r) {
 			continue
 		}
 		if dest == r {
