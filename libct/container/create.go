@@ -323,6 +323,10 @@ func (c *Container) waitCreated(ch *child) error {
 			if err := ch.conn.Send(initproc.Message{Type: initproc.MsgOK}); err != nil {
 				return err
 			}
+		case initproc.MsgMountSource:
+			if err := c.serveMountSource(ch, m.Index); err != nil {
+				return err
+			}
 		case initproc.MsgReady:
 			slog.Debug("init: closing the pipe to signal completion: created, waiting for start")
 			return nil

@@ -71,7 +71,11 @@ func createContainer(cfg *Config, conn *Conn) error {
 	// enter (user namespace) only matters if such a source is used, and
 	// that mount then fails naming it.
 	_ = unix.Chdir(cfg.Bundle)
-	if err := rootfs.Prepare(spec, cfg.Rootfs, opts); err != nil {
+	if cfg.UserNS {
+		opts.MountSource = mountSourceFromParent(conn)
+	}
+	pending, err := rootfs.Prepare(spec, cfg.Rootfs, opts)
+	if err != nil {
 		return err
 	}
 	if spec.Hooks != nil && (len(spec.Hooks.Prestart) > 0 || len(spec.Hooks.CreateRuntime) > 0) { //nolint:staticcheck // prestart is deprecated, still honoured
@@ -115,7 +119,7 @@ func createContainer(cfg *Config, conn *Conn) error {
 	if err := applySysctl(spec); err != nil {
 		return err
 	}
-	if err := rootfs.Finish(spec, tty); err != nil {
+	if err := rootfs.Finish(spec, tty, pending); err != nil {
 		return err
 	}
 	if !cfg.NoNewKeyring {

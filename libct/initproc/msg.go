@@ -73,6 +73,9 @@ const (
 	MsgError   = "error"   // either way: Msg says what failed
 	MsgStart   = "start"   // `rt start` -> child over the start socket
 	MsgSeccomp = "seccomp" // child -> parent: the notify listener fd follows (SCM_RIGHTS)
+	// MsgMountSource child -> parent: open the bind source of
+	// mounts[Index]; the parent answers with the same type and the fd.
+	MsgMountSource = "mountSource"
 )
 
 // Message is one record on a SOCK_SEQPACKET socket: a JSON body, and for
@@ -81,6 +84,8 @@ type Message struct {
 	Type string `json:"type"`
 	Msg  string `json:"msg,omitempty"`
 	Pid  int    `json:"pid,omitempty"`
+	// Index is the spec mount a MsgMountSource asks for.
+	Index int `json:"index,omitempty"`
 }
 
 // ErrClosed means the peer closed the socket without a message: for the

@@ -64,7 +64,7 @@ func (m *mounter) cgroup1Mount(dest string, o mountOptions) error {
 		return fmt.Errorf("reopen %s: %w", dest, err)
 	}
 	defer f.Close()
-	return remountBind(f, dest, unix.MS_RDONLY, 0)
+	return remountBind(f, dest, tmpfsOpts.flags|unix.MS_RDONLY, 0)
 }
 
 // cgroupMountName is the directory a v1 controller appears under:

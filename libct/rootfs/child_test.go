@@ -164,7 +164,8 @@ func openPty() (*os.File, error) {
 }
 
 func scenarioFull(cfg *childConfig) error {
-	if err := Prepare(cfg.Spec, cfg.Rootfs, cfg.Opts); err != nil {
+	pending, err := Prepare(cfg.Spec, cfg.Rootfs, cfg.Opts)
+	if err != nil {
 		return fmt.Errorf("prepare: %w", err)
 	}
 	if err := checkAttackBeforeEnter(cfg); err != nil {
@@ -177,7 +178,7 @@ func scenarioFull(cfg *childConfig) error {
 	if err != nil {
 		return fmt.Errorf("open pty: %w", err)
 	}
-	if err := Finish(cfg.Spec, console); err != nil {
+	if err := Finish(cfg.Spec, console, pending); err != nil {
 		return fmt.Errorf("finish: %w", err)
 	}
 	mt, err := readMountTable()
@@ -302,7 +303,8 @@ func checkBusybox() error {
 }
 
 func scenarioNoPivotUserNS(cfg *childConfig) error {
-	if err := Prepare(cfg.Spec, cfg.Rootfs, cfg.Opts); err != nil {
+	pending, err := Prepare(cfg.Spec, cfg.Rootfs, cfg.Opts)
+	if err != nil {
 		return fmt.Errorf("prepare: %w", err)
 	}
 	if err := checkAttackBeforeEnter(cfg); err != nil {
@@ -311,7 +313,7 @@ func scenarioNoPivotUserNS(cfg *childConfig) error {
 	if err := Enter(cfg.Rootfs, cfg.Opts); err != nil {
 		return fmt.Errorf("enter: %w", err)
 	}
-	if err := Finish(cfg.Spec, nil); err != nil {
+	if err := Finish(cfg.Spec, nil, pending); err != nil {
 		return fmt.Errorf("finish: %w", err)
 	}
 	mt, err := readMountTable()
@@ -337,7 +339,7 @@ func scenarioNoPivotUserNS(cfg *childConfig) error {
 }
 
 func scenarioExpectPrepareError(cfg *childConfig) error {
-	err := Prepare(cfg.Spec, cfg.Rootfs, cfg.Opts)
+	_, err := Prepare(cfg.Spec, cfg.Rootfs, cfg.Opts)
 	if err == nil || !strings.Contains(err.Error(), cfg.WantErr) {
 		return fmt.Errorf("prepare: got error %v, want one containing %q", err, cfg.WantErr)
 	}
@@ -346,13 +348,14 @@ func scenarioExpectPrepareError(cfg *childConfig) error {
 }
 
 func scenarioFakeDevNull(cfg *childConfig) error {
-	if err := Prepare(cfg.Spec, cfg.Rootfs, cfg.Opts); err != nil {
+	pending, err := Prepare(cfg.Spec, cfg.Rootfs, cfg.Opts)
+	if err != nil {
 		return fmt.Errorf("prepare: %w", err)
 	}
 	if err := Enter(cfg.Rootfs, cfg.Opts); err != nil {
 		return fmt.Errorf("enter: %w", err)
 	}
-	err := Finish(cfg.Spec, nil)
+	err = Finish(cfg.Spec, nil, pending)
 	if err == nil || !strings.Contains(err.Error(), "/dev/null is not the 1:3 character device") {
 		return fmt.Errorf("finish with a fake /dev/null: got %v", err)
 	}
@@ -367,7 +370,8 @@ func scenarioFakeDevNull(cfg *childConfig) error {
 }
 
 func scenarioConsoleSymlink(cfg *childConfig) error {
-	if err := Prepare(cfg.Spec, cfg.Rootfs, cfg.Opts); err != nil {
+	pending, err := Prepare(cfg.Spec, cfg.Rootfs, cfg.Opts)
+	if err != nil {
 		return fmt.Errorf("prepare: %w", err)
 	}
 	if err := Enter(cfg.Rootfs, cfg.Opts); err != nil {
@@ -383,7 +387,7 @@ func scenarioConsoleSymlink(cfg *childConfig) error {
 	if err != nil {
 		return fmt.Errorf("open pty: %w", err)
 	}
-	err = Finish(cfg.Spec, console)
+	err = Finish(cfg.Spec, console, pending)
 	if err == nil || !strings.Contains(err.Error(), "refusing to mount console") {
 		return fmt.Errorf("finish with /dev/console symlink: got %v", err)
 	}
@@ -398,7 +402,8 @@ func scenarioConsoleSymlink(cfg *childConfig) error {
 }
 
 func scenarioCgroup2Bind(cfg *childConfig) error {
-	if err := Prepare(cfg.Spec, cfg.Rootfs, cfg.Opts); err != nil {
+	_, err := Prepare(cfg.Spec, cfg.Rootfs, cfg.Opts)
+	if err != nil {
 		return fmt.Errorf("prepare: %w", err)
 	}
 	if err := Enter(cfg.Rootfs, cfg.Opts); err != nil {

@@ -139,7 +139,7 @@ func (m *mounter) bindDevice(d specs.LinuxDevice, path string) error {
 		return fmt.Errorf("host %s is not device %s %d:%d", path, d.Type, d.Major, d.Minor)
 	}
 	o := mountOptions{flags: unix.MS_BIND}
-	return m.bindFile(src, path, path, o)
+	return m.bindSource(&mountSource{f: src, name: path}, path, o)
 }
 
 // devSymlinks creates /dev/fd, /dev/std{in,out,err}, /dev/core and points

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	securejoin "github.com/cyphar/filepath-securejoin"
 	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	"golang.org/x/sys/unix"
 )
@@ -124,80 +125,90 @@ func inRoot(root, p string) bool {
 	return p == root || strings.HasPrefix(p, root+"/")
 }
 
-// maxLinks bounds how many dangling symlinks we follow while creating a
-// destination, mirroring the kernel's MAXSYMLINKS.
-const maxLinks = 40
-
 // openOrCreate opens path inside root (resolving symlinks as if root were
 // "/"), creating it first when missing: a directory when dir is set, an
 // empty file otherwise. Every creation happens through a directory handle
 // obtained inside root, so nothing can be created on the host through a
 // symlink (CVE-2024-45310).
 func openOrCreate(root *os.File, rootPath, path string, dir bool) (*os.File, error) {
-	for range maxLinks {
-		f, err := openInRoot(root, path, 0)
-		if err == nil {
-			return f, nil
-		}
-		if !errors.Is(err, unix.ENOENT) {
-			return nil, fmt.Errorf("open %s: %w", path, err)
-		}
-		next, err := createLast(root, rootPath, path, dir)
-		if err != nil {
-			return nil, err
-		}
-		path = next
+	f, err := openInRoot(root, path, 0)
+	if err == nil {
+		return f, nil
 	}
-	return nil, fmt.Errorf("open %s: %w", path, unix.ELOOP)
+	if !errors.Is(err, unix.ENOENT) {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	// Where the kernel would create it had root been "/": symlinks are
+	// followed, dangling ones and those in the middle of the path too
+	// (/etc/hosts -> /jump/hosts, /jump -> /tmp/a). SecureJoin resolves
+	// the name lexically and without leaving root; the name is only a
+	// plan, every step below goes through handles inside root again.
+	full, err := securejoin.SecureJoin(rootPath, path)
+	if err != nil {
+		return nil, fmt.Errorf("resolve %s: %w", path, err)
+	}
+	if err := createIn(root, "/"+strings.TrimPrefix(strings.TrimPrefix(full, rootPath), "/"), dir); err != nil {
+		return nil, err
+	}
+	f, err = openInRoot(root, path, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return f, nil
 }
 
-// createLast creates the last component of path. When it is a dangling
-// symlink it returns the symlink's target (as a path inside root) so the
-// caller creates that instead, which is what the kernel would have done
-// had root been the real "/".
-func createLast(root *os.File, rootPath, path string, dir bool) (string, error) {
+// createIn creates path (a resolved path inside root) and its missing
+// parents.
+func createIn(root *os.File, path string, dir bool) error {
+	if dir {
+		f, err := mkdirAllInRoot(root, path)
+		if err != nil {
+			return fmt.Errorf("create %s: %w", path, err)
+		}
+		return f.Close()
+	}
 	parent, err := mkdirAllInRoot(root, filepath.Dir(path))
 	if err != nil {
-		return "", fmt.Errorf("create parent of %s: %w", path, err)
+		return fmt.Errorf("create parent of %s: %w", path, err)
 	}
 	defer parent.Close()
-	base := filepath.Base(path)
-	if target, err := readlinkat(parent, base); err == nil {
-		parentPath, err := realPath(parent)
-		if err != nil {
-			return "", err
-		}
-		if !inRoot(rootPath, parentPath) {
-			return "", fmt.Errorf("create %s: parent %s is outside the rootfs", path, parentPath)
-		}
-		if filepath.IsAbs(target) {
-			return target, nil
-		}
-		return filepath.Join("/", strings.TrimPrefix(parentPath, rootPath), target), nil
-	}
-	if dir {
-		err = unix.Mkdirat(int(parent.Fd()), base, 0o755)
-	} else {
-		var fd int
-		fd, err = unix.Openat(int(parent.Fd()), base, unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_WRONLY|unix.O_CLOEXEC, 0o644)
-		if err == nil {
-			unix.Close(fd)
-		}
-	}
+	fd, err := unix.Openat(int(parent.Fd()), filepath.Base(path), unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_WRONLY|unix.O_CLOEXEC, 0o644)
 	// EEXIST: someone created it meanwhile; the caller's next open decides.
 	if err != nil && !errors.Is(err, unix.EEXIST) {
-		return "", fmt.Errorf("create %s: %w", path, err)
+		return fmt.Errorf("create %s: %w", path, err)
 	}
-	return path, nil
+	if err == nil {
+		unix.Close(fd)
+	}
+	return nil
 }
 
-func readlinkat(dir *os.File, name string) (string, error) {
-	buf := make([]byte, unix.PathMax)
-	n, err := unix.Readlinkat(int(dir.Fd()), name, buf)
-	if err != nil {
-		return "", err
+// openNoSymlinks opens the directory path inside root, failing with ELOOP
+// if any component is a symlink.
+func openNoSymlinks(root *os.File, path string) (*os.File, error) {
+	how := unix.OpenHow{
+		Flags:   uint64(unix.O_PATH | unix.O_CLOEXEC | unix.O_DIRECTORY),
+		Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_SYMLINKS,
 	}
-	return string(buf[:n]), nil
+	for tries := 0; ; tries++ {
+		fd, err := unix.Openat2(int(root.Fd()), path, &how)
+		if err == nil {
+			return os.NewFile(uintptr(fd), path), nil
+		}
+		if (errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EXDEV)) && tries < 128 {
+			continue
+		}
+		return nil, &os.PathError{Op: "openat2", Path: path, Err: err}
+	}
+}
+
+// reopenDir opens the directory f refers to for reading.
+func reopenDir(f *os.File) (*os.File, error) {
+	fd, err := unix.Openat(int(f.Fd()), ".", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	return os.NewFile(uintptr(fd), f.Name()), nil
 }
 
 // mountOnto runs do with the magic-link path of dst, then re-resolves dest

@@ -171,9 +171,18 @@ func (o mountOptions) needsRemount() bool {
 // stNoSymfollow is ST_NOSYMFOLLOW from <sys/statvfs.h>; x/sys lacks it.
 const stNoSymfollow = 0x2000
 
-// statfsMountFlags converts statfs f_flags (ST_*) to the MS_* flags that a
-// bind remount must repeat so it does not clear them. In a user namespace
-// the kernel refuses to clear "locked" flags, so dropping them would fail.
+const (
+	// The atime behaviours: one of them at a time.
+	mntAtimeEnum = unix.MS_NOATIME | unix.MS_RELATIME | unix.MS_STRICTATIME
+	mntAtime     = mntAtimeEnum | unix.MS_NODIRATIME
+	// mntLockFlags are the per-mount flags the kernel locks on the mounts
+	// of a mount namespace copied into a less privileged user namespace
+	// (MNT_LOCK_READONLY, _NODEV, _NOSUID, _NOEXEC, _ATIME).
+	mntLockFlags = unix.MS_RDONLY | unix.MS_NODEV | unix.MS_NOSUID | unix.MS_NOEXEC | mntAtime
+)
+
+// statfsMountFlags converts statfs f_flags (ST_*) to the MS_* flags a bind
+// remount would have to repeat to keep them.
 func statfsMountFlags(stFlags int64) uintptr {
 	var ms uintptr
 	for st, m := range map[int64]uintptr{
@@ -190,19 +199,44 @@ func statfsMountFlags(stFlags int64) uintptr {
 			ms |= m
 		}
 	}
+	// Strict atime is the absence of the others: statfs has no flag for it.
+	if ms&mntAtimeEnum == 0 {
+		ms |= unix.MS_STRICTATIME
+	}
 	return ms
 }
 
-// remountFlags merges the flags a mount currently has (from statfs) with the
-// requested ones: requested set flags are added, explicitly cleared ones
-// removed, and atime flags are only kept when the request names none.
-func remountFlags(current, want, cleared uintptr) uintptr {
-	const atime = unix.MS_NOATIME | unix.MS_RELATIME | unix.MS_STRICTATIME
-	keep := current &^ cleared
-	if want&atime != 0 || cleared&atime != 0 {
-		keep &^= atime
+// lockedRemountFlags is for a bind remount with exactly the wanted flags
+// that the kernel refused because the mount has locked flags (current, as
+// from statfs). It returns the flags to retry with: the wanted ones plus
+// the lockable ones the mount has. It fails when that cannot give what was
+// asked: a locked flag the spec clears, or an atime behaviour other than
+// the locked one. The kernel would not say so itself: MS_RELATIME is
+// ignored next to MS_NOATIME, and MS_STRICTATIME overrides both, so a
+// retry would silently give another atime than the one asked for.
+func lockedRemountFlags(current, want, cleared uintptr) (uintptr, error) {
+	if locked := current & cleared & mntLockFlags; locked != 0 {
+		return 0, fmt.Errorf("cannot clear locked flags %s", mountFlagNames(locked))
 	}
-	return keep | want
+	if want&mntAtime != 0 && want&mntAtime != current&mntAtime {
+		return 0, fmt.Errorf("cannot change locked atime flags %s", mountFlagNames(current&mntAtime))
+	}
+	return want | current&mntLockFlags, nil
+}
+
+// mountFlagNames spells MS_* flags as mount options, for messages.
+func mountFlagNames(flags uintptr) string {
+	var names []string
+	for _, n := range []string{"ro", "nosuid", "nodev", "noexec", "noatime", "nodiratime", "relatime", "strictatime", "nosymfollow"} {
+		if f := mountFlagOpts[n].flag; flags&f == f {
+			names = append(names, n)
+			flags &^= f
+		}
+	}
+	if len(names) == 0 {
+		return "(none)"
+	}
+	return strings.Join(names, ",")
 }
 
 // rootPropagation maps linux.rootfsPropagation to the propagation applied to

@@ -124,23 +124,47 @@ func TestStatfsMountFlags(t *testing.T) {
 	if got := statfsMountFlags(unix.ST_RDONLY | unix.ST_NOATIME | unix.ST_NODIRATIME); got != unix.MS_RDONLY|unix.MS_NOATIME|unix.MS_NODIRATIME {
 		t.Errorf("ro/noatime: got %#x", got)
 	}
+	// No atime flag at all is strictatime, which statfs cannot show.
+	if got := statfsMountFlags(unix.ST_NOSUID); got != unix.MS_NOSUID|unix.MS_STRICTATIME {
+		t.Errorf("strictatime: got %#x", got)
+	}
 }
 
-func TestRemountFlags(t *testing.T) {
-	const locked = unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC
+// The cases are those of runc's mounts_sshfs.bats in a user namespace,
+// where the source's ro, nosuid, nodev, noexec and atime are locked.
+func TestLockedRemountFlags(t *testing.T) {
+	const rel = unix.MS_RELATIME
 	tests := []struct {
 		name                   string
 		current, want, cleared uintptr
 		expect                 uintptr
+		err                    string
 	}{
-		{"keeps locked flags", locked | unix.MS_RELATIME, unix.MS_RDONLY, 0, locked | unix.MS_RELATIME | unix.MS_RDONLY},
-		{"explicit clear wins", locked, unix.MS_RDONLY, unix.MS_NOEXEC, unix.MS_NOSUID | unix.MS_NODEV | unix.MS_RDONLY},
-		{"new atime replaces old", unix.MS_RELATIME | unix.MS_NOSUID, unix.MS_NOATIME, 0, unix.MS_NOATIME | unix.MS_NOSUID},
-		{"rw clears inherited ro", unix.MS_RDONLY | unix.MS_NODEV, 0, unix.MS_RDONLY, unix.MS_NODEV},
+		{"unnamed locked flags are kept", unix.MS_RDONLY | rel, unix.MS_NOSUID | unix.MS_NODEV, 0,
+			unix.MS_RDONLY | rel | unix.MS_NOSUID | unix.MS_NODEV, ""},
+		{"ro on nodev,nosuid,noexec", unix.MS_NODEV | unix.MS_NOSUID | unix.MS_NOEXEC | unix.MS_NOATIME, unix.MS_RDONLY, 0,
+			unix.MS_RDONLY | unix.MS_NODEV | unix.MS_NOSUID | unix.MS_NOEXEC | unix.MS_NOATIME, ""},
+		{"nosymfollow is not lockable: dropped", unix.MS_NODEV | unix.MS_NOSYMFOLLOW | rel, unix.MS_RDONLY, unix.MS_NOSYMFOLLOW,
+			unix.MS_RDONLY | unix.MS_NODEV | rel, ""},
+		{"unlocked cleared flag is fine", unix.MS_NODEV | rel, 0, unix.MS_NOEXEC, unix.MS_NODEV | rel, ""},
+		{"explicit rw of a locked ro fails", unix.MS_RDONLY | rel, unix.MS_NOSUID, unix.MS_RDONLY, 0, "cannot clear locked flags ro"},
+		{"dev,suid,exec fail", unix.MS_NODEV | unix.MS_NOSUID | unix.MS_NOATIME, 0, unix.MS_NODEV | unix.MS_NOSUID | unix.MS_NOEXEC, 0,
+			"cannot clear locked flags nosuid,nodev"},
+		{"strictatime over nodiratime fails", unix.MS_NODIRATIME | rel, unix.MS_STRICTATIME, 0, 0, "cannot change locked atime flags nodiratime,relatime"},
+		{"relatime over noatime fails", unix.MS_NOATIME, rel, 0, 0, "cannot change locked atime flags noatime"},
+		{"noatime over strictatime fails", unix.MS_STRICTATIME, unix.MS_NOATIME, 0, 0, "cannot change locked atime flags strictatime"},
+		{"the same atime is fine", unix.MS_NOATIME | unix.MS_NODIRATIME, unix.MS_NOATIME | unix.MS_NODIRATIME, 0,
+			unix.MS_NOATIME | unix.MS_NODIRATIME, ""},
 	}
 	for _, tc := range tests {
-		if got := remountFlags(tc.current, tc.want, tc.cleared); got != tc.expect {
-			t.Errorf("%s: got %#x, want %#x", tc.name, got, tc.expect)
+		got, err := lockedRemountFlags(tc.current, tc.want, tc.cleared)
+		switch {
+		case tc.err != "" && (err == nil || err.Error() != tc.err):
+			t.Errorf("%s: error %v, want %q", tc.name, err, tc.err)
+		case tc.err == "" && err != nil:
+			t.Errorf("%s: %v", tc.name, err)
+		case tc.err == "" && got != tc.expect:
+			t.Errorf("%s: got %s, want %s", tc.name, mountFlagNames(got), mountFlagNames(tc.expect))
 		}
 	}
 }

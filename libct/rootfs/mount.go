@@ -27,6 +27,34 @@ type Options struct {
 	// RootPropagation is linux.rootfsPropagation: Enter applies it to the
 	// new root, since pivot_root refuses a shared one.
 	RootPropagation string
+	// MountSource, when set, asks the runtime outside the container for an
+	// O_PATH handle on the bind source of spec.Mounts[index], opened in the
+	// container's mount namespace with the runtime's credentials. It is
+	// used for the sources the init cannot reach itself: in a user
+	// namespace, a directory only the host's root may search.
+	MountSource func(index int) (*os.File, error) `json:"-"`
+}
+
+// Pending is what Prepare leaves for Finish: the tmpfs mounts (and /dev)
+// that the spec wants read-only but that stay writable until the devices,
+// mount points below them and the console are made.
+type Pending struct {
+	readonly []pendingRO
+}
+
+type pendingRO struct {
+	f    *os.File // the root of the mount
+	dest string
+}
+
+func (p *Pending) close() {
+	if p == nil {
+		return
+	}
+	for _, r := range p.readonly {
+		r.f.Close()
+	}
+	p.readonly = nil
 }
 
 // mounter holds the state shared by the steps of Prepare.
@@ -35,14 +63,26 @@ type mounter struct {
 	opts     Options
 	root     *os.File // O_PATH handle on the rootfs bind mount
 	rootPath string   // canonical host path of the rootfs
+	rootArg  string   // the rootfs path as given, cleaned
+	pending  *Pending
 }
 
 // Prepare makes the mount tree private to the container, bind-mounts the
 // rootfs onto itself, performs spec.Mounts in order and populates /dev.
-func Prepare(spec *specs.Spec, rootfs string, opts Options) error {
+// The result goes to Finish.
+func Prepare(spec *specs.Spec, rootfs string, opts Options) (*Pending, error) {
 	if spec == nil {
-		return errors.New("prepare rootfs: nil spec")
+		return nil, errors.New("prepare rootfs: nil spec")
 	}
+	p := &Pending{}
+	if err := prepare(spec, rootfs, opts, p); err != nil {
+		p.close()
+		return nil, err
+	}
+	return p, nil
+}
+
+func prepare(spec *specs.Spec, rootfs string, opts Options, p *Pending) error {
 	rootPath, err := filepath.EvalSymlinks(rootfs)
 	if err != nil {
 		return fmt.Errorf("resolve rootfs %s: %w", rootfs, err)
@@ -69,9 +109,10 @@ func Prepare(spec *specs.Spec, rootfs string, opts Options) error {
 		return fmt.Errorf("open rootfs %s: %w", rootPath, err)
 	}
 	defer root.Close()
-	m := &mounter{spec: spec, opts: opts, root: root, rootPath: rootPath}
-	for _, mnt := range spec.Mounts {
-		if err := m.mountEntry(mnt); err != nil {
+	m := &mounter{spec: spec, opts: opts, root: root, rootPath: rootPath,
+		rootArg: filepath.Clean(rootfs), pending: p}
+	for i, mnt := range spec.Mounts {
+		if err := m.mountEntry(i, mnt); err != nil {
 			return err
 		}
 	}
@@ -90,8 +131,8 @@ func propagationName(flags uintptr) string {
 	return fmt.Sprintf("propagation %#x", flags)
 }
 
-func (m *mounter) mountEntry(mnt specs.Mount) error {
-	dest := filepath.Join("/", mnt.Destination)
+func (m *mounter) mountEntry(i int, mnt specs.Mount) error {
+	dest := m.containerPath(mnt.Destination)
 	o := parseMountOptions(mnt.Options)
 	if mnt.Type == "bind" {
 		o.flags |= unix.MS_BIND
@@ -99,12 +140,14 @@ func (m *mounter) mountEntry(mnt specs.Mount) error {
 	if o.idmap || len(mnt.UIDMappings) > 0 || len(mnt.GIDMappings) > 0 {
 		return fmt.Errorf("mount %s on %s: idmapped mounts are not supported", mnt.Source, dest)
 	}
-	if o.tmpcopyup {
-		return fmt.Errorf("mount %s on %s: tmpcopyup is not supported", mnt.Source, dest)
-	}
 	switch {
 	case o.isBind():
-		return m.bindMount(mnt.Source, dest, o)
+		src, err := m.openSource(i, mnt.Source, dest)
+		if err != nil {
+			return err
+		}
+		defer src.close()
+		return m.bindSource(src, dest, o)
 	case mnt.Type == "cgroup" || mnt.Type == "cgroup2":
 		return m.cgroupMount(mnt, dest, o)
 	case mnt.Type == "sysfs" && m.opts.UserNS && !m.hasNamespace(specs.NetworkNamespace):
@@ -115,6 +158,26 @@ func (m *mounter) mountEntry(mnt specs.Mount) error {
 	default:
 		return m.fsMount(mnt, dest, o)
 	}
+}
+
+// containerPath is the destination as a path inside the container. runc
+// accepts a destination spelled as the host path of a place inside the
+// rootfs (engines generate these for volumes nested in the rootfs), and
+// so does rt: the rootfs prefix is dropped.
+func (m *mounter) containerPath(dest string) string {
+	dest = filepath.Join("/", dest)
+	for _, r := range []string{m.rootArg, m.rootPath} {
+		if r == "/" || !filepath.IsAbs(r) {
+			continue
+		}
+		if dest == r {
+			return "/"
+		}
+		if rest, ok := strings.CutPrefix(dest, r+"/"); ok {
+			return "/" + rest
+		}
+	}
+	return dest
 }
 
 func (m *mounter) hasNamespace(t specs.LinuxNamespaceType) bool {
@@ -129,90 +192,38 @@ func (m *mounter) hasNamespace(t specs.LinuxNamespaceType) bool {
 	return false
 }
 
-// bindMount binds the host path source onto dest inside the rootfs and then
-// applies the flags a plain MS_BIND ignores.
-func (m *mounter) bindMount(source, dest string, o mountOptions) error {
-	src, err := openPath(source, 0)
-	if err != nil {
-		return fmt.Errorf("open bind source %s for %s: %w", source, dest, err)
-	}
-	defer src.Close()
-	return m.bindFile(src, source, dest, o)
-}
-
-// bindFile binds the already opened src onto dest; the mount uses src's
-// magic link so what we stat is what gets mounted.
-func (m *mounter) bindFile(src *os.File, source, dest string, o mountOptions) error {
-	st, err := src.Stat()
-	if err != nil {
-		return fmt.Errorf("stat bind source %s: %w", source, err)
-	}
-	dst, err := openOrCreate(m.root, m.rootPath, dest, st.IsDir())
-	if err != nil {
-		return fmt.Errorf("create mount point for %s: %w", source, err)
-	}
-	defer dst.Close()
-	if err := m.checkProcDest(dst, dest, isProcfs(src)); err != nil {
-		return err
-	}
-	mounted, err := mountOnto(m.root, m.rootPath, dst, dest, func(target string) error {
-		if err := unix.Mount(fdPath(src), target, "", o.flags&(unix.MS_BIND|unix.MS_REC), ""); err != nil {
-			return fmt.Errorf("bind %s on %s: %w", source, dest, err)
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	defer mounted.Close()
-	if o.needsRemount() {
-		if err := remountBind(mounted, dest, o.flags, o.cleared); err != nil {
-			return err
-		}
-	}
-	return m.finishMount(mounted, dest, o)
-}
-
-// remountBind changes the per-mount flags of the mount whose root is f.
-// Flags the mount already has are kept unless explicitly cleared: in a user
-// namespace nosuid/nodev/noexec/atime can be locked and dropping them would
-// fail with EPERM.
-func remountBind(f *os.File, dest string, want, cleared uintptr) error {
-	var st unix.Statfs_t
-	if err := unix.Fstatfs(int(f.Fd()), &st); err != nil {
-		return fmt.Errorf("statfs %s: %w", dest, err)
-	}
-	want &^= unix.MS_BIND | unix.MS_REC | unix.MS_REMOUNT
-	flags := remountFlags(statfsMountFlags(st.Flags), want, cleared)
-	if err := unix.Mount("", fdPath(f), "", unix.MS_REMOUNT|unix.MS_BIND|flags, ""); err != nil {
-		return fmt.Errorf("remount %s: %w", dest, err)
-	}
-	return nil
-}
-
-// finishMount applies propagation and recursive (mount_setattr) options.
-func (m *mounter) finishMount(mounted *os.File, dest string, o mountOptions) error {
-	for _, p := range o.propagation {
-		if err := unix.Mount("", fdPath(mounted), "", p, ""); err != nil {
-			return fmt.Errorf("make %s %s: %w", dest, propagationName(p), err)
-		}
-	}
-	if !o.recursive {
-		return nil
-	}
-	attr := o.attr
-	if err := unix.MountSetattr(int(mounted.Fd()), "", unix.AT_EMPTY_PATH|unix.AT_RECURSIVE, &attr); err != nil {
-		return fmt.Errorf("mount_setattr %s: %w", dest, err)
-	}
-	return nil
-}
-
 // noLabelTypes are filesystems that reject an SELinux context= option.
 var noLabelTypes = map[string]bool{"proc": true, "sysfs": true, "mqueue": true, "cgroup": true, "cgroup2": true}
 
 // fsMount mounts a new filesystem instance (proc, tmpfs, overlay...) on dest.
 func (m *mounter) fsMount(mnt specs.Mount, dest string, o mountOptions) error {
-	dst, err := openOrCreate(m.root, m.rootPath, dest, true)
+	var dst *os.File
+	var err error
+	exact := mnt.Type == "proc" || mnt.Type == "sysfs" || dest == "/dev"
+	if exact {
+		// These must land exactly where the spec says, never through a
+		// symlink: masked paths would protect nothing (CVE-2019-19921),
+		// and a /dev elsewhere would leave the devices rt makes
+		// uncovered.
+		if dst, err = m.openExactDir(dest, mnt.Type); err != nil {
+			return fmt.Errorf("mount %s on %s: %w", mnt.Type, dest, err)
+		}
+	} else {
+		dst, err = openInRoot(m.root, dest, 0)
+		if err == nil && mnt.Type == "tmpfs" {
+			// A tmpfs over an existing directory takes its mode, as
+			// runc's does (the spec's own mode= comes later and wins).
+			var st unix.Stat_t
+			if err = unix.Fstat(int(dst.Fd()), &st); err != nil {
+				dst.Close()
+				return fmt.Errorf("stat %s: %w", dest, err)
+			}
+			o.data = append([]string{fmt.Sprintf("mode=%04o", st.Mode&0o7777)}, o.data...)
+		}
+		if errors.Is(err, unix.ENOENT) {
+			dst, err = openOrCreate(m.root, m.rootPath, dest, true)
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("create mount point for %s: %w", mnt.Type, err)
 	}
@@ -220,19 +231,29 @@ func (m *mounter) fsMount(mnt specs.Mount, dest string, o mountOptions) error {
 	if err := m.checkProcDest(dst, dest, mnt.Type == "proc"); err != nil {
 		return err
 	}
-	if mnt.Type == "proc" || mnt.Type == "sysfs" || dest == "/dev" {
-		// Refuse symlinks anywhere in the path: these must land exactly
-		// where the spec says, or masked paths would protect nothing (and
-		// a /dev elsewhere would leave the devices rt makes to be covered).
-		if err := m.checkNoSymlinks(dst, dest); err != nil {
-			return fmt.Errorf("mount %s on %s: %w", mnt.Type, dest, err)
+	var old *os.File
+	if o.tmpcopyup {
+		if mnt.Type != "tmpfs" {
+			return fmt.Errorf("mount %s on %s: tmpcopyup is only for tmpfs", mnt.Type, dest)
 		}
+		// What the tmpfs will hide, kept open to copy it up.
+		if old, err = reopenDir(dst); err != nil {
+			return fmt.Errorf("tmpcopyup: open %s: %w", dest, err)
+		}
+		defer old.Close()
 	}
 	data := o.dataString()
 	if !noLabelTypes[mnt.Type] {
 		data = label.FormatMountLabel(data, m.opts.MountLabel)
 	}
 	flags := o.flags &^ unix.MS_REMOUNT
+	// A tmpfs or /dev meant read-only is filled first (devices, copied
+	// up content, mount points of later mounts, the console) and made
+	// read-only by Finish.
+	deferRO := flags&unix.MS_RDONLY != 0 && (mnt.Type == "tmpfs" || dest == "/dev")
+	if deferRO {
+		flags &^= unix.MS_RDONLY
+	}
 	mounted, err := mountOnto(m.root, m.rootPath, dst, dest, func(target string) error {
 		if err := unix.Mount(mnt.Source, target, mnt.Type, flags, data); err != nil {
 			return fmt.Errorf("mount %s on %s: %w", mnt.Type, dest, err)
@@ -242,25 +263,50 @@ func (m *mounter) fsMount(mnt specs.Mount, dest string, o mountOptions) error {
 	if err != nil {
 		return err
 	}
-	defer mounted.Close()
+	keep := false
+	defer func() {
+		if !keep {
+			mounted.Close()
+		}
+	}()
+	if old != nil {
+		if err := copyUp(old, mounted); err != nil {
+			return fmt.Errorf("tmpcopyup %s: %w", dest, err)
+		}
+	}
 	if mnt.Type == "mqueue" && m.opts.MountLabel != "" {
 		// "/." makes lsetxattr act on the directory, not the magic link.
 		if err := label.SetFileLabel(fdPath(mounted)+"/.", m.opts.MountLabel); err != nil {
 			return fmt.Errorf("label mqueue on %s: %w", dest, err)
 		}
 	}
-	return m.finishMount(mounted, dest, o)
-}
-
-func (m *mounter) checkNoSymlinks(dst *os.File, dest string) error {
-	p, err := realPath(dst)
-	if err != nil {
+	if err := m.finishMount(mounted, dest, o); err != nil {
 		return err
 	}
-	if want := filepath.Join(m.rootPath, dest); p != want {
-		return fmt.Errorf("destination resolves to %s, not %s (symlink in path)", p, want)
+	if deferRO {
+		m.pending.readonly = append(m.pending.readonly, pendingRO{f: mounted, dest: dest})
+		keep = true
 	}
 	return nil
+}
+
+// openExactDir opens the directory dest inside the rootfs, creating it
+// when missing, and refuses it if any component of the path is a symlink
+// or if it is not a directory. runc's words for the refusal are kept:
+// engines and the upstream tests look for them.
+func (m *mounter) openExactDir(dest, fstype string) (*os.File, error) {
+	f, err := openNoSymlinks(m.root, dest)
+	if errors.Is(err, unix.ENOENT) {
+		var d *os.File
+		if d, err = mkdirAllInRoot(m.root, dest); err == nil {
+			d.Close()
+			f, err = openNoSymlinks(m.root, dest)
+		}
+	}
+	if errors.Is(err, unix.ELOOP) || errors.Is(err, unix.ENOTDIR) {
+		return nil, fmt.Errorf("filesystem %q must be mounted on ordinary directory", fstype)
+	}
+	return f, err
 }
 
 // procMountable are the files below /proc a mount may cover: host-wide

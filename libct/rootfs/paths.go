@@ -12,8 +12,10 @@ import (
 )
 
 // Finish runs after Enter: it binds the console, applies readonly and
-// masked paths and finally makes the root read-only if the spec asks.
-func Finish(spec *specs.Spec, console *os.File) error {
+// masked paths, makes the read-only tmpfs mounts Prepare left writable
+// read-only and finally the root, if the spec asks.
+func Finish(spec *specs.Spec, console *os.File, p *Pending) error {
+	defer p.close()
 	if spec == nil {
 		return errors.New("finish rootfs: nil spec")
 	}
@@ -35,6 +37,16 @@ func Finish(spec *specs.Spec, console *os.File) error {
 		}
 		if err := maskPaths(root, spec.Linux.MaskedPaths, spec.Linux.MountLabel); err != nil {
 			return err
+		}
+	}
+	if p != nil {
+		for _, r := range p.readonly {
+			// Through the handle kept since the mount: no path lookup
+			// in a tree the container may have shaped.
+			attr := unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY}
+			if err := unix.MountSetattr(int(r.f.Fd()), "", unix.AT_EMPTY_PATH, &attr); err != nil {
+				return fmt.Errorf("make %s read-only: %w", r.dest, err)
+			}
 		}
 	}
 	if spec.Root != nil && spec.Root.Readonly {
@@ -80,16 +92,24 @@ func readonlyPath(root *os.File, p string) error {
 }
 
 // maskPaths hides each path: files get /dev/null bound over them,
-// directories an empty read-only tmpfs. Missing paths are skipped.
+// directories an empty read-only tmpfs, one for all of them (the first is
+// bound onto the others). Missing and repeated paths are skipped.
 func maskPaths(root *os.File, paths []string, mountLabel string) error {
-	var null *os.File
+	var null, shared *os.File
 	defer func() {
-		if null != nil {
-			null.Close()
+		for _, f := range []*os.File{null, shared} {
+			if f != nil {
+				f.Close()
+			}
 		}
 	}()
+	done := make(map[string]bool, len(paths))
 	for _, p := range paths {
 		p = filepath.Join("/", p)
+		if done[p] {
+			continue
+		}
+		done[p] = true
 		f, err := openInRoot(root, p, 0)
 		if errors.Is(err, unix.ENOENT) {
 			continue
@@ -102,29 +122,42 @@ func maskPaths(root *os.File, paths []string, mountLabel string) error {
 			f.Close()
 			return fmt.Errorf("stat masked path %s: %w", p, err)
 		}
-		if st.Mode&unix.S_IFMT != unix.S_IFDIR && null == nil {
+		dir := st.Mode&unix.S_IFMT == unix.S_IFDIR
+		if !dir && null == nil {
 			if null, err = openDevNull(root); err != nil {
 				f.Close()
 				return err
 			}
 		}
-		err = maskPath(root, f, p, st.Mode&unix.S_IFMT == unix.S_IFDIR, null, mountLabel)
+		var mounted *os.File
+		mounted, err = maskPath(root, f, p, dir, null, shared, mountLabel)
 		f.Close()
 		if err != nil {
 			return err
+		}
+		if dir && shared == nil {
+			shared = mounted
+		} else {
+			mounted.Close()
 		}
 	}
 	return nil
 }
 
-func maskPath(root, f *os.File, p string, dir bool, null *os.File, mountLabel string) error {
-	mounted, err := mountOnto(root, "/", f, p, func(target string) error {
+// maskPath mounts the mask on f and returns the root of the new mount.
+// A directory gets shared, the first directory mask, when there is one.
+func maskPath(root, f *os.File, p string, dir bool, null, shared *os.File, mountLabel string) (*os.File, error) {
+	return mountOnto(root, "/", f, p, func(target string) error {
 		var err error
-		if dir {
+		switch {
+		case dir && shared != nil:
+			// The bind keeps the read-only flag of its source mount.
+			err = bindFd(shared, f, false)
+		case dir:
 			// A wrong target (an fdPath name redirected through the
 			// container's /proc) fails mountOnto's mount ID check.
 			err = unix.Mount("tmpfs", target, "tmpfs", unix.MS_RDONLY, label.FormatMountLabel("", mountLabel))
-		} else {
+		default:
 			// The source has no such check: bind by fd.
 			err = bindFd(null, f, false)
 		}
@@ -133,10 +166,6 @@ func maskPath(root, f *os.File, p string, dir bool, null *os.File, mountLabel st
 		}
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	return mounted.Close()
 }
 
 // openDevNull opens the container's /dev/null and checks it really is the

@@ -1,7 +1,11 @@
 package rootfs
 
 import (
+	"errors"
 	"fmt"
+	"path/filepath"
+
+	"github.com/moby/sys/mountinfo"
 
 	"golang.org/x/sys/unix"
 )
@@ -67,9 +71,12 @@ func pivotRoot(rootfs string) error {
 
 // moveRoot is the --no-pivot path (e.g. a ramfs root where pivot_root is
 // not allowed): the rootfs mount is moved over "/" and chrooted into. The
-// old root stays reachable through the mount tree, which is why pivot_root
-// is preferred.
+// old root stays in the mount namespace, under the new one, which is why
+// pivot_root is preferred.
 func moveRoot(rootfs string) error {
+	if err := hideHostKernelFS(rootfs); err != nil {
+		return err
+	}
 	if err := unix.Chdir(rootfs); err != nil {
 		return fmt.Errorf("chdir to %s: %w", rootfs, err)
 	}
@@ -81,6 +88,46 @@ func moveRoot(rootfs string) error {
 	}
 	if err := unix.Chdir("/"); err != nil {
 		return fmt.Errorf("chdir to /: %w", err)
+	}
+	return nil
+}
+
+// hideHostKernelFS removes from the mount namespace the host's whole
+// procfs and sysfs mounts that --no-pivot would leave under the new root.
+// The kernel lets a user namespace mount a fresh procfs or sysfs when one
+// is already fully visible in its mount namespace; left there, the host's
+// would let a process in the container get a /proc without the masked
+// and read-only paths (unshare -mrpf; mount -t proc). What cannot be
+// unmounted is covered with an empty tmpfs, which makes it not fully
+// visible either.
+func hideHostKernelFS(rootfs string) error {
+	rootfs, err := filepath.EvalSymlinks(rootfs)
+	if err != nil {
+		return fmt.Errorf("resolve rootfs: %w", err)
+	}
+	infos, err := mountinfo.GetMounts(func(i *mountinfo.Info) (skip, stop bool) {
+		full := i.Root == "/" && (i.FSType == "proc" || i.FSType == "sysfs")
+		return !full || inRoot(rootfs, i.Mountpoint), false
+	})
+	if err != nil {
+		return fmt.Errorf("read mountinfo: %w", err)
+	}
+	for _, i := range infos {
+		p := i.Mountpoint
+		// Slave first so the unmount cannot propagate to the host.
+		if err := unix.Mount("", p, "", unix.MS_SLAVE|unix.MS_REC, ""); err != nil {
+			if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.EINVAL) {
+				continue // gone with a parent detached before it
+			}
+			return fmt.Errorf("make %s rslave: %w", p, err)
+		}
+		err := unix.Unmount(p, unix.MNT_DETACH)
+		if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.EPERM) {
+			err = unix.Mount("tmpfs", p, "tmpfs", unix.MS_RDONLY, "")
+		}
+		if err != nil {
+			return fmt.Errorf("hide host %s on %s: %w", i.FSType, p, err)
+		}
 	}
 	return nil
 }

@@ -240,7 +240,7 @@ func TestPrepareRejects(t *testing.T) {
 		{"proc through symlink", func(t *testing.T, cfg *childConfig) {
 			mustDo(t, os.Remove(filepath.Join(cfg.Rootfs, "proc")))
 			mustDo(t, os.Symlink("/tmp", filepath.Join(cfg.Rootfs, "proc")))
-		}, "symlink in path"},
+		}, "must be mounted on ordinary directory"},
 		{"idmap", func(t *testing.T, cfg *childConfig) {
 			cfg.Spec.Mounts[6].Options = append(cfg.Spec.Mounts[6].Options, "idmap")
 		}, "not supported"},

@@ -386,3 +386,219 @@ root_tags() {
 	[[ "$output" == *no-such-fs* ]]
 	expect_no_leftovers ct1
 }
+
+# userns_bundle: maps container 0-65535 to host 100000-165535, hands the
+# rootfs to the mapped root and lets it reach the bundle.
+userns_bundle() {
+	update_config '.linux.namespaces += [{"type": "user"}]
+		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+	chown -R 100000:100000 "$BUNDLE/rootfs"
+	local d="$BUNDLE"
+	while [ "$d" != / ]; do
+		chmod o+x "$d"
+		d=$(dirname "$d")
+	done
+}
+
+@test "tmpcopyup: the tmpfs starts with what it covers, modes, owners and links kept, the image untouched" {
+	mkdir -p "$BUNDLE/rootfs/seed/sub/deeper"
+	echo seed-data >"$BUNDLE/rootfs/seed/sub/file"
+	chmod 777 "$BUNDLE/rootfs/seed/sub"
+	chmod 4755 "$BUNDLE/rootfs/seed/sub/file"
+	chown 1000:1001 "$BUNDLE/rootfs/seed/sub/deeper"
+	ln -s /etc/passwd "$BUNDLE/rootfs/seed/link"
+	add_mount '{"destination": "/seed", "type": "tmpfs", "source": "tmpfs", "options": ["tmpcopyup", "nodev"]}'
+	set_cmd sh -c 'cat /seed/sub/file; stat -c "%a %u:%g" /seed/sub /seed/sub/file /seed/sub/deeper; readlink /seed/link
+		awk '"'"'$5 == "/seed" { print $9 }'"'"' /proc/self/mountinfo; echo new >/seed/sub/added && echo writable'
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = seed-data ]
+	[ "${lines[1]}" = "777 0:0" ]
+	[ "${lines[2]}" = "4755 0:0" ]
+	[ "${lines[3]}" = "755 1000:1001" ]
+	[ "${lines[4]}" = /etc/passwd ]
+	[ "${lines[5]}" = tmpfs ]
+	[ "${lines[6]}" = writable ]
+	# the copy was written to the tmpfs, not to the image
+	[ ! -e "$BUNDLE/rootfs/seed/sub/added" ]
+}
+
+@test "tmpfs mode: taken from the directory it covers, tmpfs's 1777 on a new one, mode= wins" {
+	mkdir "$BUNDLE/rootfs/inherit" "$BUNDLE/rootfs/explicit"
+	chmod 0710 "$BUNDLE/rootfs/inherit" "$BUNDLE/rootfs/explicit"
+	add_mount '{"destination": "/inherit", "type": "tmpfs", "source": "tmpfs", "options": ["nodev"]}'
+	add_mount '{"destination": "/explicit", "type": "tmpfs", "source": "tmpfs", "options": ["mode=1500"]}'
+	add_mount '{"destination": "/new/dir", "type": "tmpfs", "source": "tmpfs"}'
+	set_cmd stat -c %a /inherit /explicit /new/dir
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 710 ]
+	[ "${lines[1]}" = 1500 ]
+	[ "${lines[2]}" = 1777 ]
+	# the directories underneath keep their own modes
+	[ "$(stat -c %a "$BUNDLE/rootfs/explicit")" = 710 ]
+	[ "$(stat -c %a "$BUNDLE/rootfs/new/dir")" = 755 ]
+}
+
+@test "a read-only /dev and tmpfs are read-only once set up: devices, mounts below and console made first" {
+	update_config '(.mounts[] | select(.destination == "/dev") | .options) += ["ro"]'
+	add_mount '{"destination": "/ro", "type": "tmpfs", "source": "tmpfs", "options": ["ro"]}'
+	add_mount '{"destination": "/ro/below", "type": "tmpfs", "source": "tmpfs"}'
+	set_cmd sh -c 'for p in /dev /ro; do awk -v p=$p '"'"'$5 == p { split($6, o, ","); print p, o[1] }'"'"' /proc/self/mountinfo; done
+		test -c /dev/null && echo devices; touch /ro/below/x && echo below-rw; touch /dev/x || true'
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "/dev ro" ]
+	[ "${lines[1]}" = "/ro ro" ]
+	[ "${lines[2]}" = devices ]
+	[ "${lines[3]}" = below-rw ]
+	[[ "${lines[4]}" == *"Read-only file system"* ]]
+}
+
+@test "mount order: a bind source inside the rootfs shows the mounts made before it, destinations as host paths" {
+	mkdir -p "$BATS_TEST_TMPDIR/a/x" "$BATS_TEST_TMPDIR/b"
+	echo from-a >"$BATS_TEST_TMPDIR/a/x/file"
+	echo from-b >"$BATS_TEST_TMPDIR/b/file"
+	rootfs="$BUNDLE/rootfs"
+	add_mount "{\"destination\": \"/mnt\", \"source\": \"$BATS_TEST_TMPDIR/a\", \"options\": [\"rbind\"]}"
+	add_mount "{\"destination\": \"/mnt/x/b\", \"source\": \"$BATS_TEST_TMPDIR/b\", \"options\": [\"rbind\"]}"
+	# Both ends name places in the container through the host's path of
+	# the rootfs, as engines write them; the source must be the tree as
+	# mounted so far.
+	add_mount "{\"destination\": \"$rootfs/final\", \"source\": \"$rootfs/mnt\", \"options\": [\"rbind\"]}"
+	set_cmd cat /final/x/file /final/x/b/file
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = from-a ]
+	[ "${lines[1]}" = from-b ]
+	[ -d "$rootfs/final" ]
+	[ ! -e "$rootfs$rootfs" ]
+}
+
+@test "a bind destination through dangling symlinks is created where they point, inside the rootfs" {
+	rm -f "$BUNDLE/rootfs/etc/hosts"
+	ln -s /tmp/foo/bar "$BUNDLE/rootfs/jump"
+	ln -s /jump/baz/hosts "$BUNDLE/rootfs/etc/hosts"
+	drop_tmp='del(.mounts[] | select(.destination == "/tmp"))'
+	update_config "$drop_tmp"
+	add_mount "{\"destination\": \"/etc/hosts\", \"source\": \"$SRC/file\", \"options\": [\"bind\"]}"
+	set_cmd sh -c 'cat /tmp/foo/bar/baz/hosts; awk '"'"'$5 == "/tmp/foo/bar/baz/hosts" { print "mounted" }'"'"' /proc/self/mountinfo'
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = host-data ]
+	[ "${lines[1]}" = mounted ]
+	[ -f "$BUNDLE/rootfs/tmp/foo/bar/baz/hosts" ]
+	[ ! -e /jump ]
+}
+
+@test "proc on a symlinked /proc is refused with runc's words, and nothing is created where it points" {
+	rmdir "$BUNDLE/rootfs/proc"
+	ln -s /elsewhere "$BUNDLE/rootfs/proc"
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -ne 0 ]
+	[[ "$output" == *'filesystem "proc" must be mounted on ordinary directory'* ]]
+	[ ! -e "$BUNDLE/rootfs/elsewhere" ]
+	expect_no_leftovers ct1
+}
+
+@test "maskedPaths: a path given twice is masked once, directories share one read-only tmpfs" {
+	mkdir -p "$BUNDLE/rootfs/m1" "$BUNDLE/rootfs/m2" "$BUNDLE/rootfs/m3"
+	echo s >"$BUNDLE/rootfs/m1/inside"
+	echo s >"$BUNDLE/rootfs/mf"
+	update_config '.linux.maskedPaths += ["/m1", "/mf", "/m2", "/m1", "/mf/", "/m3"]'
+	set_cmd sh -c 'for p in /m1 /mf; do awk -v p=$p '"'"'$5 == p { n++ } END { print n }'"'"' /proc/self/mountinfo; done
+		stat -c %d /m1 /m2 /m3 | sort -u | wc -l; ls -A /m1 | wc -l; touch /m2/x 2>&1 || true'
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 1 ]
+	[ "${lines[1]}" = 1 ]
+	[ "${lines[2]}" = 1 ]
+	[ "${lines[3]}" = 0 ]
+	[[ "${lines[4]}" == *"Read-only file system"* ]]
+}
+
+# bind_configs OPTS...: writes $BUNDLE/config-N.json, one per OPTS (a
+# comma-separated option list), each binding $SRC on /mnt and printing the
+# per-mount options of /mnt.
+bind_configs() {
+	local n=0 opts
+	for opts in "$@"; do
+		n=$((n + 1))
+		jq --arg src "$SRC" --arg opts "$opts" '.mounts += [{destination: "/mnt", source: $src, type: "bind", options: ($opts | split(","))}]
+			| .process.args = ["awk", "$5 == \"/mnt\" { print $6 }", "/proc/self/mountinfo"]' \
+			"$BUNDLE/config.json" >"$BUNDLE/config-$n.json"
+	done
+	cp "$BUNDLE/config.json" "$BUNDLE/config-orig.json"
+}
+
+# run_bind_configs HOST-FLAGS: in a private mount namespace, mounts a
+# tmpfs on $SRC with per-mount flags HOST-FLAGS and runs each config-N.json.
+run_bind_configs() {
+	export HOST_FLAGS="$1"
+	run in_private_ns '
+		mount -t tmpfs -o rw,suid,dev,exec tmpfs "$SRC"
+		mount --bind -o "remount,$HOST_FLAGS" "$SRC"
+		for c in "$BUNDLE"/config-[0-9]*.json; do
+			cp "$c" "$BUNDLE/config.json"
+			"$RT" --root "$ROOT" run -b "$BUNDLE" ct1 2>&1 || echo "status $?"
+		done'
+	cp "$BUNDLE/config-orig.json" "$BUNDLE/config.json"
+	echo "$output"
+}
+
+@test "bind flags: exactly those asked for; the source's ro is not kept unless asked" {
+	bind_configs bind bind,nosuid bind,ro,exec
+	run_bind_configs ro,noexec
+	[ "$status" -eq 0 ]
+	# plain bind: the source's flags as they are
+	[[ "${lines[0]}" == ro,*noexec* ]]
+	# nosuid asked: ro and noexec dropped
+	[[ "${lines[1]}" == rw,nosuid* ]]
+	[[ "${lines[1]}" != *noexec* ]]
+	# ro,exec asked
+	[[ "${lines[2]}" == ro,* ]]
+	[[ "${lines[2]}" != *noexec* ]]
+	[[ "${lines[2]}" != *nosuid* ]]
+}
+
+@test "bind flags in a user namespace: locked flags kept unless cleared, then an error naming them" {
+	userns_bundle
+	bind_configs bind,nosuid bind,rw bind,ro,nosymfollow
+	run_bind_configs nodev,nosymfollow
+	[ "$status" -eq 0 ]
+	# nosuid added; the locked nodev stays, nosymfollow (not lockable) goes
+	[[ "${lines[0]}" == rw,nosuid,nodev* ]]
+	[[ "${lines[0]}" != *nosymfollow* ]]
+	# rw clears nothing locked here
+	[[ "${lines[1]}" == rw,nodev* ]]
+	[[ "${lines[2]}" == ro,nodev*nosymfollow* ]]
+	run_bind_configs ro,nodev
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == ro,nosuid,nodev* ]]
+	# rw would clear the locked ro: refused
+	[[ "${lines[1]}" == *"cannot clear locked flags ro"*"operation not permitted"* ]]
+	[ "${lines[2]}" = "status 1" ]
+}
+
+@test "user namespace: a bind source only the host's root can reach is opened by rt for the init" {
+	userns_bundle
+	mkdir -p "$BATS_TEST_TMPDIR/locked/one" "$BATS_TEST_TMPDIR/locked/two"
+	echo one >"$BATS_TEST_TMPDIR/locked/one/f"
+	echo two >"$BATS_TEST_TMPDIR/locked/two/f"
+	chmod 700 "$BATS_TEST_TMPDIR/locked"
+	add_mount "{\"destination\": \"/one\", \"source\": \"$BATS_TEST_TMPDIR/locked/one\", \"options\": [\"bind\"]}"
+	add_mount "{\"destination\": \"/two\", \"source\": \"$BATS_TEST_TMPDIR/locked/two\", \"options\": [\"bind\", \"ro\"]}"
+	set_cmd cat /one/f /two/f
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = one ]
+	[ "${lines[1]}" = two ]
+	# a source that does not exist is still one clear error
+	add_mount "{\"destination\": \"/three\", \"source\": \"$BATS_TEST_TMPDIR/locked/three\", \"options\": [\"bind\"]}"
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -ne 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"locked/three"*"no such file or directory"* ]]
+	expect_no_leftovers ct1
+}
