@@ -83,18 +83,24 @@ func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
 }
 
 // saveState writes the config (when this process holds it) and then the
-// state: state.json appearing is what makes a new container visible.
+// state.
 func (c *Container) saveState() error {
-	if c.state.Spec != nil {
-		b, err := json.Marshal(c.state.Spec)
-		if err != nil {
-			return err
-		}
-		if err := writeFileAtomic(filepath.Join(c.dir, specFile), b, 0o600); err != nil {
-			return err
-		}
+	if err := c.saveConfig(); err != nil {
+		return err
 	}
 	return c.saveStatus()
+}
+
+// saveConfig writes config.json when this process holds the spec.
+func (c *Container) saveConfig() error {
+	if c.state.Spec == nil {
+		return nil
+	}
+	b, err := json.Marshal(c.state.Spec)
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(filepath.Join(c.dir, specFile), b, 0o600)
 }
 
 // saveStatus rewrites state.json only.
@@ -171,6 +177,10 @@ func (c *Container) readConfig(v any) {
 	b, err := os.ReadFile(filepath.Join(c.dir, specFile))
 	if err == nil {
 		err = json.Unmarshal(b, v)
+	} else if c.state.Status == Creating && errors.Is(err, os.ErrNotExist) {
+		// A create killed before it wrote the config: nothing (no hook)
+		// had run yet.
+		return
 	}
 	if err != nil {
 		slog.Warn("read container config", "id", c.state.ID, "err", err)
