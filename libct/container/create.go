@@ -272,7 +272,7 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 	// While the init decodes its config: the hooks that delete must run
 	// are known from here on, before any of them has run.
 	if err = c.saveConfig(); err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("record container %q: %w", o.ID, err)
 	}
 	crashPoint("create: config saved")
 	// Otherwise the cgroup is made and limited while the init decodes its
