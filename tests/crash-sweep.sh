@@ -39,7 +39,7 @@ sweep() {
 }
 t0=$(date +%s)
 sweep sweep -rt-points "$work/rt-crashtest" -step "$step" -rounds 2 -fail-fast=false sweep
-sweep load -n 100 load
+sweep load -n "${LOAD_N:-100}" load
 if [ ${#systemd[@]} -eq 0 ] && command -v bats >/dev/null; then
 	RT_BIN=$work/rt bats "$repo/tests/integration/crash.bats" || fails=$((fails + 1))
 fi

@@ -301,10 +301,21 @@ func (e *env) leftovers(id string) error {
 		bad = append(bad, "cgroup "+d)
 	}
 	if *systemd {
+		// systemd unloads a stopped unit in the background: give it a
+		// moment. list-units, unlike show, does not load what it asks about.
 		unit := "rtcrash-" + id + ".scope"
-		out, _ := exec.Command("systemctl", "show", "-P", "LoadState", unit).Output()
-		if s := strings.TrimSpace(string(out)); s != "not-found" {
-			bad = append(bad, "systemd unit "+unit+" ("+s+")")
+		var out []byte
+		for i := 0; i < 100; i++ {
+			out, _ = exec.Command("systemctl", "list-units", "--all", "--plain", "--no-legend", unit).Output()
+			if len(bytes.TrimSpace(out)) == 0 {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if len(bytes.TrimSpace(out)) > 0 {
+			bad = append(bad, "systemd unit "+strings.TrimSpace(string(out)))
+			exec.Command("systemctl", "stop", unit).Run()
+			exec.Command("systemctl", "reset-failed", unit).Run()
 		}
 	}
 	if n := mountsUnder(e.root, *rootfs, e.bundles); n > 0 {
