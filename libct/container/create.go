@@ -232,6 +232,7 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 		if err = makeCgroup(c, cg, spec); err != nil {
 			return nil, nil, err
 		}
+		crashPoint("create: cgroup made")
 		dir := c.state.CgroupPaths[""]
 		if co.cgroupDir, err = os.OpenFile(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err != nil {
 			return nil, nil, fmt.Errorf("open cgroup %s: %w", dir, err)
