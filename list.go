@@ -23,6 +23,13 @@ var listCommand = cli.Command{
 		if ctx.NArg() != 0 {
 			return fmt.Errorf("list: takes no arguments")
 		}
+		// A missing default root just has no containers yet; a missing
+		// --root is more likely a typo (runc fails it too).
+		if ctx.GlobalIsSet("root") {
+			if _, err := os.Stat(root(ctx)); err != nil {
+				return fmt.Errorf("list: %w", err)
+			}
+		}
 		states, err := container.List(root(ctx))
 		if err != nil {
 			return err

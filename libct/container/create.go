@@ -100,19 +100,18 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 		return nil, nil, fmt.Errorf("config.json: root.path: %w", err)
 	}
 
+	if err := os.MkdirAll(o.Root, 0o700); err != nil {
+		return nil, nil, fmt.Errorf("create root %s: %w", o.Root, err)
+	}
 	cgPath := ""
 	if spec.Linux != nil {
 		cgPath = spec.Linux.CgroupsPath
 	}
-	// Resolved (not made) before anything exists, so that the first
-	// record of the container already names its cgroup.
+	// Resolved (not made) before the container's directory exists, so
+	// that its first record already names its cgroup.
 	cgm, err := cgroups.New(cgroups.Config{Path: cgPath, ID: o.ID, Systemd: o.SystemdCgroup})
 	if err != nil {
 		return nil, nil, err
-	}
-
-	if err := os.MkdirAll(o.Root, 0o700); err != nil {
-		return nil, nil, fmt.Errorf("create root %s: %w", o.Root, err)
 	}
 	dir := filepath.Join(o.Root, o.ID)
 	if err := os.Mkdir(dir, 0o700); err != nil {
