@@ -142,3 +142,13 @@ stopped_at() {
 	[ "$(grep -c '^rt: ' <<<"$output")" -eq 2 ]
 	expect_no_leftovers ct1
 }
+
+@test "list: a missing --root is an error, an empty one lists nothing" {
+	run "$RT_BIN" --root "$BATS_TEST_TMPDIR/missing" list
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"no such file or directory"* ]]
+	mkdir "$ROOT"
+	run rt list -q
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+}
