@@ -183,9 +183,10 @@ func (c *Container) readConfig(v any) {
 	b, err := os.ReadFile(filepath.Join(c.dir, specFile))
 	if err == nil {
 		err = json.Unmarshal(b, v)
-	} else if c.state.Status == Creating && errors.Is(err, os.ErrNotExist) {
-		// A create killed before it wrote the config: nothing (no hook)
-		// had run yet.
+	} else if errors.Is(err, os.ErrNotExist) {
+		// Only a killed command leaves no config: a create before it
+		// wrote it (no hook had run yet), or a delete after it removed
+		// it (the poststop hooks had run).
 		return
 	}
 	if err != nil {
