@@ -5,6 +5,7 @@ package container
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"sync"
 
@@ -36,6 +37,11 @@ func crashPoint(name string) {
 	}
 	if n == crash.at {
 		fmt.Fprintf(os.Stderr, "rt: stopped at crash point %d: %s\n", n, name)
-		unix.Kill(os.Getpid(), unix.SIGSTOP)
+		// To this thread, which then stops before its next instruction:
+		// sent to the process, another thread may take the signal while
+		// this one runs on, past the point (even out of main, exiting).
+		runtime.LockOSThread()
+		unix.Tgkill(os.Getpid(), unix.Gettid(), unix.SIGSTOP)
+		runtime.UnlockOSThread()
 	}
 }
