@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GO ?= go
 BATS ?= bats
 
-.PHONY: all rt deps test unit integration tools fuzz demo bench clean test-cgroupv2 test-systemd test-checkpoint
+.PHONY: all rt deps test unit integration tools fuzz demo bench clean test-cgroupv2 test-systemd test-checkpoint test-crash
 
 all: rt
 
@@ -32,9 +32,11 @@ fuzz:
 	./scripts/fuzz.sh 5s
 
 # Helper programs of the integration tests (recvtty, ...), static, into
-# tests/integration/tools/bin.
+# tests/integration/tools/bin; and rt-crashtest, rt with the crash points
+# the crash tests stop it at (RT_CRASH_AT, read only by this build).
 tools:
 	CGO_ENABLED=0 $(GO) build -o tests/integration/tools/bin/ ./tests/integration/tools/...
+	$(GO) build -trimpath -tags '$(GO_TAGS),crashtest' -ldflags '$(GO_LDFLAGS)' -o tests/integration/tools/bin/rt-crashtest .
 
 # TAP through, then one "N passed, N failed" line; bats' status decides.
 integration: rt tools
@@ -68,6 +70,16 @@ test-systemd: rt
 CKPT_RTVM_DIR ?= /var/tmp/rtvm-criu
 test-checkpoint: rt tools
 	RTVM_DIR=$(CKPT_RTVM_DIR) RTVM_EXTRA_PKGS="criu iptables" bash $(VM) run --share "$(CURDIR)" --timeout 1200 -- ./tests/checkpoint.sh
+
+# The full crash-safety sweep (tests/crash-sweep.sh): create, run -d,
+# exec -d and delete -f SIGKILLed every millisecond of their run and at
+# each crash point, then 100 containers in parallel under list and state
+# loops, and a state root on a full filesystem. Not part of `make test`,
+# which runs the short version (tests/integration/crash.bats). SYSTEMD=1
+# runs the sweep with --systemd-cgroup in the guest of ../shared/vm.
+test-crash: rt tools
+	if [ -n "$(SYSTEMD)" ]; then bash $(VM) run --share "$(CURDIR)" --timeout 1800 -- ./tests/crash-sweep.sh --systemd; \
+	else ./tests/crash-sweep.sh; fi
 
 # Installs the dependencies, builds rt, makes a busybox bundle in ./demo
 # and runs it.

@@ -1,17 +1,21 @@
 package container
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 
 	"github.com/rt-runtime/rt/libct/cgroups"
+	"github.com/rt-runtime/rt/libct/kfile"
 	"github.com/rt-runtime/rt/libct/validate"
 )
 
@@ -59,6 +63,9 @@ func LoadLocked(root, id string) (*Container, error) {
 
 func (c *Container) read() error {
 	st, err := readState(c.dir)
+	if errors.Is(err, os.ErrNotExist) {
+		st, err = c.bareDir()
+	}
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("container %q does not exist", filepath.Base(c.dir))
@@ -67,6 +74,37 @@ func (c *Container) read() error {
 	}
 	c.state = st
 	return nil
+}
+
+// bareDir makes sense of a container directory without state.json. Held
+// by another command, it is a create that has made nothing else yet or a
+// delete about to remove it: the container does not exist (yet, or any
+// more). Otherwise it is what a create killed right after its mkdir left:
+// a stopped container that delete removes (create records everything
+// else it makes before making it).
+func (c *Container) bareDir() (*State, error) {
+	fi, err := os.Stat(c.dir)
+	if err != nil {
+		return nil, err
+	}
+	if c.lock == nil && lockedElsewhere(c.dir) {
+		return nil, os.ErrNotExist
+	}
+	return &State{ID: filepath.Base(c.dir), Status: Creating, Created: fi.ModTime().UTC()}, nil
+}
+
+// lockedElsewhere tells whether another command holds the container's
+// lock (a flock dies with its holder, so a killed one never does).
+func lockedElsewhere(dir string) bool {
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return false
+	}
+	defer unix.Close(fd)
+	if err := unix.Flock(fd, unix.LOCK_SH|unix.LOCK_NB); err != nil {
+		return err == unix.EWOULDBLOCK
+	}
+	return false
 }
 
 // Unlock releases the lock taken by LoadLocked or Create.
@@ -81,9 +119,26 @@ func (c *Container) ID() string { return c.state.ID }
 func (c *Container) Pid() int   { return c.state.Pid }
 
 // Status observes the container: a dead (or recycled, or zombie) init is
-// stopped whatever the file says; a frozen cgroup is paused.
+// stopped whatever the file says; a frozen cgroup is paused. A container
+// still recorded as creating is being created while its create holds the
+// lock; once that create is gone (killed: it would have recorded the end
+// otherwise), so is its init, which could not outlive it.
 func (c *Container) Status() Status {
-	if !alive(c.state.Pid, c.state.InitStartTime) {
+	if c.state.Status == Creating {
+		if c.lock == nil && lockedElsewhere(c.dir) {
+			return Creating
+		}
+		return Stopped
+	}
+	if c.state.Status == Created {
+		// A start killed after the init's execve never recorded it.
+		switch initStage(c.state.Pid, c.state.InitStartTime) {
+		case initGone:
+			return Stopped
+		case initExecd:
+			return Running
+		}
+	} else if !alive(c.state.Pid, c.state.InitStartTime) {
 		return Stopped
 	}
 	// A created container can be paused too (as with runc); reporting it
@@ -139,9 +194,8 @@ func (c *Container) specState(st Status) *specs.State {
 	}
 }
 
-// List returns every fully created container under root, sorted by ID. A
-// directory without state.json is a create in progress (or its debris) and
-// is left out.
+// List returns every container under root, sorted by ID, those being
+// created (or left by a killed create) included.
 func List(root string) ([]OCIState, error) {
 	ents, err := os.ReadDir(root)
 	if err != nil {
@@ -155,14 +209,54 @@ func List(root string) ([]OCIState, error) {
 		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
 			continue
 		}
-		dir := filepath.Join(root, e.Name())
-		st, err := readState(dir)
-		if err != nil {
+		c := &Container{root: root, dir: filepath.Join(root, e.Name())}
+		if c.read() != nil {
 			continue
 		}
-		c := &Container{root: root, dir: dir, state: st}
 		out = append(out, c.State())
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out, nil
 }
+
+type initStatus int
+
+const (
+	initGone initStatus = iota
+	initWaiting
+	initExecd
+)
+
+// initStage tells a created container's init waiting for start from one
+// that has exec'd the user's process: rt's init is named rt:[init] (the
+// nsenter constructor's prctl) until its execve renames it. One read of
+// /proc/PID/stat, as alive.
+func initStage(pid int, start uint64) initStatus {
+	if pid <= 0 {
+		return initGone
+	}
+	b, err := kfile.Read("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return initGone
+	}
+	// "pid (comm) state ... starttime ...": comm may hold anything, so
+	// it ends at the last ')'.
+	i, j := bytes.IndexByte(b, '('), bytes.LastIndexByte(b, ')')
+	if i < 0 || j < i {
+		return initGone
+	}
+	f := strings.Fields(string(b[j+1:]))
+	if len(f) < 20 || f[0] == "Z" || f[0] == "X" {
+		return initGone
+	}
+	if s, err := strconv.ParseUint(f[19], 10, 64); err != nil || s != start {
+		return initGone
+	}
+	if string(b[i+1:j]) != initComm {
+		return initExecd
+	}
+	return initWaiting
+}
+
+// initComm is the name the nsenter constructor gives rt's init.
+const initComm = "rt:[init]"

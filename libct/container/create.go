@@ -103,6 +103,21 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 	if err := os.MkdirAll(o.Root, 0o700); err != nil {
 		return nil, nil, fmt.Errorf("create root %s: %w", o.Root, err)
 	}
+	cgPath := ""
+	if spec.Linux != nil {
+		cgPath = spec.Linux.CgroupsPath
+	}
+	// Resolved (not made) before the container's directory exists, so
+	// that its first record already names its cgroup.
+	cgm, err := cgroups.New(cgroups.Config{Path: cgPath, ID: o.ID, Systemd: o.SystemdCgroup})
+	if err != nil {
+		return nil, nil, err
+	}
+	// A cgroup that is someone else's (it has processes, or is frozen) is
+	// refused before anything is made, so no cleanup can touch it.
+	if err := cgroups.CheckUnused(cgm); err != nil {
+		return nil, nil, err
+	}
 	dir := filepath.Join(o.Root, o.ID)
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		if errors.Is(err, os.ErrExist) {
@@ -110,6 +125,7 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 		}
 		return nil, nil, fmt.Errorf("create state dir: %w", err)
 	}
+	crashPoint("create: state dir made")
 	// Locals, not named results: the cleanup below must still see them
 	// after a "return nil, nil, err".
 	c := &Container{root: o.Root, dir: dir}
@@ -118,12 +134,14 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 		os.RemoveAll(dir)
 		return nil, nil, err
 	}
+	crashPoint("create: locked")
 	var cg cgroups.Manager
 	defer func() {
 		if err == nil {
 			return
 		}
 		if ch != nil {
+			ch.releaseThread()
 			ch.kill()
 		}
 		if cg != nil {
@@ -144,23 +162,21 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 	if u, uerr := user.Current(); uerr == nil {
 		owner = u.Username
 	}
+	cg = cgm
 	c.state = &State{
 		OCIVersion: spec.Version, ID: o.ID, Status: Creating, Bundle: bundle,
 		Rootfs: rootfs, Created: time.Now().UTC(), Owner: owner,
-		Annotations: spec.Annotations, Spec: spec,
+		Annotations: spec.Annotations, Spec: spec, CgroupPaths: cg.Paths(),
 	}
-
-	cgPath := ""
-	if spec.Linux != nil {
-		cgPath = spec.Linux.CgroupsPath
+	// The record comes before everything it names: whenever this process
+	// dies from here on, delete finds the cgroup (and, in config.json once
+	// written, the poststop hooks) and removes them with this directory.
+	// No process needs recording: until the init is released below, it
+	// dies with us (parent-death signal, and EOF on its sync socket).
+	if err = c.saveStatus(); err != nil {
+		return nil, nil, fmt.Errorf("record container %q: %w", o.ID, err)
 	}
-	if cg, err = cgroups.New(cgroups.Config{Path: cgPath, ID: o.ID, Systemd: o.SystemdCgroup}); err != nil {
-		return nil, nil, err
-	}
-	if err = cgroups.CheckUnused(cg); err != nil {
-		cg = nil // not ours: the cleanup must leave it alone
-		return nil, nil, err
-	}
+	crashPoint("create: recorded")
 
 	co := childOpts{mode: "create", extraFds: o.ListenFDs + o.PreserveFDs, stdio: o.Stdio}
 	icfg := &initproc.Config{}
@@ -220,6 +236,7 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 		if err = makeCgroup(c, cg, spec); err != nil {
 			return nil, nil, err
 		}
+		crashPoint("create: cgroup made")
 		dir := c.state.CgroupPaths[""]
 		if co.cgroupDir, err = os.OpenFile(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err != nil {
 			return nil, nil, fmt.Errorf("open cgroup %s: %w", dir, err)
@@ -236,6 +253,8 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 		ch = nil
 		return nil, nil, err
 	}
+	defer ch.releaseThread()
+	crashPoint("create: init started")
 	pid := ch.cmd.Process.Pid
 	c.state.Pid = pid
 	if _, c.state.InitStartTime, err = procStat(pid); err != nil {
@@ -255,12 +274,20 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 	if err = ch.sendConfig(cfg); err != nil {
 		return nil, nil, err
 	}
+	crashPoint("create: config sent")
+	// While the init decodes its config: the hooks that delete must run
+	// are known from here on, before any of them has run.
+	if err = c.saveConfig(); err != nil {
+		return nil, nil, fmt.Errorf("record container %q: %w", o.ID, err)
+	}
+	crashPoint("create: config saved")
 	// Otherwise the cgroup is made and limited while the init decodes its
 	// config, and the init moves in when it asks.
 	if !intoCgroup {
 		if err = makeCgroup(c, cg, spec); err != nil {
 			return nil, nil, err
 		}
+		crashPoint("create: cgroup made")
 	}
 
 	_, _, err = ch.conn.Expect(initproc.MsgCgroup)
@@ -274,6 +301,7 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 		if err = cg.Apply(pid); err != nil {
 			return nil, nil, err
 		}
+		crashPoint("create: init in cgroup")
 	}
 	// That was the last migration: stop paying for keeping them cheap.
 	cgroups.StopWarm()
@@ -287,12 +315,26 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 	if err = c.waitCreated(ch); err != nil {
 		return nil, nil, err
 	}
-	ch.conn.Close()
+	crashPoint("create: init ready")
 
 	c.state.Status = Created
-	if err = c.saveState(); err != nil {
+	if err = c.saveStatus(); err != nil {
 		return nil, nil, err
 	}
+	crashPoint("create: created recorded")
+	// Recorded with its pid: now the init may outlive us. It drops its
+	// parent-death signal and closes the socket; the EOF says it has.
+	if err = ch.conn.Send(initproc.Message{Type: initproc.MsgOK}); err != nil {
+		return nil, nil, err
+	}
+	if _, _, err = ch.conn.Recv(); err != initproc.ErrClosed {
+		if err == nil {
+			err = errors.New("sync: unexpected message from init")
+		}
+		return nil, nil, err
+	}
+	ch.conn.Close()
+	crashPoint("create: init released")
 	if o.PidFile != "" {
 		if err = writePidFile(o.PidFile, pid); err != nil {
 			return nil, nil, err

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -22,6 +23,7 @@ func (c *Container) Delete(force bool) error {
 		if err := c.killAndWait(); err != nil {
 			return err
 		}
+		crashPoint("delete: killed")
 	}
 	return c.destroy()
 }
@@ -51,14 +53,44 @@ func (c *Container) destroy() error {
 			}
 		}
 	}
+	crashPoint("delete: cgroup removed")
 	if h := c.hooks(); h != nil {
 		if err := hooks.RunAll("poststop", h.Poststop, c.specState(Stopped)); err != nil {
 			slog.Warn("poststop hook failed", "id", c.state.ID, "err", err)
 		}
 	}
-	if err := os.RemoveAll(c.dir); err != nil && firstErr == nil {
+	if err := removeStateDir(c.dir); err != nil && firstErr == nil {
 		firstErr = fmt.Errorf("remove state dir: %w", err)
 	}
 	c.Unlock()
 	return firstErr
+}
+
+// removeStateDir removes the container's directory with state.json last:
+// a delete killed halfway leaves the record (or a bare directory, which
+// names nothing else any more), so running delete again finishes the job.
+func removeStateDir(dir string) error {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil
+		}
+		return err
+	}
+	for _, e := range ents {
+		if e.Name() != stateFile {
+			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+				return err
+			}
+		}
+	}
+	crashPoint("delete: files removed")
+	if err := os.Remove(filepath.Join(dir, stateFile)); err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	crashPoint("delete: state removed")
+	if err := os.Remove(dir); err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	return nil
 }

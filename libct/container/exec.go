@@ -168,6 +168,8 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 	if err := ch.start(); err != nil {
 		return nil, err
 	}
+	defer ch.releaseThread()
+	crashPoint("exec: process started")
 	ok := false
 	defer func() {
 		if !ok {
@@ -180,16 +182,19 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 	if err := ch.sendConfig(cfg); err != nil {
 		return nil, err
 	}
+	crashPoint("exec: config sent")
 	if _, _, err := ch.conn.Expect(initproc.MsgReady); err != nil {
 		return nil, ch.failure(err)
 	}
 	slog.Debug("child process in init(): in the namespaces, moving it into the cgroup")
+	crashPoint("exec: process ready")
 	pid := ch.cmd.Process.Pid
 	// Into the cgroup only now, right before the exec: rt's own memory and
 	// threads are never charged to the container's limits.
 	if err := joinCgroups(cgPaths, len(o.SubCgroups) > 0, pid); err != nil {
 		return nil, err
 	}
+	crashPoint("exec: process in cgroup")
 	cgroups.StopWarm()
 	if err := setOOMScoreAdj(pid, p.OOMScoreAdj); err != nil {
 		return nil, err
@@ -198,10 +203,12 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 		return nil, err
 	}
 	slog.Debug("setns_init: about to exec")
+	crashPoint("exec: process released")
 	if err := c.awaitExec(ch.conn, pid); err != nil {
 		return nil, err
 	}
 	ch.conn.Close()
+	crashPoint("exec: process exec'd")
 	if o.PidFile != "" {
 		if err := writePidFile(o.PidFile, pid); err != nil {
 			return nil, err

@@ -65,6 +65,9 @@ type child struct {
 	cfgW            *os.File
 	threadO         []nsOp
 	closeAfterStart []*os.File
+	// keepThread, when set, holds the spawning thread until closed: see
+	// start.
+	keepThread chan struct{}
 }
 
 type childOpts struct {
@@ -236,6 +239,7 @@ func (ch *child) start() error {
 		err = ch.cmd.Start()
 	} else {
 		done := make(chan error, 1)
+		ch.keepThread = make(chan struct{})
 		go func() {
 			// No UnlockOSThread: the thread's namespaces are now the
 			// container's, so the runtime must discard it when we return.
@@ -247,6 +251,10 @@ func (ch *child) start() error {
 				}
 			}
 			done <- ch.cmd.Start()
+			// The child's parent-death signal fires when the thread
+			// that cloned it exits, not the process: keep the thread
+			// until the child has dropped that signal.
+			<-ch.keepThread
 		}()
 		err = <-done
 	}
@@ -262,6 +270,15 @@ func (ch *child) start() error {
 	// tests and people used to its logs look for.
 	slog.Debug("nsexec container setup: init started", "pid", ch.cmd.Process.Pid)
 	return nil
+}
+
+// releaseThread lets the spawning thread of start go, once the child no
+// longer dies with it (or is to die anyway).
+func (ch *child) releaseThread() {
+	if ch.keepThread != nil {
+		close(ch.keepThread)
+		ch.keepThread = nil
+	}
 }
 
 func (op nsOp) apply() error {

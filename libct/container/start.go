@@ -27,16 +27,19 @@ func (c *Container) Start() error {
 		return err
 	}
 	defer conn.Close()
+	crashPoint("start: connected")
 	if err := conn.Send(initproc.Message{Type: initproc.MsgStart}); err != nil {
 		return err
 	}
 	if err := c.awaitExec(conn, c.state.Pid); err != nil {
 		return fmt.Errorf("start container %q: %w", c.state.ID, err)
 	}
+	crashPoint("start: process exec'd")
 	c.state.Status = Running
 	if err := c.saveStatus(); err != nil {
 		return err
 	}
+	crashPoint("start: running recorded")
 	if h := c.hooks(); h != nil {
 		if err := hooks.RunAll("poststart", h.Poststart, c.specState(Running)); err != nil {
 			slog.Warn("poststart hook failed", "id", c.state.ID, "err", err)

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -77,24 +78,35 @@ func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
 	}
 	if err != nil {
 		os.Remove(tmp)
+		// The temp file's name says nothing the caller needs.
+		var pe *fs.PathError
+		if errors.As(err, &pe) && pe.Path == tmp {
+			err = pe.Err
+		}
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
 }
 
 // saveState writes the config (when this process holds it) and then the
-// state: state.json appearing is what makes a new container visible.
+// state.
 func (c *Container) saveState() error {
-	if c.state.Spec != nil {
-		b, err := json.Marshal(c.state.Spec)
-		if err != nil {
-			return err
-		}
-		if err := writeFileAtomic(filepath.Join(c.dir, specFile), b, 0o600); err != nil {
-			return err
-		}
+	if err := c.saveConfig(); err != nil {
+		return err
 	}
 	return c.saveStatus()
+}
+
+// saveConfig writes config.json when this process holds the spec.
+func (c *Container) saveConfig() error {
+	if c.state.Spec == nil {
+		return nil
+	}
+	b, err := json.Marshal(c.state.Spec)
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(filepath.Join(c.dir, specFile), b, 0o600)
 }
 
 // saveStatus rewrites state.json only.
@@ -173,6 +185,11 @@ func (c *Container) readConfig(v any) {
 	b, err := os.ReadFile(filepath.Join(c.dir, specFile))
 	if err == nil {
 		err = json.Unmarshal(b, v)
+	} else if errors.Is(err, os.ErrNotExist) {
+		// Only a killed command leaves no config: a create before it
+		// wrote it (no hook had run yet), or a delete after it removed
+		// it (the poststop hooks had run).
+		return
 	}
 	if err != nil {
 		slog.Warn("read container config", "id", c.state.ID, "err", err)

@@ -133,6 +133,13 @@ func createContainer(cfg *Config, conn *Conn) error {
 	if err := conn.Send(Message{Type: MsgReady}); err != nil {
 		return err
 	}
+	// The parent records the container, then lets us outlive it.
+	if _, _, err := conn.Expect(MsgOK); err != nil {
+		return err
+	}
+	if err := surviveParent(); err != nil {
+		return err
+	}
 	conn.Close()
 	return waitStart(cfg, tty)
 }

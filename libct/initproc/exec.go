@@ -30,5 +30,10 @@ func execProcess(cfg *Config, conn *Conn) error {
 	if _, _, err := conn.Expect(MsgOK); err != nil {
 		return err
 	}
+	// In the container's cgroup now, where delete finds it: the process
+	// may outlive rt exec (rt exec -d exits right after its execve).
+	if err := surviveParent(); err != nil {
+		return err
+	}
 	return finishAndExec(cfg, conn, tty)
 }

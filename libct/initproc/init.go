@@ -60,3 +60,14 @@ func run(mode string, conn *Conn, cfgPipe *os.File) error {
 	}
 	return fmt.Errorf("unknown init mode %q", mode)
 }
+
+// surviveParent drops the parent-death signal the nsenter constructor set:
+// until now rt's death (SIGKILL, OOM, a timeout) had to take this process
+// with it, since nothing recorded it where a later command would find it.
+// The signal is per thread and set on the main one, where Go keeps us.
+func surviveParent() error {
+	if err := unix.Prctl(unix.PR_SET_PDEATHSIG, 0, 0, 0, 0); err != nil {
+		return fmt.Errorf("prctl PR_SET_PDEATHSIG: %w", err)
+	}
+	return nil
+}

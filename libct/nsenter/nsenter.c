@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <grp.h>
+#include <poll.h>
+#include <signal.h>
 #include <linux/nsfs.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -52,11 +54,31 @@ static void become_root(void)
 		fail("setresuid 0 in the joined user namespace", errno);
 }
 
+// die_with_parent makes the parent's death kill this process until it
+// says otherwise (create: once the container is recorded in its state;
+// exec: once the process is in the container's cgroup). Armed first, and
+// again last: a change of credentials (become_root) clears it. A parent
+// that died before the prctl has closed its end of the sync socket already
+// (its files are released before its children are told), so that is
+// checked after.
+static void die_with_parent(void)
+{
+	const char *sync = getenv("_RT_SYNCFD");
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		fail("prctl PR_SET_PDEATHSIG", errno);
+	if (sync == NULL)
+		return;
+	struct pollfd p = { .fd = atoi(sync), .events = POLLRDHUP };
+	if (poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLRDHUP)))
+		_exit(1);
+}
+
 void rt_nsenter(void)
 {
 	const char *init = getenv("_RT_INIT");
 	if (init == NULL)
 		return;
+	die_with_parent();
 
 	// The init must not be ptrace-able or have its /proc/self/exe opened
 	// by container processes while it still runs the host's rt binary.
@@ -97,4 +119,5 @@ void rt_nsenter(void)
 		if ((flags & CLONE_NEWTIME) && offs != NULL && *offs)
 			write_timens_offsets(offs);
 	}
+	die_with_parent();
 }
