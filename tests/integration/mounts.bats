@@ -446,7 +446,7 @@ userns_bundle() {
 	add_mount '{"destination": "/ro", "type": "tmpfs", "source": "tmpfs", "options": ["ro"]}'
 	add_mount '{"destination": "/ro/below", "type": "tmpfs", "source": "tmpfs"}'
 	set_cmd sh -c 'for p in /dev /ro; do awk -v p=$p '"'"'$5 == p { split($6, o, ","); print p, o[1] }'"'"' /proc/self/mountinfo; done
-		test -c /dev/null && echo devices; touch /ro/below/x && echo below-rw; touch /dev/x || true'
+		test -c /dev/null && echo devices; touch /ro/below/x && echo below-rw; touch /dev/x 2>&1 || true'
 	run rt run -b "$BUNDLE" ct1
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "/dev ro" ]
