@@ -137,6 +137,9 @@ func (m *mounter) mountEntry(i int, mnt specs.Mount) error {
 	if mnt.Type == "bind" {
 		o.flags |= unix.MS_BIND
 	}
+	// An idmapped mount is a bind of a detached tree (open_tree) with the
+	// mapping set: it is to come as a mountSource{detached: true} made
+	// at this point of the order and attached by bindSource.
 	if o.idmap || len(mnt.UIDMappings) > 0 || len(mnt.GIDMappings) > 0 {
 		return fmt.Errorf("mount %s on %s: idmapped mounts are not supported", mnt.Source, dest)
 	}

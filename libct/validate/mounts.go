@@ -42,6 +42,11 @@ func checkMount(field string, m specs.Mount) error {
 	if bind && m.Source == "" {
 		return errf("%s.source must be set for a bind mount", field)
 	}
+	// Copying up is what a fresh tmpfs starts from; on anything else the
+	// option would be silently meaningless.
+	if contains(m.Options, "tmpcopyup") && m.Type != "tmpfs" {
+		return errf("%s: tmpcopyup is only for tmpfs mounts, not %q", field, m.Type)
+	}
 	if (len(m.UIDMappings) == 0) != (len(m.GIDMappings) == 0) {
 		return errf("%s: uidMappings and gidMappings must be given together", field)
 	}

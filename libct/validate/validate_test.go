@@ -225,6 +225,12 @@ func TestSpec(t *testing.T) {
 		{"bind no source", func(s *specs.Spec) {
 			s.Mounts = append(s.Mounts, specs.Mount{Destination: "/x", Type: "bind"})
 		}, "mounts[7].source must be set"},
+		{"tmpcopyup on tmpfs", func(s *specs.Spec) {
+			s.Mounts = append(s.Mounts, specs.Mount{Destination: "/x", Type: "tmpfs", Source: "tmpfs", Options: []string{"tmpcopyup"}})
+		}, ""},
+		{"tmpcopyup on a bind", func(s *specs.Spec) {
+			s.Mounts = append(s.Mounts, specs.Mount{Destination: "/x", Type: "bind", Source: "/tmp", Options: []string{"rbind", "tmpcopyup"}})
+		}, `mounts[7]: tmpcopyup is only for tmpfs mounts, not "bind"`},
 		{"mount idmap half", func(s *specs.Spec) {
 			s.Mounts = append(s.Mounts, specs.Mount{Destination: "/x", Type: "bind", Source: "/tmp",
 				UIDMappings: []specs.LinuxIDMapping{{Size: 1}}})

@@ -409,8 +409,7 @@ userns_bundle() {
 	chown 1000:1001 "$BUNDLE/rootfs/seed/sub/deeper"
 	ln -s /etc/passwd "$BUNDLE/rootfs/seed/link"
 	add_mount '{"destination": "/seed", "type": "tmpfs", "source": "tmpfs", "options": ["tmpcopyup", "nodev"]}'
-	set_cmd sh -c 'cat /seed/sub/file; stat -c "%a %u:%g" /seed/sub /seed/sub/file /seed/sub/deeper; readlink /seed/link
-		awk '"'"'$5 == "/seed" { print $9 }'"'"' /proc/self/mountinfo; echo new >/seed/sub/added && echo writable'
+	set_cmd sh -c 'cat /seed/sub/file; stat -c "%a %u:%g" /seed/sub /seed/sub/file /seed/sub/deeper; readlink /seed/link; awk '"'"'$2 == "/seed" { print $3 }'"'"' /proc/self/mounts; echo new >/seed/sub/added && echo writable'
 	run rt run -b "$BUNDLE" ct1
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = seed-data ]
@@ -445,8 +444,7 @@ userns_bundle() {
 	update_config '(.mounts[] | select(.destination == "/dev") | .options) += ["ro"]'
 	add_mount '{"destination": "/ro", "type": "tmpfs", "source": "tmpfs", "options": ["ro"]}'
 	add_mount '{"destination": "/ro/below", "type": "tmpfs", "source": "tmpfs"}'
-	set_cmd sh -c 'for p in /dev /ro; do awk -v p=$p '"'"'$5 == p { split($6, o, ","); print p, o[1] }'"'"' /proc/self/mountinfo; done
-		test -c /dev/null && echo devices; touch /ro/below/x && echo below-rw; touch /dev/x || true'
+	set_cmd sh -c 'for p in /dev /ro; do awk -v p=$p '"'"'$5 == p { split($6, o, ","); print p, o[1] }'"'"' /proc/self/mountinfo; done; test -c /dev/null && echo devices; touch /ro/below/x && echo below-rw; touch /dev/x 2>&1 || true'
 	run rt run -b "$BUNDLE" ct1
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "/dev ro" ]
@@ -507,8 +505,7 @@ userns_bundle() {
 	echo s >"$BUNDLE/rootfs/m1/inside"
 	echo s >"$BUNDLE/rootfs/mf"
 	update_config '.linux.maskedPaths += ["/m1", "/mf", "/m2", "/m1", "/mf/", "/m3"]'
-	set_cmd sh -c 'for p in /m1 /mf; do awk -v p=$p '"'"'$5 == p { n++ } END { print n }'"'"' /proc/self/mountinfo; done
-		stat -c %d /m1 /m2 /m3 | sort -u | wc -l; ls -A /m1 | wc -l; touch /m2/x 2>&1 || true'
+	set_cmd sh -c 'for p in /m1 /mf; do awk -v p=$p '"'"'$5 == p { n++ } END { print n }'"'"' /proc/self/mountinfo; done; stat -c %d /m1 /m2 /m3 | sort -u | wc -l; ls -A /m1 | wc -l; touch /m2/x 2>&1 || true'
 	run rt run -b "$BUNDLE" ct1
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = 1 ]
