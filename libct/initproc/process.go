@@ -22,22 +22,8 @@ import (
 // finishAndExec turns this process into the user's process: it is the
 // shared tail of a container's init (after start) and of an exec. conn is
 // where a late error goes; it closes on a successful execve.
-func finishAndExec(cfg *Config, conn *Conn, tty *os.File) error {
+func finishAndExec(cfg *Config, conn *Conn) error {
 	p := cfg.Process
-	if tty != nil {
-		if _, err := unix.Setsid(); err != nil {
-			return fmt.Errorf("setsid: %w", err)
-		}
-		if err := unix.IoctlSetInt(int(tty.Fd()), unix.TIOCSCTTY, 0); err != nil {
-			return fmt.Errorf("set controlling terminal: %w", err)
-		}
-		for fd := 0; fd < 3; fd++ {
-			if err := unix.Dup3(int(tty.Fd()), fd, 0); err != nil {
-				return fmt.Errorf("dup terminal to fd %d: %w", fd, err)
-			}
-		}
-		tty.Close()
-	}
 	// Before the rlimits: a low RLIMIT_NOFILE must not stop rt from
 	// reading /etc/passwd (the Go runtime even dies when it cannot make
 	// its poller's fds).
