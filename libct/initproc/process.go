@@ -202,6 +202,9 @@ func setUser(cfg *Config, p *specs.Process) error {
 			return fmt.Errorf("setgroups %v: %w", gids, err)
 		}
 	}
+	if err := chownStdio(int(u.UID)); err != nil {
+		return err
+	}
 	// x/sys/unix changes only this thread's credentials; that is enough
 	// because this thread is the one that execs and the others die with it.
 	if err := unix.Setresgid(int(u.GID), int(u.GID), int(u.GID)); err != nil {
