@@ -32,6 +32,8 @@ type CreateOpts struct {
 	// read it (run does, to see whether it needs a terminal).
 	Spec          *specs.Spec
 	ConsoleSocket string
+	// PidfdSocket receives a pidfd of the init (--pidfd-socket).
+	PidfdSocket string
 	// Console, when set, is an already connected console socket (run and
 	// exec in the foreground make their own).
 	Console       *os.File
@@ -193,6 +195,14 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 		defer co.console.Close()
 	}
 
+	var pidfdSock *os.File
+	if o.PidfdSocket != "" {
+		if pidfdSock, err = dialPidfdSocket(o.PidfdSocket); err != nil {
+			return nil, nil, err
+		}
+		defer pidfdSock.Close()
+	}
+
 	var threadOps []nsOp
 	threadOps, err = threadNamespaceOps(spec)
 	if err != nil {
@@ -282,6 +292,11 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 		return nil, nil, err
 	}
 	ch.conn.Close()
+	if pidfdSock != nil {
+		if err = sendPidfd(pidfdSock, pid, "standard"); err != nil {
+			return nil, nil, err
+		}
+	}
 
 	c.state.Status = Created
 	if err = c.saveState(); err != nil {
