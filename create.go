@@ -10,6 +10,7 @@ import (
 var createFlags = []cli.Flag{
 	cli.StringFlag{Name: "bundle, b", Value: ".", Usage: "path to the bundle directory"},
 	cli.StringFlag{Name: "console-socket", Usage: "unix socket that receives the pty master"},
+	cli.StringFlag{Name: "pidfd-socket", Usage: "unix socket that receives a pidfd of the init"},
 	cli.StringFlag{Name: "pid-file", Usage: "write the init's pid to this file"},
 	cli.BoolFlag{Name: "no-pivot", Usage: "use MS_MOVE and chroot instead of pivot_root"},
 	cli.BoolFlag{Name: "no-new-keyring", Usage: "keep the caller's session keyring"},
@@ -40,7 +41,8 @@ var createCommand = cli.Command{
 func createOpts(ctx *cli.Context, id, bundle string) container.CreateOpts {
 	return container.CreateOpts{
 		Root: root(ctx), ID: id, Bundle: bundle,
-		ConsoleSocket: ctx.String("console-socket"), PidFile: ctx.String("pid-file"),
+		ConsoleSocket: ctx.String("console-socket"), PidfdSocket: ctx.String("pidfd-socket"),
+		PidFile: ctx.String("pid-file"),
 		NoPivot: ctx.Bool("no-pivot"), NoNewKeyring: ctx.Bool("no-new-keyring"),
 		PreserveFDs: ctx.Int("preserve-fds"), ListenFDs: listenFDs(),
 		SystemdCgroup: ctx.GlobalBool("systemd-cgroup"), Stdio: stdio(),

@@ -26,6 +26,7 @@ var execCommand = cli.Command{
 	ArgsUsage:      "<container-id> <command> [args...]",
 	Flags: []cli.Flag{
 		cli.StringFlag{Name: "console-socket", Usage: "unix socket that receives the pty master"},
+		cli.StringFlag{Name: "pidfd-socket", Usage: "unix socket that receives a pidfd of the process"},
 		cli.StringFlag{Name: "cwd", Usage: "working directory in the container"},
 		cli.StringSliceFlag{Name: "env, e", Usage: "set an environment variable (KEY=VALUE)"},
 		cli.BoolFlag{Name: "tty, t", Usage: "allocate a pseudo-terminal"},
@@ -59,40 +60,45 @@ var execCommand = cli.Command{
 		o := container.ExecOpts{
 			Process: p, ConsoleSocket: ctx.String("console-socket"), PidFile: ctx.String("pid-file"),
 			PreserveFDs: ctx.Int("preserve-fds"), Stdio: stdio(), IgnorePaused: ctx.Bool("ignore-paused"),
+			PidfdSocket: ctx.String("pidfd-socket"),
 		}
 		if o.SubCgroups, err = subCgroups(ctx.StringSlice("cgroup")); err != nil {
 			return err
 		}
 		detach := ctx.Bool("detach")
-		var ours *os.File
+		var restore func()
 		if p.Terminal && o.ConsoleSocket == "" {
 			if detach {
 				return errors.New("exec: --tty with --detach needs --console-socket")
 			}
-			var theirs *os.File
-			if ours, theirs, err = console.Pair(); err != nil {
+			ours, theirs, err := console.Pair()
+			if err != nil {
 				return err
 			}
 			defer ours.Close()
 			o.Console = theirs
+			// The master is on its way once the process is ready.
+			o.BeforeExec = func() error {
+				master, err := console.Recv(ours)
+				if err != nil {
+					return err
+				}
+				restore = console.Forward(master)
+				return nil
+			}
 		}
 		proc, err := c.Exec(o)
 		if o.Console != nil {
 			o.Console.Close()
 		}
 		if err != nil {
+			if restore != nil {
+				restore()
+			}
 			return err
 		}
 		if detach {
 			return nil
-		}
-		var restore func()
-		if ours != nil {
-			master, err := console.Recv(ours)
-			if err != nil {
-				return err
-			}
-			restore = console.Forward(master)
 		}
 		forwardSignals(proc)
 		code, err := proc.Wait()

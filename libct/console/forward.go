@@ -24,6 +24,10 @@ func Pair() (ours, theirs *os.File, err error) {
 // when stdin is one, window size propagated on SIGWINCH. The returned
 // function restores the terminal and waits for the output to drain.
 func Forward(master *os.File) func() {
+	// The process's output reaches our stdout byte for byte, as with
+	// runc: a pipe sees "\n", not "\r\n", and our own terminal (raw
+	// but for output processing) adds the "\r" itself.
+	_ = console.ClearONLCR(master.Fd())
 	m, err := console.ConsoleFromFile(master)
 	var cur console.Console
 	if c, cerr := console.ConsoleFromFile(os.Stdin); cerr == nil {

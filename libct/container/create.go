@@ -32,6 +32,8 @@ type CreateOpts struct {
 	// read it (run does, to see whether it needs a terminal).
 	Spec          *specs.Spec
 	ConsoleSocket string
+	// PidfdSocket receives a pidfd of the init (--pidfd-socket).
+	PidfdSocket string
 	// Console, when set, is an already connected console socket (run and
 	// exec in the foreground make their own).
 	Console       *os.File
@@ -213,6 +215,14 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 		defer co.console.Close()
 	}
 
+	var pidfdSock *os.File
+	if o.PidfdSocket != "" {
+		if pidfdSock, err = dialPidfdSocket(o.PidfdSocket); err != nil {
+			return nil, nil, err
+		}
+		defer pidfdSock.Close()
+	}
+
 	var threadOps []nsOp
 	threadOps, err = threadNamespaceOps(spec)
 	if err != nil {
@@ -335,6 +345,11 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 	}
 	ch.conn.Close()
 	crashPoint("create: init released")
+	if pidfdSock != nil {
+		if err = sendPidfd(pidfdSock, pid, "standard"); err != nil {
+			return nil, nil, err
+		}
+	}
 	if o.PidFile != "" {
 		if err = writePidFile(o.PidFile, pid); err != nil {
 			return nil, nil, err

@@ -28,6 +28,12 @@ type ExecOpts struct {
 	PidFile       string
 	PreserveFDs   int
 	Stdio         [3]*os.File
+	// PidfdSocket receives a pidfd of the process (--pidfd-socket).
+	PidfdSocket string
+	// BeforeExec, when set, runs once the process is ready and before it
+	// execs: a foreground exec takes over its terminal there, so none of
+	// the process's output is written before the terminal is set up.
+	BeforeExec func() error
 	// SubCgroups places the process in existing sub-cgroups of the
 	// container's cgroup (exec --cgroup): controller -> relative path,
 	// with "" meaning every hierarchy.
@@ -152,6 +158,13 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 		}
 		defer co.console.Close()
 	}
+	var pidfdSock *os.File
+	if o.PidfdSocket != "" {
+		if pidfdSock, err = dialPidfdSocket(o.PidfdSocket); err != nil {
+			return nil, err
+		}
+		defer pidfdSock.Close()
+	}
 	var cfgSeccomp []byte
 	if linux.Seccomp != nil {
 		prog, err := seccomp.Compile(linux.Seccomp, filepath.Join(c.root, ".seccomp-cache"))
@@ -198,6 +211,17 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 	cgroups.StopWarm()
 	if err := setOOMScoreAdj(pid, p.OOMScoreAdj); err != nil {
 		return nil, err
+	}
+	// Before the exec, as runc does.
+	if pidfdSock != nil {
+		if err := sendPidfd(pidfdSock, pid, "setns"); err != nil {
+			return nil, err
+		}
+	}
+	if o.BeforeExec != nil {
+		if err := o.BeforeExec(); err != nil {
+			return nil, err
+		}
 	}
 	if err := ch.conn.Send(initproc.Message{Type: initproc.MsgOK}); err != nil {
 		return nil, err

@@ -93,6 +93,13 @@ func newChild(o childOpts) (*child, *initproc.Config, error) {
 	if err := checkPassedFds(o.extraFds); err != nil {
 		return nil, nil, err
 	}
+	// Whatever else our caller left open without close-on-exec (a shell's
+	// or a shim's fds) must not reach the init: it would hold them for the
+	// container's whole life, and a caller waiting for EOF on a pipe it
+	// gave us would wait for that long.
+	if err := unix.CloseRange(uint(3+o.extraFds), ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
+		return nil, nil, fmt.Errorf("mark inherited fds close-on-exec: %w", err)
+	}
 	exe, err := selfExe()
 	if err != nil {
 		return nil, nil, err
@@ -158,14 +165,21 @@ func newChild(o childOpts) (*child, *initproc.Config, error) {
 		cfgW.Close()
 		return nil, nil, err
 	}
+	stdio := o.stdio
+	if o.console != nil {
+		// The process's stdio will be the pty: the caller's stdio must not
+		// be held by the init meanwhile (a shim waits for EOF on it, and
+		// `rt create | cat` would never end). os/exec gives it /dev/null.
+		stdio = [3]*os.File{}
+	}
 	cmd := &exec.Cmd{
 		Path:       "/proc/self/fd/" + strconv.Itoa(int(exeFd.Fd())),
 		Args:       []string{"rt", "init"},
 		Env:        env,
 		ExtraFiles: extra,
-		Stdin:      o.stdio[0],
-		Stdout:     o.stdio[1],
-		Stderr:     o.stdio[2],
+		Stdin:      stdio[0],
+		Stdout:     stdio[1],
+		Stderr:     stdio[2],
 		SysProcAttr: &syscall.SysProcAttr{
 			Cloneflags:                 o.cloneFlag,
 			UidMappings:                o.uidMaps,

@@ -122,6 +122,14 @@ func createContainer(cfg *Config, conn *Conn) error {
 	if err := rootfs.Finish(spec, tty, pending); err != nil {
 		return err
 	}
+	if tty != nil {
+		// Before ready, not at start: like runc's, a created container
+		// already has its terminal as stdio (the caller's stdio was
+		// never given to it).
+		if err := attachTerminal(tty); err != nil {
+			return err
+		}
+	}
 	if !cfg.NoNewKeyring {
 		if err := joinKeyring(cfg.ID); err != nil {
 			return err
@@ -141,13 +149,13 @@ func createContainer(cfg *Config, conn *Conn) error {
 		return err
 	}
 	conn.Close()
-	return waitStart(cfg, tty)
+	return waitStart(cfg)
 }
 
 // waitStart blocks until `rt start` connects to the start socket, then
 // runs the startContainer hooks and execs. Errors from here on go to the
 // start command, which is the one waiting for them.
-func waitStart(cfg *Config, tty *os.File) error {
+func waitStart(cfg *Config) error {
 	lfd := cfg.StartFd
 	nfd, _, err := unix.Accept4(lfd, unix.SOCK_CLOEXEC)
 	for errors.Is(err, unix.EINTR) {
@@ -161,7 +169,7 @@ func waitStart(cfg *Config, tty *os.File) error {
 	if _, _, err := sc.Expect(MsgStart); err != nil {
 		return fmt.Errorf("start: %w", err)
 	}
-	err = finishAndExec(cfg, sc, tty)
+	err = finishAndExec(cfg, sc)
 	_ = sc.Send(Message{Type: MsgError, Msg: err.Error()})
 	os.Exit(1)
 	return nil
@@ -260,6 +268,24 @@ func sendConsole(cfg *Config) (*os.File, error) {
 		return nil, err
 	}
 	return slave, nil
+}
+
+// attachTerminal makes the pty slave this process's controlling terminal
+// and its stdio, as a session leader, and closes the original slave fd.
+func attachTerminal(tty *os.File) error {
+	defer tty.Close()
+	if _, err := unix.Setsid(); err != nil {
+		return fmt.Errorf("setsid: %w", err)
+	}
+	if err := unix.IoctlSetInt(int(tty.Fd()), unix.TIOCSCTTY, 0); err != nil {
+		return fmt.Errorf("set controlling terminal: %w", err)
+	}
+	for fd := 0; fd < 3; fd++ {
+		if err := unix.Dup3(int(tty.Fd()), fd, 0); err != nil {
+			return fmt.Errorf("dup terminal to fd %d: %w", fd, err)
+		}
+	}
+	return nil
 }
 
 func applySysctl(spec *specs.Spec) error {

@@ -1,9 +1,5 @@
 package initproc
 
-import (
-	"os"
-)
-
 // execProcess runs in a process that the nsenter constructor has already
 // moved into the container's namespaces: it prepares the terminal, tells
 // the parent it is ready (the parent then moves it into the cgroup, as late
@@ -17,10 +13,12 @@ func execProcess(cfg *Config, conn *Conn) error {
 			return err
 		}
 	}
-	var tty *os.File
 	if cfg.Process.Terminal {
-		var err error
-		if tty, err = sendConsole(cfg); err != nil {
+		tty, err := sendConsole(cfg)
+		if err != nil {
+			return err
+		}
+		if err := attachTerminal(tty); err != nil {
 			return err
 		}
 	}
@@ -35,5 +33,5 @@ func execProcess(cfg *Config, conn *Conn) error {
 	if err := surviveParent(); err != nil {
 		return err
 	}
-	return finishAndExec(cfg, conn, tty)
+	return finishAndExec(cfg, conn)
 }

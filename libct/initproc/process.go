@@ -19,23 +19,15 @@ import (
 // finishAndExec turns this process into the user's process: it is the
 // shared tail of a container's init (after start) and of an exec. conn is
 // where a late error goes; it closes on a successful execve.
-func finishAndExec(cfg *Config, conn *Conn, tty *os.File) error {
+func finishAndExec(cfg *Config, conn *Conn) error {
 	p := cfg.Process
 	// A session of its own, terminal or not, as with runc: CRIU checkpoints
 	// only a process tree that holds the session leaders of its processes.
-	if _, err := unix.Setsid(); err != nil {
-		return fmt.Errorf("setsid: %w", err)
-	}
-	if tty != nil {
-		if err := unix.IoctlSetInt(int(tty.Fd()), unix.TIOCSCTTY, 0); err != nil {
-			return fmt.Errorf("set controlling terminal: %w", err)
+	// With a terminal, attachTerminal has made one already.
+	if !p.Terminal {
+		if _, err := unix.Setsid(); err != nil {
+			return fmt.Errorf("setsid: %w", err)
 		}
-		for fd := 0; fd < 3; fd++ {
-			if err := unix.Dup3(int(tty.Fd()), fd, 0); err != nil {
-				return fmt.Errorf("dup terminal to fd %d: %w", fd, err)
-			}
-		}
-		tty.Close()
 	}
 	// Before the rlimits: a low RLIMIT_NOFILE must not stop rt from
 	// reading /etc/passwd (the Go runtime even dies when it cannot make
@@ -240,6 +232,9 @@ func setUser(cfg *Config, p *specs.Process) error {
 		if !(cfg.UserNS && len(gids) == 0) {
 			return fmt.Errorf("setgroups %v: %w", gids, err)
 		}
+	}
+	if err := chownStdio(int(u.UID)); err != nil {
+		return err
 	}
 	// x/sys/unix changes only this thread's credentials; that is enough
 	// because this thread is the one that execs and the others die with it.

@@ -4,7 +4,11 @@
 load helpers
 
 setup() { setup_rt; }
-teardown() { teardown_rt; }
+teardown() {
+	# a failed test must not leave the --pidfd-socket peer holding bats' output
+	[ -z "${PIDFD_PID:-}" ] || kill -9 "$PIDFD_PID" 2>/dev/null || true
+	teardown_rt
+}
 
 @test "run in the foreground passes output and exit code through" {
 	set_cmd sh -c 'echo hello from rt; exit 3'
@@ -195,4 +199,100 @@ wait_line() {
 	wait $b || rb=$?
 	[ $((ra == 0 ? 1 : 0)) -ne $((rb == 0 ? 1 : 0)) ]
 	rt delete -f ct1
+}
+
+@test "a created container keeps the caller's stdio, with --preserve-fds, and none of its other fds" {
+	set_cmd sh -c 'for f in 0 1 2 3 8 9; do echo "$f $(readlink /proc/$$/fd/$f)"; done'
+	out="$BATS_TEST_TMPDIR/out"
+	: >"$BATS_TEST_TMPDIR/pass"
+	rt create -b "$BUNDLE" --preserve-fds 1 --pid-file "$BATS_TEST_TMPDIR/pid" ct1 \
+		</dev/null >"$out" 2>"$BATS_TEST_TMPDIR/err" 3<"$BATS_TEST_TMPDIR/pass" \
+		8>"$BATS_TEST_TMPDIR/leak8" 9<"$BATS_TEST_TMPDIR/pass"
+	pid=$(cat "$BATS_TEST_TMPDIR/pid")
+	ls -l /proc/$pid/fd
+	# stdio as given (what shims pass as fifos), fd 3 as preserved
+	[ "$(readlink /proc/$pid/fd/0)" = /dev/null ]
+	[ "$(readlink /proc/$pid/fd/1)" = "$out" ]
+	[ "$(readlink /proc/$pid/fd/2)" = "$BATS_TEST_TMPDIR/err" ]
+	[ "$(readlink /proc/$pid/fd/3)" = "$BATS_TEST_TMPDIR/pass" ]
+	# the caller's other fds (bats' own among them) are not held
+	for fd in /proc/$pid/fd/*; do
+		t=$(readlink "$fd")
+		[ "$t" != "$BATS_TEST_TMPDIR/leak8" ]
+		[[ "$t" != "$BATS_TEST_TMPDIR/pass" || "${fd##*/}" = 3 ]]
+		[[ "$t" != pipe:* ]]
+	done
+	rt start ct1
+	wait_status ct1 stopped
+	cat "$out"
+	grep -qx "1 $out" "$out"
+	grep -qx "3 $BATS_TEST_TMPDIR/pass" "$out"
+	grep -qx "8 " "$out"
+	grep -qx "9 " "$out"
+	rt delete ct1
+}
+
+# start_pidfdrecv SOCK OUT [ARGS...]: the --pidfd-socket peer in the
+# background (PIDFD_PID), its output in OUT; returns once it listens.
+start_pidfdrecv() {
+	local bin="$REPO/tests/integration/tools/bin/pidfdrecv" sock=$1 out=$2 i
+	shift 2
+	if [ ! -x "$bin" ]; then
+		bin="$BATS_TEST_TMPDIR/pidfdrecv"
+		(cd "$REPO" && CGO_ENABLED=0 go build -o "$bin" ./tests/integration/tools/pidfdrecv)
+	fi
+	"$bin" "$@" "$sock" >"$out" 2>&1 &
+	PIDFD_PID=$!
+	for i in $(seq 100); do
+		[ -S "$sock" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+@test "--pidfd-socket hands a pidfd of the init (create, run) and of an exec'd process" {
+	set_cmd sleep 100
+	sock="$BATS_TEST_TMPDIR/pidfd.sock"
+	out="$BATS_TEST_TMPDIR/pidfd.out"
+	start_pidfdrecv "$sock" "$out" -signal 15
+	rt create -b "$BUNDLE" --pidfd-socket "$sock" ct1
+	# sent before create returns
+	[ "$(cat "$out")" = "standard anon_inode:[pidfd] $(rt state ct1 | jq .pid)" ]
+	# the peer signals the created init through it (with TERM, as the
+	# upstream test does: rt's waiting init dies of it)
+	kill "$PIDFD_PID"
+	wait "$PIDFD_PID"
+	PIDFD_PID=
+	wait_status ct1 stopped
+	rt delete ct1
+
+	rm -f "$sock"
+	start_pidfdrecv "$sock" "$out"
+	rt run -d -b "$BUNDLE" --pidfd-socket "$sock" ct1
+	[ "$(cat "$out")" = "standard anon_inode:[pidfd] $(rt state ct1 | jq .pid)" ]
+	kill "$PIDFD_PID"
+	wait "$PIDFD_PID"
+	PIDFD_PID=
+	wait_status ct1 stopped
+	rt delete ct1
+
+	rt run -d -b "$BUNDLE" ct1
+	rm -f "$sock"
+	start_pidfdrecv "$sock" "$BATS_TEST_TMPDIR/exec.out"
+	rt exec -d --pid-file "$BATS_TEST_TMPDIR/exec.pid" --pidfd-socket "$sock" ct1 sleep 100
+	epid=$(cat "$BATS_TEST_TMPDIR/exec.pid")
+	[ "$(cat "$BATS_TEST_TMPDIR/exec.out")" = "setns anon_inode:[pidfd] $epid" ]
+	kill "$PIDFD_PID"
+	wait "$PIDFD_PID"
+	PIDFD_PID=
+	# the exec'd process is gone (KILL), the container still runs
+	while [ -d /proc/$epid ] && ! grep -q '^State:.*Z' /proc/$epid/status; do sleep 0.05; done
+	[ "$(status ct1)" = running ]
+	rt delete -f ct1
+
+	# nobody listening: an error and nothing left behind
+	run rt run -d -b "$BUNDLE" --pidfd-socket "$BATS_TEST_TMPDIR/nobody" ct1
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"pidfd socket"*"$BATS_TEST_TMPDIR/nobody"* ]]
+	expect_no_leftovers ct1
 }

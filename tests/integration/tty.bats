@@ -162,3 +162,62 @@ wait_recvtty() {
 	rt delete -f ct1
 	kill "$init_recv"
 }
+
+@test "create with a terminal returns to a caller reading its output; the init holds the pty and nothing of the caller's" {
+	set_cmd sleep 100
+	start_recvtty "$BATS_TEST_TMPDIR/tty.out" -hold
+	# `timeout` only guards against the hang this test is about
+	run timeout 60 bash -c '"$0" --root "$1" create -b "$2" --console-socket "$3" --pid-file "$4" ct1 8>"$5" 9<"$5" | cat' \
+		"$RT_BIN" "$ROOT" "$BUNDLE" "$SOCK" "$BATS_TEST_TMPDIR/pid" "$BATS_TEST_TMPDIR/leak"
+	[ "$status" -eq 0 ]
+	pid=$(cat "$BATS_TEST_TMPDIR/pid")
+	ls -l /proc/$pid/fd
+	for fd in 0 1 2; do
+		[ "$(readlink /proc/$pid/fd/$fd)" = /dev/pts/0 ]
+	done
+	# besides the pty: the start socket and the Go runtime's own fds
+	for fd in /proc/$pid/fd/*; do
+		t=$(readlink "$fd")
+		[[ "$t" == /dev/pts/0 || "$t" == socket:* || "$t" == anon_inode:* || "$t" == */cpu.cfs_*_us ]]
+	done
+	rt start ct1
+	[ "$(status ct1)" = running ]
+	rt delete -f ct1
+}
+
+@test "a non-root process owns its terminal (run, exec -t), and its other stdio" {
+	# devpts as runc's default config mounts it: new ptys get group 5
+	update_config '.process.user = {uid: 1000, gid: 100}
+		| (.mounts[] | select(.type == "devpts") | .options) += ["gid=5"]'
+	set_cmd sh -c 'stat -c %u:%g $(tty)'
+	run rt run -b "$BUNDLE" ct1 </dev/null
+	[ "$status" -eq 0 ]
+	# only the owner changes, as with runc: the group is devpts' choice
+	[ "$output" = 1000:5 ]
+	update_config '.process.terminal = false'
+	set_cmd sleep 100
+	rt run -d -b "$BUNDLE" ct1 </dev/null >/dev/null 2>&1
+	run rt exec -t ct1 sh -c 'stat -c %u:%g $(tty)' </dev/null
+	[ "$status" -eq 0 ]
+	[ "$output" = 1000:5 ]
+	# a file given as stdout is handed over too: the process can reopen it
+	out="$BATS_TEST_TMPDIR/out"
+	: >"$out"
+	chmod 644 "$out"
+	rt exec ct1 sh -c 'echo reopened >/proc/self/fd/1' >"$out" </dev/null
+	[ "$(cat "$out")" = reopened ]
+	[ "$(stat -c %u "$out")" = 1000 ]
+	rt delete -f ct1
+}
+
+@test "run and exec -t in the foreground pass the output on byte for byte (no \\r added)" {
+	set_cmd sh -c 'echo a; echo b'
+	rt run -b "$BUNDLE" ct1 </dev/null >"$BATS_TEST_TMPDIR/run.out"
+	[ "$(od -An -c "$BATS_TEST_TMPDIR/run.out" | tr -d ' ')" = 'a\nb\n' ]
+	update_config '.process.terminal = false'
+	set_cmd sleep 100
+	rt run -d -b "$BUNDLE" ct1 </dev/null >/dev/null 2>&1
+	rt exec -t ct1 sh -c 'echo c; echo d' </dev/null >"$BATS_TEST_TMPDIR/exec.out"
+	[ "$(od -An -c "$BATS_TEST_TMPDIR/exec.out" | tr -d ' ')" = 'c\nd\n' ]
+	rt delete -f ct1
+}
