@@ -51,7 +51,6 @@ func main() {
 		createCommand, startCommand, runCommand, stateCommand, killCommand,
 		deleteCommand, listCommand, specCommand, execCommand, featuresCommand,
 		pauseCommand, resumeCommand, updateCommand, eventsCommand, psCommand,
-		checkpointCommand, restoreCommand,
 	}
 	// runc's exec exits 255 when it fails itself, so a caller can tell
 	// that from the exit status of the process it ran.
