@@ -86,8 +86,9 @@ teardown() { teardown_rt; }
 	expect_no_leftovers ct1
 }
 
-@test "cli: every command has help, checkpoint and restore say they are not supported" {
-	for cmd in checkpoint create delete events exec kill list pause ps restore resume run spec start state update features; do
+@test "cli: every command has help" {
+	# (checkpoint and restore come with the checkpoint work)
+	for cmd in create delete events exec kill list pause ps resume run spec start state update features; do
 		for arg in -h --help; do
 			run "$RT_BIN" "$cmd" "$arg"
 			[ "$status" -eq 0 ]
@@ -98,9 +99,6 @@ teardown() { teardown_rt; }
 	run "$RT_BIN" foo -h
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"No help topic for 'foo'"* ]]
-	run rt checkpoint ct1
-	[ "$status" -eq 1 ]
-	[ "$output" = "rt: checkpoint: not supported: rt has no CRIU support" ]
 }
 
 @test "cli: version names the commit, the runtime-spec and libseccomp" {
