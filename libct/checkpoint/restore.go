@@ -64,6 +64,10 @@ func Restore(r *container.Restoring, o *Options, stdio [3]*os.File) (int, error)
 		return 0, fmt.Errorf("criu root: %w", err)
 	}
 	defer os.Remove(root)
+	// CRIU compares it with the mount table, which has no symlinks.
+	if root, err = filepath.EvalSymlinks(root); err != nil {
+		return 0, fmt.Errorf("criu root: %w", err)
+	}
 	if err := unix.Mount(r.Rootfs(), root, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
 		return 0, fmt.Errorf("bind rootfs to %s: %w", root, err)
 	}
