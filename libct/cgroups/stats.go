@@ -116,14 +116,17 @@ type MemoryEventCount struct {
 }
 
 type Memory struct {
-	Cache      uint64            `json:"cache,omitempty"`
-	Usage      MemoryEntry       `json:"usage,omitempty"`
-	Swap       MemoryEntry       `json:"swap,omitempty"`
-	Kernel     MemoryEntry       `json:"kernel,omitempty"`
-	KernelTCP  MemoryEntry       `json:"kernelTCP,omitempty"`
-	Raw        map[string]uint64 `json:"raw,omitempty"`
-	PSI        *PSIStats         `json:"psi,omitempty"`
-	EventCount MemoryEventCount  `json:"event_count"`
+	Cache     uint64            `json:"cache,omitempty"`
+	Usage     MemoryEntry       `json:"usage,omitempty"`
+	Swap      MemoryEntry       `json:"swap,omitempty"`
+	Kernel    MemoryEntry       `json:"kernel,omitempty"`
+	KernelTCP MemoryEntry       `json:"kernelTCP,omitempty"`
+	Raw       map[string]uint64 `json:"raw,omitempty"`
+	PSI       *PSIStats         `json:"psi,omitempty"`
+	// EventCount is for rt's own use (naming an OOM kill as the cause of a
+	// failed create). runc's stats have no such keys, and an "oom" key in
+	// every stats line would read as an OOM event to whoever greps them.
+	EventCount MemoryEventCount `json:"-"`
 }
 
 // parseCPUList expands a cpuset list such as "0-3,8" (cpuset.cpus).
