@@ -9,7 +9,7 @@
 # root while list and state run in a loop, and the short tests of
 # tests/integration/crash.bats run (the full-filesystem one among them)
 # when bats is installed. --systemd does the same with --systemd-cgroup
-# (needs systemd as PID 1: the guest of /work/shared/vm, see the Makefile).
+# (needs systemd as PID 1: the guest of ../shared/vm, see the Makefile).
 set -u
 repo=$(cd "$(dirname "$0")/.." && pwd)
 RT_BIN=${RT_BIN:-$repo/rt}
