@@ -47,7 +47,7 @@ var featuresCommand = cli.Command{
 				Apparmor:        &features.Apparmor{Enabled: &aa},
 				Selinux:         &features.Selinux{Enabled: &sel},
 				IntelRdt:        &features.IntelRdt{Enabled: &f},
-				MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: &f}},
+				MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: &t}},
 			},
 			Annotations: map[string]string{"org.opencontainers.runtime-spec.features": "rt " + version},
 		}

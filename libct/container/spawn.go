@@ -64,6 +64,7 @@ type child struct {
 	cfgW            *os.File
 	threadO         []nsOp
 	closeAfterStart []*os.File
+	forkInit        bool
 }
 
 type childOpts struct {
@@ -71,6 +72,7 @@ type childOpts struct {
 	extraFds    int    // fds 3.. kept for the user's process
 	setns       []int  // fds the nsenter constructor joins, in order
 	unshare     int    // clone flags the constructor unshares after joining
+	forkInit    bool   // unshare has CLONE_NEWPID: the constructor forks the init
 	timeOffsets string // timens_offsets lines for CLONE_NEWTIME in unshare
 	cloneFlag   uintptr
 	uidMaps     []syscall.SysProcIDMap
@@ -185,6 +187,7 @@ func newChild(o childOpts) (*child, *initproc.Config, error) {
 		conn:            conn,
 		cfgW:            cfgW,
 		closeAfterStart: []*os.File{cfgR, childSock},
+		forkInit:        o.forkInit,
 	}
 	if exeFd != exe {
 		ch.closeAfterStart = append(ch.closeAfterStart, exeFd)
@@ -230,6 +233,11 @@ func checkPassedFds(n int) error {
 // start starts the child, on a throw-away thread when namespace changes
 // must be made on the spawning thread first.
 func (ch *child) start() error {
+	if ch.forkInit {
+		if err := becomeSubreaper(); err != nil {
+			return err
+		}
+	}
 	var err error
 	if len(ch.threadO) == 0 {
 		err = ch.cmd.Start()
@@ -256,6 +264,9 @@ func (ch *child) start() error {
 		ch.cfgW.Close()
 		ch.conn.Close()
 		return fmt.Errorf("start container init: %w", err)
+	}
+	if ch.forkInit {
+		return ch.adoptInit()
 	}
 	return nil
 }

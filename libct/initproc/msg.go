@@ -71,6 +71,8 @@ const (
 	MsgError   = "error"   // either way: Msg says what failed
 	MsgStart   = "start"   // `rt start` -> child over the start socket
 	MsgSeccomp = "seccomp" // child -> parent: the notify listener fd follows (SCM_RIGHTS)
+	MsgPid     = "pid"     // nsenter constructor -> parent: Pid is the init it forked
+	MsgMountFd = "mountfd" // child -> parent: make mounts[Index] detached; the fd comes back with "ok"
 )
 
 // Message is one record on a SOCK_SEQPACKET socket: a JSON body, and for
@@ -79,6 +81,8 @@ type Message struct {
 	Type string `json:"type"`
 	Msg  string `json:"msg,omitempty"`
 	Pid  int    `json:"pid,omitempty"`
+	// Index is the position in config.json's mounts of a MsgMountFd.
+	Index int `json:"index,omitempty"`
 }
 
 // ErrClosed means the peer closed the socket without a message: for the

@@ -27,6 +27,9 @@ type Options struct {
 	// RootPropagation is linux.rootfsPropagation: Enter applies it to the
 	// new root, since pivot_root refuses a shared one.
 	RootPropagation string
+	// MountFd asks the runtime for an idmapped mount of mnt, made detached
+	// (see DetachedIDMapped); the caller closes it.
+	MountFd func(mnt specs.Mount) (*os.File, error) `json:"-"`
 }
 
 // mounter holds the state shared by the steps of Prepare.
@@ -97,7 +100,7 @@ func (m *mounter) mountEntry(mnt specs.Mount) error {
 		o.flags |= unix.MS_BIND
 	}
 	if o.idmap || len(mnt.UIDMappings) > 0 || len(mnt.GIDMappings) > 0 {
-		return fmt.Errorf("mount %s on %s: idmapped mounts are not supported", mnt.Source, dest)
+		return m.idmapMount(mnt, dest, o)
 	}
 	if o.tmpcopyup {
 		return fmt.Errorf("mount %s on %s: tmpcopyup is not supported", mnt.Source, dest)
