@@ -17,7 +17,8 @@ import (
 )
 
 // mountFds makes the idmapped mounts the init asks for while it builds the
-// container (MsgMountFd). The init cannot make them: idmapping a host
+// container (MsgMountFd), and opens the bind sources it cannot reach. The
+// init cannot make idmapped mounts: idmapping a host
 // filesystem takes the host's CAP_SYS_ADMIN, the mapping is in host ids,
 // and a source below the bundle is often out of reach of the container's
 // root. rt does it in the container's mount namespace, where what the
@@ -67,17 +68,30 @@ func (s *mountFds) serve(conn *initproc.Conn, m initproc.Message) error {
 }
 
 func (s *mountFds) make(i int) (*os.File, error) {
-	if i < 0 || i >= len(s.spec.Mounts) || !rootfs.IsIDMapped(s.spec.Mounts[i]) {
-		return nil, fmt.Errorf("sync: the init asked for idmapped mount %d, which config.json does not have", i)
+	if i < 0 || i >= len(s.spec.Mounts) {
+		return nil, fmt.Errorf("sync: the init asked for mount %d, which config.json does not have", i)
 	}
 	mnt := s.spec.Mounts[i]
+	bind := mnt.Type == "bind" || hasBindOption(mnt.Options)
+	src := mnt.Source
+	if !filepath.IsAbs(src) && src != "" && bind {
+		src = filepath.Join(s.bundle, src)
+	}
+	if !rootfs.IsIDMapped(mnt) {
+		if !bind {
+			return nil, fmt.Errorf("sync: the init asked for mount %d, which is neither idmapped nor a bind mount", i)
+		}
+		var f *os.File
+		err := s.inMountNS(func() error {
+			var err error
+			f, err = rootfs.OpenBindSource(mnt, src)
+			return err
+		})
+		return f, err
+	}
 	ns, err := s.userNS(mnt)
 	if err != nil {
 		return nil, fmt.Errorf("mount %s on %s: %w", mnt.Source, mnt.Destination, err)
-	}
-	src := mnt.Source
-	if !filepath.IsAbs(src) && src != "" && (mnt.Type == "bind" || hasBindOption(mnt.Options)) {
-		src = filepath.Join(s.bundle, src)
 	}
 	var tree *os.File
 	err = s.inMountNS(func() error {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -11,10 +12,38 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// sourceFromRuntime asks the runtime to open the source of a bind mount
+// that the container's root could not open: a user namespace's root is
+// nobody to a private bundle directory (and cannot even chdir into it for
+// a relative source). It keeps err when there is nobody to ask or source
+// is not a bind source of the spec.
+func (m *mounter) sourceFromRuntime(source string, err error) (*os.File, error) {
+	if m.opts.MountFd == nil {
+		return nil, err
+	}
+	for _, mnt := range m.spec.Mounts {
+		if mnt.Source == source && !IsIDMapped(mnt) && (mnt.Type == "bind" || parseMountOptions(mnt.Options).isBind()) {
+			return m.opts.MountFd(mnt)
+		}
+	}
+	return nil, err
+}
+
 // IsIDMapped reports whether mnt asks for an idmapped mount.
 func IsIDMapped(mnt specs.Mount) bool {
 	return len(mnt.UIDMappings) > 0 || len(mnt.GIDMappings) > 0 ||
 		slices.Contains(mnt.Options, "idmap") || slices.Contains(mnt.Options, "ridmap")
+}
+
+// OpenBindSource opens the source of a bind mount (O_PATH) for the init.
+// Run by the runtime in the container's mount namespace, where the source
+// is what the init would have found.
+func OpenBindSource(mnt specs.Mount, source string) (*os.File, error) {
+	f, err := openPath(source, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open bind source %s for %s: %w", source, mnt.Destination, err)
+	}
+	return f, nil
 }
 
 // DetachedIDMapped makes the mount mnt asks for as a detached mount (in no
@@ -101,6 +130,11 @@ func newFsMount(fsType, source string, data []string) (int, error) {
 func (m *mounter) idmapMount(mnt specs.Mount, dest string, o mountOptions) error {
 	if m.opts.MountFd == nil {
 		return fmt.Errorf("mount %s on %s: idmapped mounts need the runtime's help, none was offered", mnt.Source, dest)
+	}
+	// runc takes a destination that names the rootfs's host path as a
+	// path inside it; engines build such configs.
+	if inRoot(m.rootPath, dest) && m.rootPath != "/" {
+		dest = filepath.Join("/", strings.TrimPrefix(dest, m.rootPath))
 	}
 	tree, err := m.opts.MountFd(mnt)
 	if err != nil {

@@ -28,7 +28,8 @@ type Options struct {
 	// new root, since pivot_root refuses a shared one.
 	RootPropagation string
 	// MountFd asks the runtime for an idmapped mount of mnt, made detached
-	// (see DetachedIDMapped); the caller closes it.
+	// (see DetachedIDMapped), or for a bind mount the source the init
+	// could not open (OpenBindSource); the caller closes it.
 	MountFd func(mnt specs.Mount) (*os.File, error) `json:"-"`
 }
 
@@ -136,6 +137,9 @@ func (m *mounter) hasNamespace(t specs.LinuxNamespaceType) bool {
 // applies the flags a plain MS_BIND ignores.
 func (m *mounter) bindMount(source, dest string, o mountOptions) error {
 	src, err := openPath(source, 0)
+	if err != nil && m.opts.UserNS {
+		src, err = m.sourceFromRuntime(source, err)
+	}
 	if err != nil {
 		return fmt.Errorf("open bind source %s for %s: %w", source, dest, err)
 	}

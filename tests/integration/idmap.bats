@@ -113,6 +113,18 @@ idmap_mount() {
 	expect_no_leftovers ct1
 }
 
+@test "an idmap source can be what the container mounted before it" {
+	update_config ".mounts += [{source: \"$SRC\", destination: \"/a\", type: \"bind\", options: [\"bind\"]}]"
+	# The destination names the rootfs by its host path, as runc allows.
+	idmap_mount "$BUNDLE/rootfs/a" "$BUNDLE/rootfs/b" '["rbind"]' 0:100000:65536 0:100000:65536
+	set_cmd stat -c %u /a/root-file /b/root-file
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf '0\n100000')" ]
+	[ ! -e "$BUNDLE/rootfs/$BUNDLE" ]
+	expect_no_leftovers ct1
+}
+
 @test "idmapped tmpfs: its root shows through the mount's mapping" {
 	userns
 	update_config '.mounts += [{source: "tmpfs", destination: "/t", type: "tmpfs", options: ["nosuid", "ridmap", "mode=755"],

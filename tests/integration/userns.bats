@@ -149,3 +149,18 @@ start_target() {
 	rt delete -f ct-a
 	expect_no_leftovers ct-b
 }
+
+@test "bind sources the container's root cannot reach are opened by rt" {
+	mkdir -p -m 700 "$BATS_TEST_TMPDIR/private/a" "$BUNDLE/priv"
+	chmod 700 "$BATS_TEST_TMPDIR/private"
+	echo hi >"$BATS_TEST_TMPDIR/private/a/f"
+	mkdir "$BUNDLE/priv/b"
+	touch "$BUNDLE/priv/b/g"
+	update_config ".mounts += [{source: \"$BATS_TEST_TMPDIR/private/a\", destination: \"/a\", type: \"bind\", options: [\"bind\"]},
+		{source: \"priv/b\", destination: \"/b\", options: [\"rbind\"]}]"
+	set_cmd sh -c 'cat /a/f; ls /b'
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'hi\ng')" ]
+	expect_no_leftovers ct1
+}
