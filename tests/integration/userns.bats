@@ -151,8 +151,8 @@ start_target() {
 }
 
 @test "bind sources the container's root cannot reach are opened by rt" {
-	mkdir -p -m 700 "$BATS_TEST_TMPDIR/private/a" "$BUNDLE/priv"
-	chmod 700 "$BATS_TEST_TMPDIR/private"
+	mkdir -p "$BATS_TEST_TMPDIR/private/a" "$BUNDLE/priv"
+	chmod 700 "$BATS_TEST_TMPDIR/private" "$BUNDLE/priv"
 	echo hi >"$BATS_TEST_TMPDIR/private/a/f"
 	mkdir "$BUNDLE/priv/b"
 	touch "$BUNDLE/priv/b/g"
