@@ -49,7 +49,7 @@ var featuresCommand = cli.Command{
 				Apparmor:        &features.Apparmor{Enabled: &aa},
 				Selinux:         &features.Selinux{Enabled: &sel},
 				IntelRdt:        &features.IntelRdt{Enabled: &f},
-				MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: &f}},
+				MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: &t}},
 				MemoryPolicy:    &features.MemoryPolicy{Modes: mempolicy.Modes(), Flags: mempolicy.Flags()},
 			},
 			Annotations: map[string]string{"org.opencontainers.runtime-spec.features": "rt " + version},

@@ -305,6 +305,10 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 		return nil, nil, ch.failure(err)
 	}
 	slog.Debug("child process in init(): config received, moving it into its cgroup")
+	// The init is inside its namespaces now.
+	if err = checkJoinedMappings(spec, pid); err != nil {
+		return nil, nil, err
+	}
 	// Into the cgroup before the init builds anything, so all the
 	// container does from here on is accounted and limited.
 	if !intoCgroup {
@@ -360,6 +364,8 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 
 // waitCreated serves the init's requests until it reports ready.
 func (c *Container) waitCreated(ch *child) error {
+	var mfds *mountFds
+	defer mfds.close()
 	for {
 		m, _, err := ch.conn.Recv()
 		if err != nil {
@@ -382,6 +388,13 @@ func (c *Container) waitCreated(ch *child) error {
 			}
 		case initproc.MsgMountSource:
 			if err := c.serveMountSource(ch, m.Index); err != nil {
+				return err
+			}
+		case initproc.MsgMountFd:
+			if mfds == nil {
+				mfds = &mountFds{spec: c.state.Spec, bundle: c.state.Bundle, pid: c.state.Pid}
+			}
+			if err := mfds.serve(ch.conn, m); err != nil {
 				return err
 			}
 		case initproc.MsgReady:

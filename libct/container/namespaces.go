@@ -74,10 +74,11 @@ func namespaceOpts(spec *specs.Spec, co *childOpts, cfg *initproc.Config) error 
 		}
 	}
 	if _, joinUser := paths[specs.UserNamespace]; joinUser {
-		if newFlags&unix.CLONE_NEWPID != 0 {
-			return errors.New("linux.namespaces: a new pid namespace inside a joined user namespace is not supported")
-		}
+		// New namespaces must belong to the joined user namespace, so
+		// the constructor unshares them once inside; for a pid namespace
+		// it then forks the init (see adoptInit).
 		co.unshare |= int(newFlags)
+		co.forkInit = newFlags&unix.CLONE_NEWPID != 0
 	} else {
 		co.cloneFlag = newFlags
 		if newFlags&unix.CLONE_NEWUSER != 0 {

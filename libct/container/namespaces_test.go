@@ -76,10 +76,25 @@ func TestNamespaceOptsJoinedUserNamespaceUnsharesAfterJoining(t *testing.T) {
 	}
 }
 
+func TestNamespaceOptsNewPidInJoinedUserForksTheInit(t *testing.T) {
+	// Only a child of the process that unshares a pid namespace is in it.
+	s := nsSpec(specs.LinuxNamespace{Type: specs.PIDNamespace},
+		specs.LinuxNamespace{Type: specs.UserNamespace, Path: "/proc/self/ns/user"})
+	var co childOpts
+	var cfg initproc.Config
+	if err := namespaceOpts(s, &co, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	for _, fd := range co.setns {
+		unix.Close(fd)
+	}
+	if co.unshare&unix.CLONE_NEWPID == 0 || !co.forkInit || co.cloneFlag != 0 {
+		t.Errorf("unshare %#x forkInit %v clone %#x: want CLONE_NEWPID unshared by the constructor, which forks", co.unshare, co.forkInit, co.cloneFlag)
+	}
+}
+
 func TestNamespaceOptsRejects(t *testing.T) {
 	for name, s := range map[string]*specs.Spec{
-		"new pid in joined user": nsSpec(specs.LinuxNamespace{Type: specs.PIDNamespace},
-			specs.LinuxNamespace{Type: specs.UserNamespace, Path: "/proc/self/ns/user"}),
 		"unknown type":         nsSpec(specs.LinuxNamespace{Type: "bogus"}),
 		"missing path":         nsSpec(specs.LinuxNamespace{Type: specs.NetworkNamespace, Path: "/nonexistent/ns"}),
 		"path of another type": nsSpec(specs.LinuxNamespace{Type: specs.NetworkNamespace, Path: "/proc/self/ns/ipc"}),

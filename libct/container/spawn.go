@@ -68,6 +68,7 @@ type child struct {
 	// keepThread, when set, holds the spawning thread until closed: see
 	// start.
 	keepThread chan struct{}
+	forkInit        bool
 }
 
 type childOpts struct {
@@ -75,6 +76,7 @@ type childOpts struct {
 	extraFds    int    // fds 3.. kept for the user's process
 	setns       []int  // fds the nsenter constructor joins, in order
 	unshare     int    // clone flags the constructor unshares after joining
+	forkInit    bool   // unshare has CLONE_NEWPID: the constructor forks the init
 	timeOffsets string // timens_offsets lines for CLONE_NEWTIME in unshare
 	cloneFlag   uintptr
 	uidMaps     []syscall.SysProcIDMap
@@ -203,6 +205,7 @@ func newChild(o childOpts) (*child, *initproc.Config, error) {
 		conn:            conn,
 		cfgW:            cfgW,
 		closeAfterStart: []*os.File{cfgR, childSock},
+		forkInit:        o.forkInit,
 	}
 	if exeFd != exe {
 		ch.closeAfterStart = append(ch.closeAfterStart, exeFd)
@@ -248,6 +251,11 @@ func checkPassedFds(n int) error {
 // start starts the child, on a throw-away thread when namespace changes
 // must be made on the spawning thread first.
 func (ch *child) start() error {
+	if ch.forkInit {
+		if err := becomeSubreaper(); err != nil {
+			return err
+		}
+	}
 	var err error
 	if len(ch.threadO) == 0 {
 		err = ch.cmd.Start()
@@ -283,6 +291,9 @@ func (ch *child) start() error {
 	// The debug lines of the init protocol carry runc's words, which its
 	// tests and people used to its logs look for.
 	slog.Debug("nsexec container setup: init started", "pid", ch.cmd.Process.Pid)
+	if ch.forkInit {
+		return ch.adoptInit()
+	}
 	return nil
 }
 

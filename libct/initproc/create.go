@@ -53,6 +53,7 @@ func createContainer(cfg *Config, conn *Conn) error {
 		CgroupPaths: cfg.CgroupPaths,
 		CgroupNS:    cfg.NewCgroupNS || hasNamespace(spec, specs.CgroupNamespace),
 		CgroupV2:    cfg.CgroupV2,
+		MountFd:     mountFdFunc(conn, spec.Mounts),
 	}
 	if spec.Linux != nil && spec.Linux.MountLabel != "" && !selinux.GetEnabled() {
 		// SELinux off: the label means nothing, and a context= option

@@ -13,6 +13,7 @@
 #include <linux/nsfs.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <signal.h>
 
 // fail reports on the sync fd when we have one (the parent turns it into
 // "rt: exec: ..."), else on stderr, and exits: the Go runtime never starts.
@@ -73,6 +74,86 @@ static void die_with_parent(void)
 		_exit(1);
 }
 
+#define MAX_NS 16
+
+// join_pass joins the user namespace among fds[] (user set) or the others.
+// With skip_eperm a namespace we may not join yet is left for a later
+// pass; joined fds are set to -1.
+static void join_pass(int *fds, int n, int user, int skip_eperm)
+{
+	for (int i = 0; i < n; i++) {
+		if (fds[i] < 0)
+			continue;
+		int type = ioctl(fds[i], NS_GET_NSTYPE);
+		if ((type == CLONE_NEWUSER) != user)
+			continue;
+		if (setns(fds[i], 0) < 0) {
+			if (skip_eperm && errno == EPERM)
+				continue;
+			char what[64];
+			snprintf(what, sizeof(what), "join namespace (fd %d)", fds[i]);
+			fail(what, errno);
+		}
+		close(fds[i]);
+		fds[i] = -1;
+		if (type == CLONE_NEWUSER)
+			become_root();
+	}
+}
+
+// join_all joins the comma-separated namespace fds. Those we may join as
+// the host's root come first: a namespace not owned by the joined user
+// namespace (say a network namespace made by the host) cannot be joined
+// from inside it. The user namespace is next, and then whatever needed
+// its privileges (a rootless caller owns nothing on the host).
+static void join_all(const char *list)
+{
+	int fds[MAX_NS], n = 0;
+	for (const char *p = list; *p && n < MAX_NS;) {
+		fds[n++] = atoi(p);
+		p = strchr(p, ',');
+		if (p == NULL)
+			break;
+		p++;
+	}
+	join_pass(fds, n, 0, 1);
+	join_pass(fds, n, 1, 0);
+	join_pass(fds, n, 0, 0);
+}
+
+// fork_init forks the container's init into the pid namespace just made.
+// The parent here only tells rt the init's pid on the sync socket and
+// exits; rt, a child subreaper, inherits the init.
+static void fork_init(void)
+{
+	// The child waits for this process to exit before it goes on: the
+	// parent-death signal it arms next must name rt (the subreaper it is
+	// handed to), not this short-lived parent. EOF on the pipe is that exit.
+	int gone[2];
+	if (pipe2(gone, O_CLOEXEC) < 0)
+		fail("pipe", errno);
+	pid_t pid = fork();
+	if (pid < 0)
+		fail("fork into the new pid namespace", errno);
+	if (pid == 0) {
+		char c;
+		close(gone[1]);
+		while (read(gone[0], &c, 1) < 0 && errno == EINTR)
+			;
+		close(gone[0]);
+		return;
+	}
+	close(gone[0]);
+	const char *sync = getenv("_RT_SYNCFD");
+	char buf[64];
+	int n = snprintf(buf, sizeof(buf), "{\"type\":\"pid\",\"pid\":%d}", (int)pid);
+	if (sync == NULL || write(atoi(sync), buf, (size_t)n) != n) {
+		kill(pid, SIGKILL);
+		_exit(1);
+	}
+	_exit(0);
+}
+
 void rt_nsenter(void)
 {
 	const char *init = getenv("_RT_INIT");
@@ -88,25 +169,8 @@ void rt_nsenter(void)
 	(void)prctl(PR_SET_NAME, "rt:[init]", 0, 0, 0);
 
 	const char *list = getenv("_RT_SETNS");
-	if (list != NULL && *list) {
-		char *copy = strdup(list), *save = NULL;
-		if (copy == NULL)
-			fail("setns", ENOMEM);
-		for (char *tok = strtok_r(copy, ",", &save); tok;
-		     tok = strtok_r(NULL, ",", &save)) {
-			int fd = atoi(tok);
-			int type = ioctl(fd, NS_GET_NSTYPE);
-			if (setns(fd, 0) < 0) {
-				char what[64];
-				snprintf(what, sizeof(what), "join namespace (fd %d)", fd);
-				fail(what, errno);
-			}
-			close(fd);
-			if (type == CLONE_NEWUSER)
-				become_root();
-		}
-		free(copy);
-	}
+	if (list != NULL && *list)
+		join_all(list);
 
 	const char *unshare_flags = getenv("_RT_UNSHARE");
 	if (unshare_flags != NULL && *unshare_flags) {
@@ -118,6 +182,10 @@ void rt_nsenter(void)
 		const char *offs = getenv("_RT_TIMENS");
 		if ((flags & CLONE_NEWTIME) && offs != NULL && *offs)
 			write_timens_offsets(offs);
+		// A new pid namespace holds only the children of its creator:
+		// the init must be one.
+		if (flags & CLONE_NEWPID)
+			fork_init();
 	}
 	die_with_parent();
 }

@@ -4,9 +4,12 @@
 // from its first instruction.
 //
 // The runtime opts in by setting _RT_SETNS in the child's environment to a
-// comma-separated list of namespace fds (joined in that order), and
-// optionally _RT_UNSHARE to a decimal clone-flag mask to unshare afterwards
-// (with _RT_TIMENS holding the offsets of a new time namespace).
+// comma-separated list of namespace fds (those joinable as the host's root
+// first, then the user namespace, then the rest), and optionally
+// _RT_UNSHARE to a decimal clone-flag mask to unshare afterwards (with
+// _RT_TIMENS holding the offsets of a new time namespace). With
+// CLONE_NEWPID among them the constructor forks, the child goes on as the
+// init, and the parent reports its pid ({"type":"pid"}) and exits.
 // Every other invocation of the binary pays one getenv.
 package nsenter
 

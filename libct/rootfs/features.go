@@ -17,6 +17,7 @@ func MountOptions() []string {
 	for k := range recAtimeOpts {
 		out = append(out, k)
 	}
+	out = append(out, "idmap", "ridmap")
 	sort.Strings(out)
 	return out
 }

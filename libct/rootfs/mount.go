@@ -33,6 +33,9 @@ type Options struct {
 	// used for the sources the init cannot reach itself: in a user
 	// namespace, a directory only the host's root may search.
 	MountSource func(index int) (*os.File, error) `json:"-"`
+	// MountFd asks the runtime for an idmapped mount of mnt, made detached
+	// (see DetachedIDMapped); the caller closes it.
+	MountFd func(mnt specs.Mount) (*os.File, error) `json:"-"`
 }
 
 // Pending is what Prepare leaves for Finish: the tmpfs mounts (and /dev)
@@ -141,7 +144,7 @@ func (m *mounter) mountEntry(i int, mnt specs.Mount) error {
 	// mapping set: it is to come as a mountSource{detached: true} made
 	// at this point of the order and attached by bindSource.
 	if o.idmap || len(mnt.UIDMappings) > 0 || len(mnt.GIDMappings) > 0 {
-		return fmt.Errorf("mount %s on %s: idmapped mounts are not supported", mnt.Source, dest)
+		return m.idmapMount(mnt, dest, o)
 	}
 	switch {
 	case o.isBind():

@@ -243,7 +243,7 @@ func TestPrepareRejects(t *testing.T) {
 		}, "must be mounted on ordinary directory"},
 		{"idmap", func(t *testing.T, cfg *childConfig) {
 			cfg.Spec.Mounts[6].Options = append(cfg.Spec.Mounts[6].Options, "idmap")
-		}, "not supported"},
+		}, "idmapped mounts need the runtime's help"},
 		{"missing bind source", func(t *testing.T, cfg *childConfig) {
 			cfg.Spec.Mounts[6].Source = "/nonexistent-rt-test"
 		}, "open bind source /nonexistent-rt-test for /mnt/ro: no such file or directory"},

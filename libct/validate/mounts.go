@@ -9,9 +9,16 @@ import (
 )
 
 func checkMounts(s *specs.Spec, _ string) error {
+	_, userns := namespace(s, specs.UserNamespace)
 	for i, m := range s.Mounts {
-		if err := checkMount(fmt.Sprintf("mounts[%d]", i), m); err != nil {
+		field := fmt.Sprintf("mounts[%d]", i)
+		if err := checkMount(field, m); err != nil {
 			return err
+		}
+		// An idmap or ridmap mount without mappings takes the container's
+		// (runtime-spec: an error when there is no user namespace).
+		if !userns && len(m.UIDMappings) == 0 && (contains(m.Options, "idmap") || contains(m.Options, "ridmap")) {
+			return errf("%s: idmap without uidMappings and gidMappings needs a user namespace to take them from", field)
 		}
 	}
 	return nil

@@ -179,6 +179,17 @@ func TestSpec(t *testing.T) {
 		}, ""},
 		{"userns ok", withUserNS, ""},
 		{"userns no mappings", func(s *specs.Spec) { addNS(s, specs.UserNamespace, "") }, "linux.uidMappings must be set"},
+		{"idmap implied without userns", func(s *specs.Spec) {
+			s.Mounts = append(s.Mounts, specs.Mount{Source: "/tmp", Destination: "/m", Type: "bind", Options: []string{"rbind", "ridmap"}})
+		}, "idmap without uidMappings and gidMappings needs a user namespace"},
+		{"idmap implied with userns", func(s *specs.Spec) {
+			withUserNS(s)
+			s.Mounts = append(s.Mounts, specs.Mount{Source: "/tmp", Destination: "/m", Type: "bind", Options: []string{"rbind", "idmap"}})
+		}, ""},
+		{"idmap mappings without userns", func(s *specs.Spec) {
+			m := []specs.LinuxIDMapping{{ContainerID: 0, HostID: 1000, Size: 10}}
+			s.Mounts = append(s.Mounts, specs.Mount{Source: "/tmp", Destination: "/m", Type: "bind", Options: []string{"bind"}, UIDMappings: m, GIDMappings: m})
+		}, ""},
 		{"userns no gid mappings", func(s *specs.Spec) { withUserNS(s); s.Linux.GIDMappings = nil }, "linux.gidMappings must be set"},
 		{"mappings without userns", func(s *specs.Spec) {
 			s.Linux.UIDMappings = []specs.LinuxIDMapping{{Size: 1}}

@@ -1,0 +1,191 @@
+package container
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/rt-runtime/rt/libct/initproc"
+	"github.com/rt-runtime/rt/libct/rootfs"
+	"github.com/rt-runtime/rt/libct/userns"
+)
+
+// mountFds makes the idmapped mounts the init asks for while it builds the
+// container (MsgMountFd), and opens the bind sources it cannot reach. The
+// init cannot make idmapped mounts: idmapping a host
+// filesystem takes the host's CAP_SYS_ADMIN, the mapping is in host ids,
+// and a source below the bundle is often out of reach of the container's
+// root. rt does it in the container's mount namespace, where what the
+// container mounted so far can be a source, and hands over the detached
+// mount for the init to move into place.
+type mountFds struct {
+	spec   *specs.Spec
+	bundle string
+	pid    int // the init
+	mntNS  *os.File
+	// The container's user namespace and its mappings, read once.
+	ctrNS          *os.File
+	ctrUID, ctrGID []specs.LinuxIDMapping
+	// User namespaces made for other mappings, by userns.Key.
+	made map[string]*os.File
+}
+
+func (s *mountFds) close() {
+	if s == nil {
+		return
+	}
+	for _, f := range append([]*os.File{s.mntNS, s.ctrNS}, mapValues(s.made)...) {
+		if f != nil {
+			f.Close()
+		}
+	}
+}
+
+func mapValues(m map[string]*os.File) []*os.File {
+	out := make([]*os.File, 0, len(m))
+	for _, f := range m {
+		out = append(out, f)
+	}
+	return out
+}
+
+// serve answers one request: the mount's fd with "ok", or the error (which
+// also ends the create).
+func (s *mountFds) serve(conn *initproc.Conn, m initproc.Message) error {
+	f, err := s.make(m.Index)
+	if err != nil {
+		conn.Send(initproc.Message{Type: initproc.MsgError, Msg: err.Error()})
+		return err
+	}
+	defer f.Close()
+	return conn.Send(initproc.Message{Type: initproc.MsgOK}, int(f.Fd()))
+}
+
+func (s *mountFds) make(i int) (*os.File, error) {
+	if i < 0 || i >= len(s.spec.Mounts) {
+		return nil, fmt.Errorf("sync: the init asked for mount %d, which config.json does not have", i)
+	}
+	mnt := s.spec.Mounts[i]
+	bind := mnt.Type == "bind" || hasBindOption(mnt.Options)
+	src := mnt.Source
+	if !filepath.IsAbs(src) && src != "" && bind {
+		src = filepath.Join(s.bundle, src)
+	}
+	if !rootfs.IsIDMapped(mnt) {
+		if !bind {
+			return nil, fmt.Errorf("sync: the init asked for mount %d, which is neither idmapped nor a bind mount", i)
+		}
+		var f *os.File
+		err := s.inMountNS(func() error {
+			var err error
+			f, err = rootfs.OpenBindSource(mnt, src)
+			return err
+		})
+		return f, err
+	}
+	ns, err := s.userNS(mnt)
+	if err != nil {
+		return nil, fmt.Errorf("mount %s on %s: %w", mnt.Source, mnt.Destination, err)
+	}
+	var tree *os.File
+	err = s.inMountNS(func() error {
+		var err error
+		tree, err = rootfs.DetachedIDMapped(mnt, src, int(ns.Fd()))
+		return err
+	})
+	return tree, err
+}
+
+func hasBindOption(opts []string) bool {
+	for _, o := range opts {
+		if o == "bind" || o == "rbind" {
+			return true
+		}
+	}
+	return false
+}
+
+// userNS is the user namespace whose mapping the mount gets: the
+// container's when the mount names none ("implied mapping", what the
+// runtime-spec allows for idmap/ridmap without mappings) or the same
+// ones, otherwise one made for it.
+func (s *mountFds) userNS(mnt specs.Mount) (*os.File, error) {
+	implied := len(mnt.UIDMappings) == 0 && len(mnt.GIDMappings) == 0
+	if hasUserNS(s.spec) {
+		if s.ctrNS == nil {
+			f, err := os.Open("/proc/" + strconv.Itoa(s.pid) + "/ns/user")
+			if err != nil {
+				return nil, fmt.Errorf("open the container's user namespace: %w", err)
+			}
+			s.ctrNS = f
+			if s.ctrUID, s.ctrGID, err = userns.ReadMappings(s.pid); err != nil {
+				return nil, err
+			}
+		}
+		if implied || userns.SameMappings(mnt.UIDMappings, s.ctrUID) && userns.SameMappings(mnt.GIDMappings, s.ctrGID) {
+			return s.ctrNS, nil
+		}
+	} else if implied {
+		return nil, errors.New("idmap without uidMappings and gidMappings needs a user namespace to take them from")
+	}
+	key := userns.Key(mnt.UIDMappings, mnt.GIDMappings)
+	if f := s.made[key]; f != nil {
+		return f, nil
+	}
+	f, err := userns.New("/proc/self/exe", mnt.UIDMappings, mnt.GIDMappings)
+	if err != nil {
+		return nil, err
+	}
+	if s.made == nil {
+		s.made = map[string]*os.File{}
+	}
+	s.made[key] = f
+	return f, nil
+}
+
+// inMountNS runs fn on a thread of its own that has joined the init's
+// mount namespace. The thread is never unlocked, so the Go runtime ends
+// it with the goroutine rather than reuse it elsewhere.
+func (s *mountFds) inMountNS(fn func() error) error {
+	if s.mntNS == nil {
+		f, err := os.Open("/proc/" + strconv.Itoa(s.pid) + "/ns/mnt")
+		if err != nil {
+			return fmt.Errorf("open the container's mount namespace: %w", err)
+		}
+		s.mntNS = f
+	}
+	done := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		// setns into a mount namespace wants a filesystem context (root,
+		// cwd) that no other thread shares.
+		if err := unix.Unshare(unix.CLONE_FS); err != nil {
+			done <- fmt.Errorf("unshare CLONE_FS: %w", err)
+			return
+		}
+		if err := unix.Setns(int(s.mntNS.Fd()), unix.CLONE_NEWNS); err != nil {
+			done <- fmt.Errorf("join the container's mount namespace: %w", err)
+			return
+		}
+		done <- fn()
+	}()
+	return <-done
+}
+
+func hasUserNS(spec *specs.Spec) bool {
+	if spec.Linux == nil {
+		return false
+	}
+	for _, ns := range spec.Linux.Namespaces {
+		if ns.Type == specs.UserNamespace {
+			return true
+		}
+	}
+	return false
+}
