@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -113,11 +112,6 @@ func newFsMount(fsType, source string, data []string) (int, error) {
 func (m *mounter) idmapMount(mnt specs.Mount, dest string, o mountOptions) error {
 	if m.opts.MountFd == nil {
 		return fmt.Errorf("mount %s on %s: idmapped mounts need the runtime's help, none was offered", mnt.Source, dest)
-	}
-	// runc takes a destination that names the rootfs's host path as a
-	// path inside it; engines build such configs.
-	if inRoot(m.rootPath, dest) && m.rootPath != "/" {
-		dest = filepath.Join("/", strings.TrimPrefix(dest, m.rootPath))
 	}
 	tree, err := m.opts.MountFd(mnt)
 	if err != nil {

@@ -140,9 +140,9 @@ func (m *mounter) mountEntry(i int, mnt specs.Mount) error {
 	if mnt.Type == "bind" {
 		o.flags |= unix.MS_BIND
 	}
-	// An idmapped mount is a bind of a detached tree (open_tree) with the
-	// mapping set: it is to come as a mountSource{detached: true} made
-	// at this point of the order and attached by bindSource.
+	// An idmapped mount is a detached tree with the mapping set, made by
+	// rt outside (the mountfd request) at this point of the order, so an
+	// earlier mount of the container can be its source.
 	if o.idmap || len(mnt.UIDMappings) > 0 || len(mnt.GIDMappings) > 0 {
 		return m.idmapMount(mnt, dest, o)
 	}
