@@ -115,11 +115,6 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	// A cgroup that is someone else's (it has processes, or is frozen) is
-	// refused before anything is made, so no cleanup can touch it.
-	if err := cgroups.CheckUnused(cgm); err != nil {
-		return nil, nil, err
-	}
 	dir := filepath.Join(o.Root, o.ID)
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		if errors.Is(err, os.ErrExist) {
@@ -159,6 +154,11 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 		os.RemoveAll(dir)
 		c.Unlock()
 	}()
+	// A cgroup that is someone else's (it has processes, or is frozen) is
+	// refused while cg is still nil, so the cleanup leaves it alone.
+	if err = cgroups.CheckUnused(cgm); err != nil {
+		return nil, nil, err
+	}
 
 	owner := ""
 	if u, uerr := user.Current(); uerr == nil {

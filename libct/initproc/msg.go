@@ -182,11 +182,13 @@ func (c *Conn) Recv() (Message, []int, error) {
 			break
 		}
 	}
+	// A peer that went away with a message of ours still unread resets
+	// the connection rather than closing it: the same end either way.
+	if n == 0 || err == unix.ECONNRESET {
+		return m, nil, ErrClosed
+	}
 	if err != nil {
 		return m, nil, fmt.Errorf("read sync message: %w", err)
-	}
-	if n == 0 {
-		return m, nil, ErrClosed
 	}
 	var fds []int
 	if oobn > 0 {
