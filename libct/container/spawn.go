@@ -68,7 +68,7 @@ type child struct {
 	// keepThread, when set, holds the spawning thread until closed: see
 	// start.
 	keepThread chan struct{}
-	forkInit        bool
+	forkInit   bool
 }
 
 type childOpts struct {

@@ -76,8 +76,8 @@ const (
 	// MsgMountSource child -> parent: open the bind source of
 	// mounts[Index]; the parent answers with the same type and the fd.
 	MsgMountSource = "mountSource"
-	MsgPid     = "pid"     // nsenter constructor -> parent: Pid is the init it forked
-	MsgMountFd = "mountfd" // child -> parent: make mounts[Index] detached; the fd comes back with "ok"
+	MsgPid         = "pid"     // nsenter constructor -> parent: Pid is the init it forked
+	MsgMountFd     = "mountfd" // child -> parent: make mounts[Index] detached; the fd comes back with "ok"
 )
 
 // Message is one record on a SOCK_SEQPACKET socket: a JSON body, and for
