@@ -66,7 +66,9 @@ func (l *layout) hierarchyOf(controller string) *hierarchy {
 }
 
 // v1Controllers are the controllers the fs1 driver knows. Named hierarchies
-// such as name=systemd carry no resources and are left alone.
+// (name=systemd) carry no resources but a container gets a cgroup in them
+// too, as with runc: tools that read /proc/PID/cgroup (systemd, ps) then
+// see one path for the container, and delete finds every one of them.
 var v1Controllers = map[string]bool{
 	"cpu": true, "cpuacct": true, "cpuset": true, "memory": true,
 	"devices": true, "freezer": true, "net_cls": true, "net_prio": true,
@@ -116,7 +118,7 @@ func parseLayout(r io.Reader) (*layout, error) {
 		case "cgroup":
 			var ctrls []string
 			for _, o := range strings.Split(m.VFSOptions, ",") {
-				if v1Controllers[o] && !seen[o] {
+				if (v1Controllers[o] || strings.HasPrefix(o, "name=")) && !seen[o] {
 					ctrls = append(ctrls, o)
 				}
 			}

@@ -36,6 +36,8 @@ func TestParseLayoutV1(t *testing.T) {
 		"cpuset":      "/sys/fs/cgroup/cpuset",
 		"memory":      "/sys/fs/cgroup/memory", // the later bind mount is ignored
 		"devices":     "/sys/fs/cgroup/devices",
+		// named hierarchies count too, as in runc
+		"name=systemd": "/sys/fs/cgroup/systemd",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("hierarchies = %v, want %v", got, want)
@@ -53,8 +55,8 @@ func TestParseLayoutHybridAndV2(t *testing.T) {
 	if h.mode != modeHybrid || h.unified == nil || h.unified.mountpoint != "/sys/fs/cgroup/unified" {
 		t.Fatalf("hybrid: mode %v unified %+v", h.mode, h.unified)
 	}
-	if len(h.v1) != 4 {
-		t.Fatalf("hybrid: %d v1 hierarchies, want 4 (name=systemd skipped)", len(h.v1))
+	if len(h.v1) != 5 {
+		t.Fatalf("hybrid: %d v1 hierarchies, want 5 (with name=systemd)", len(h.v1))
 	}
 	v2 := loadLayout(t, "mountinfo.v2")
 	if v2.mode != modeV2 || v2.unified.mountpoint != "/sys/fs/cgroup" || len(v2.v1) != 0 {
@@ -150,18 +152,19 @@ func TestResolveDir(t *testing.T) {
 }
 
 func TestNewManagerPaths(t *testing.T) {
-	own := map[string]string{"cpu": "/u", "cpuacct": "/u", "memory": "/process_api/abc", "freezer": "/", "": "/u"}
+	own := map[string]string{"cpu": "/u", "cpuacct": "/u", "memory": "/process_api/abc", "freezer": "/", "": "/u", "name=systemd": "/"}
 	l := loadLayout(t, "mountinfo.hybrid")
 	m, err := newManager(l, own, "/rt/c1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]string{
-		"cpu":     "/sys/fs/cgroup/cpu/rt/c1",
-		"cpuacct": "/sys/fs/cgroup/cpuacct/rt/c1",
-		"memory":  "/sys/fs/cgroup/memory/rt/c1",
-		"freezer": "/sys/fs/cgroup/freezer/rt/c1",
-		"":        "/sys/fs/cgroup/unified/rt/c1",
+		"cpu":          "/sys/fs/cgroup/cpu/rt/c1",
+		"cpuacct":      "/sys/fs/cgroup/cpuacct/rt/c1",
+		"memory":       "/sys/fs/cgroup/memory/rt/c1",
+		"freezer":      "/sys/fs/cgroup/freezer/rt/c1",
+		"":             "/sys/fs/cgroup/unified/rt/c1",
+		"name=systemd": "/sys/fs/cgroup/systemd/rt/c1",
 	}
 	if got := m.Paths(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("hybrid paths = %v\nwant %v", got, want)
