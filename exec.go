@@ -202,6 +202,12 @@ func execProcess(ctx *cli.Context, own *specs.Process) (*specs.Process, error) {
 			c.Bounding = append(append([]string(nil), c.Bounding...), name)
 			c.Effective = append(append([]string(nil), c.Effective...), name)
 			c.Permitted = append(append([]string(nil), c.Permitted...), name)
+			// As runc: a config that sets an inheritable list is taken
+			// to want added capabilities to survive the exec of a
+			// non-root user, which only the ambient set does.
+			if c.Inheritable != nil {
+				c.Ambient = append(append([]string(nil), c.Ambient...), name)
+			}
 		}
 		p.Capabilities = &c
 	}

@@ -178,6 +178,12 @@ wait_recvtty() {
 	# besides the pty: the start socket and the Go runtime's own fds
 	for fd in /proc/$pid/fd/*; do
 		t=$(readlink "$fd")
+		if [ "$t" = / ]; then
+			# the root of a mount of the container's own, never the
+			# host's root (and closed at the exec, see process.bats)
+			[ "$(stat -L -c %d:%i "$fd")" != "$(stat -c %d:%i /)" ]
+			continue
+		fi
 		[[ "$t" == /dev/pts/0 || "$t" == socket:* || "$t" == anon_inode:* || "$t" == */cpu.cfs_*_us ]]
 	done
 	rt start ct1

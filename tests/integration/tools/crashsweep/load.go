@@ -39,6 +39,12 @@ func (e *env) load(n int) int {
 		failures.Add(1)
 		fmt.Printf("FAIL "+format+"\n", a...)
 	}
+	// The root exists before anyone lists it, as an engine's does: a
+	// --root that does not exist is an error for list, as with runc.
+	if err := os.MkdirAll(e.root, 0o700); err != nil {
+		fail("make the state root: %v", err)
+		return int(failures.Load())
+	}
 	ids := make([]string, n)
 	for i := range ids {
 		ids[i] = fmt.Sprintf("load-%d", i)
