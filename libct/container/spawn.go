@@ -248,42 +248,41 @@ func checkPassedFds(n int) error {
 	return nil
 }
 
-// start starts the child, on a throw-away thread when namespace changes
-// must be made on the spawning thread first.
+// start starts the child from an OS thread of its own, held until
+// releaseThread: the child's parent-death signal fires when the thread that
+// cloned it exits, and Go ends a thread whenever a goroutine that locked it
+// returns without unlocking (as rt's mount-namespace helpers do), so the
+// child must not be cloned from a thread the runtime may hand them.
 func (ch *child) start() error {
 	if ch.forkInit {
 		if err := becomeSubreaper(); err != nil {
 			return err
 		}
 	}
-	var err error
-	if len(ch.threadO) == 0 {
-		err = ch.cmd.Start()
-	} else {
-		done := make(chan error, 1)
-		ch.keepThread = make(chan struct{})
-		go func() {
-			// No UnlockOSThread: the thread's namespaces are now the
-			// container's, so the runtime must discard it when we return.
-			runtime.LockOSThread()
-			for _, op := range ch.threadO {
-				if err := op.apply(); err != nil {
-					done <- err
-					return
-				}
+	done := make(chan error, 1)
+	ch.keepThread = make(chan struct{})
+	go func() {
+		runtime.LockOSThread()
+		for _, op := range ch.threadO {
+			if err := op.apply(); err != nil {
+				done <- err
+				return // the thread is discarded: its namespaces are changed
 			}
-			done <- ch.cmd.Start()
-			// The child's parent-death signal fires when the thread
-			// that cloned it exits, not the process: keep the thread
-			// until the child has dropped that signal.
-			<-ch.keepThread
-		}()
-		err = <-done
-	}
+		}
+		done <- ch.cmd.Start()
+		<-ch.keepThread
+		// A thread that joined the container's namespaces is discarded
+		// (no unlock); a clean one goes back to the runtime.
+		if len(ch.threadO) == 0 {
+			runtime.UnlockOSThread()
+		}
+	}()
+	err := <-done
 	for _, f := range ch.closeAfterStart {
 		f.Close()
 	}
 	if err != nil {
+		ch.releaseThread()
 		ch.cfgW.Close()
 		ch.conn.Close()
 		return fmt.Errorf("start container init: %w", err)
