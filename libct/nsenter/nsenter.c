@@ -62,10 +62,17 @@ static void become_root(void)
 // that died before the prctl has closed its end of the sync socket already
 // (its files are released before its children are told), so that is
 // checked after.
+// forked is set in an init forked into a new pid namespace (fork_init).
+static int forked;
+
 static void die_with_parent(void)
 {
 	const char *sync = getenv("_RT_SYNCFD");
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+	// A forked init is not armed: the signal would fire when its short
+	// parent is reaped and it is handed to rt, at a moment it cannot see
+	// from inside its pid namespace. It still ends when rt does, on EOF of
+	// the sync socket it reads next.
+	if (!forked && prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		fail("prctl PR_SET_PDEATHSIG", errno);
 	if (sync == NULL)
 		return;
@@ -126,9 +133,9 @@ static void join_all(const char *list)
 // exits; rt, a child subreaper, inherits the init.
 static void fork_init(void)
 {
-	// The child waits for this process to exit before it goes on: the
-	// parent-death signal it arms next must name rt (the subreaper it is
-	// handed to), not this short-lived parent. EOF on the pipe is that exit.
+	// The child waits for this process to exit before it goes on, so it
+	// is not yet talking to rt while rt still thinks of this process as
+	// the init. EOF on the pipe is that exit.
 	int gone[2];
 	if (pipe2(gone, O_CLOEXEC) < 0)
 		fail("pipe", errno);
@@ -141,6 +148,7 @@ static void fork_init(void)
 		while (read(gone[0], &c, 1) < 0 && errno == EINTR)
 			;
 		close(gone[0]);
+		forked = 1;
 		return;
 	}
 	close(gone[0]);

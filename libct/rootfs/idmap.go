@@ -107,8 +107,8 @@ func newFsMount(fsType, source string, data []string) (int, error) {
 }
 
 // idmapMount puts the idmapped mount the parent made for mnt (see
-// DetachedIDMapped) on dest, then applies mnt's flags and propagation as
-// for a bind mount.
+// DetachedIDMapped) on dest like any bind source, flags and propagation
+// included.
 func (m *mounter) idmapMount(mnt specs.Mount, dest string, o mountOptions) error {
 	if m.opts.MountFd == nil {
 		return fmt.Errorf("mount %s on %s: idmapped mounts need the runtime's help, none was offered", mnt.Source, dest)
@@ -117,34 +117,7 @@ func (m *mounter) idmapMount(mnt specs.Mount, dest string, o mountOptions) error
 	if err != nil {
 		return err
 	}
-	defer tree.Close()
-	var st unix.Stat_t
-	if err := unix.Fstat(int(tree.Fd()), &st); err != nil {
-		return fmt.Errorf("stat idmapped mount %s for %s: %w", mnt.Source, dest, err)
-	}
-	dst, err := openOrCreate(m.root, m.rootPath, dest, st.Mode&unix.S_IFMT == unix.S_IFDIR)
-	if err != nil {
-		return fmt.Errorf("create mount point for %s: %w", mnt.Source, err)
-	}
-	defer dst.Close()
-	if err := m.checkProcDest(dst, dest, false); err != nil {
-		return err
-	}
-	mounted, err := mountOnto(m.root, m.rootPath, dst, dest, func(string) error {
-		err := unix.MoveMount(int(tree.Fd()), "", int(dst.Fd()), "", unix.MOVE_MOUNT_F_EMPTY_PATH|unix.MOVE_MOUNT_T_EMPTY_PATH)
-		if err != nil {
-			return fmt.Errorf("move idmapped mount %s on %s: %w", mnt.Source, dest, err)
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	defer mounted.Close()
-	if o.needsRemount() {
-		if err := remountBind(mounted, dest, o.flags, o.cleared); err != nil {
-			return err
-		}
-	}
-	return m.finishMount(mounted, dest, o)
+	src := &mountSource{f: tree, name: mnt.Source, detached: true}
+	defer src.close()
+	return m.bindSource(src, dest, o)
 }
