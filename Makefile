@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GO ?= go
 BATS ?= bats
 
-.PHONY: all rt deps test unit integration tools fuzz demo bench clean test-cgroupv2 test-systemd test-checkpoint test-crash
+.PHONY: all rt deps test unit integration tools fuzz demo bench clean test-cgroupv2 test-systemd test-checkpoint test-crash test-engines
 
 all: rt
 
@@ -80,6 +80,17 @@ test-checkpoint: rt tools
 test-crash: rt tools
 	if [ -n "$(SYSTEMD)" ]; then bash $(VM) run --share "$(CURDIR)" --timeout 1800 -- ./tests/crash-sweep.sh --systemd; \
 	else ./tests/crash-sweep.sh; fi
+
+# Podman, containerd and rootless rt over rt and over the guest's runc, side
+# by side (tests/engines/run.sh, which writes tests/engines/RESULTS.md), in
+# the systemd + cgroup v2 guest with the engines added. Under TCG this takes
+# a while, so it is not part of `make test`. ENGINE_SUITES="podman" runs
+# one suite.
+ENGINES_RTVM_DIR ?= /var/tmp/rtvm-engines
+ENGINES_PKGS = podman conmon containerd catatonit slirp4netns fuse-overlayfs dbus-user-session libpam-systemd containernetworking-plugins
+test-engines: rt
+	RTVM_DIR=$(ENGINES_RTVM_DIR) RTVM_EXTRA_PKGS="$(ENGINES_PKGS)" bash $(VM) run --share "$(CURDIR)" \
+		--env ENGINE_SUITES="$(ENGINE_SUITES)" --mem 3072 --timeout 3600 -- ./tests/engines/run.sh
 
 # Installs the dependencies, builds rt, makes a busybox bundle in ./demo
 # and runs it.

@@ -1,0 +1,47 @@
+# Shared by the engine suites (podman.sh, containerd.sh, rootless.sh). A suite
+# runs in the guest as root with RUNTIME (absolute path of the runtime binary
+# under test) and RUNTIME_NAME (rt or runc) set, and prints one line per check:
+#   PASS<TAB>name      or      FAIL<TAB>name<TAB>why (one line)
+# run.sh runs every suite once per runtime and puts the two columns side by
+# side in RESULTS.md. Check names must not depend on the runtime.
+set -u
+: "${RUNTIME:?RUNTIME must name the runtime binary}" "${RUNTIME_NAME:?}"
+ENGINES_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$ENGINES_DIR/../.." && pwd)
+CHECK_TIMEOUT=${CHECK_TIMEOUT:-180}
+check_log=$(mktemp /var/tmp/engines-check.XXXXXX)
+
+# check NAME COMMAND...: PASS when COMMAND exits 0 within CHECK_TIMEOUT
+# seconds. On failure the last non-empty line COMMAND printed (stdout and
+# stderr) is the reason; a check function can echo its own reason last.
+check() {
+	local name=$1 rc
+	shift
+	timeout -k 5 "$CHECK_TIMEOUT" "$@" >"$check_log" 2>&1 </dev/null
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		printf 'PASS\t%s\n' "$name"
+	else
+		local why
+		why=$(grep -v '^[[:space:]]*$' "$check_log" | tail -n 1 | tr '\t' ' ' | cut -c1-200)
+		[ $rc -eq 124 ] && why="timed out after ${CHECK_TIMEOUT}s; $why"
+		printf 'FAIL\t%s\t%s\n' "$name" "${why:-exit $rc}"
+	fi
+	# The whole output of every check, for whoever reads the guest log.
+	sed "s/^/  [$RUNTIME_NAME $name] /" "$check_log" >&2
+}
+
+# busybox_rootfs DIR: a minimal rootfs from the guest's static busybox.
+busybox_rootfs() {
+	local d=$1 t
+	mkdir -p "$d/bin" "$d/etc" "$d/tmp" "$d/proc" "$d/sys" "$d/dev" "$d/root" "$d/var"
+	cp /bin/busybox "$d/bin/busybox"
+	for t in $("$d/bin/busybox" --list); do
+		[ -e "$d/bin/$t" ] || ln -s busybox "$d/bin/$t"
+	done
+	echo 'root:x:0:0:root:/root:/bin/sh' >"$d/etc/passwd"
+	echo 'nobody:x:65534:65534:nobody:/:/bin/sh' >>"$d/etc/passwd"
+	echo 'root:x:0:' >"$d/etc/group"
+	echo 'nogroup:x:65534:' >>"$d/etc/group"
+	chmod 1777 "$d/tmp"
+}
