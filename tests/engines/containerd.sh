@@ -72,10 +72,12 @@ trap cleanup EXIT
 c() { ctr -a "$sock" -n $ns "$@"; }
 
 # cgopt ID: ctr's flags that make the container's options carry RUNTIME and
-# the systemd driver, and its state go under our runtime root.
+# the systemd driver, and its state go under our runtime root. Without an
+# image ctr's spec has no environment at all, and runc looks the command
+# up in the process's PATH.
 cgopt() {
 	echo --runc-binary "$RUNTIME" --runc-systemd-cgroup --runc-root "$rroot" \
-		--cgroup "$slice:$prefix:$1"
+		--cgroup "$slice:$prefix:$1" --env PATH=/bin
 }
 
 # run_ctr ID [FLAGS...] -- CMD...: ctr run of the busybox rootfs as ID with
@@ -147,7 +149,7 @@ run_rm() {
 	local out rc
 	out=$(run_ctr rm1 --rm -- sh -c 'echo hello; echo to-stderr >&2; exit 3' 2>"$base/rm1.err")
 	rc=$?
-	[ "$rc" = 3 ] || { echo "exit code $rc, want 3 (output: $out)"; return 1; }
+	[ "$rc" = 3 ] || { echo "exit code $rc, want 3 (output: $(echo $out))"; return 1; }
 	[ "$out" = hello ] || { echo "output '$out'"; return 1; }
 	grep -qx to-stderr "$base/rm1.err" || { echo "stderr: $(cat "$base/rm1.err")"; return 1; }
 	if c container ls -q | grep -qx rm1; then echo "container rm1 left after --rm"; return 1; fi
@@ -174,19 +176,21 @@ run_tty() {
 	out=$(timeout -k 5 90 script -qec "ctr -a $sock -n $ns run $(cgopt tty1) -t --rm --rootfs $rootfs tty1 sh -c 'tty; test -t 0 && echo stdin-is-tty; exit 4'" /dev/null)
 	rc=$?
 	out=$(printf '%s' "$out" | tr -d '\r')
-	[ "$rc" = 4 ] || { echo "exit code $rc, want 4 (output: $out)"; return 1; }
-	echo "$out" | grep -qx '/dev/pts/[0-9]*' || { echo "tty says: $out"; return 1; }
-	echo "$out" | grep -qx stdin-is-tty || { echo "stdin is not a tty: $out"; return 1; }
+	echo "output: $(printf '%s' "$out" | cat -v | tr '\n' '|')"
+	[ "$rc" = 4 ] || { echo "exit code $rc, want 4 (output: $(echo $out))"; return 1; }
+	echo "$out" | grep -qx '/dev/pts/[0-9]*' || { echo "tty says: $(echo $out)"; return 1; }
+	echo "$out" | grep -qx stdin-is-tty || { echo "stdin is not a tty: $(echo $out)"; return 1; }
 }
 
 exec_notty() {
 	start_detached ex1 -- sleep 1000 || return 1
 	local out rc
-	out=$(c task exec --exec-id e1 ex1 sh -c 'echo in $(hostname) pid1=$(cat /proc/1/comm); test -t 0 || echo notty; exit 5')
+	out=$(c task exec --exec-id e1 ex1 sh -c 'echo pid1=$(cat /proc/1/comm); test -t 0 || echo notty; exit 5')
 	rc=$?
+	out=$(echo $out)
 	[ "$rc" = 5 ] || { echo "exit code $rc, want 5 ($out)"; return 1; }
-	echo "$out" | grep -qx 'in ex1 pid1=sleep' || { echo "output: $out"; return 1; }
-	echo "$out" | grep -qx notty || { echo "stdin is a tty: $out"; return 1; }
+	# The process is in the container's pid namespace.
+	[ "$out" = "pid1=sleep notty" ] || { echo "output: $out"; return 1; }
 }
 
 exec_stdin() {
@@ -200,9 +204,10 @@ exec_tty() {
 	out=$(timeout -k 5 90 script -qec "ctr -a $sock -n $ns task exec -t --exec-id t1 ex1 sh -c 'tty; test -t 0 && echo stdin-is-tty; exit 6'" /dev/null)
 	rc=$?
 	out=$(printf '%s' "$out" | tr -d '\r')
+	echo "output: $(printf '%s' "$out" | cat -v | tr '\n' '|')"
 	[ "$rc" = 6 ] || { echo "exit code $rc, want 6 ($out)"; return 1; }
-	echo "$out" | grep -qx '/dev/pts/[0-9]*' || { echo "tty says: $out"; return 1; }
-	echo "$out" | grep -qx stdin-is-tty || { echo "stdin is not a tty: $out"; return 1; }
+	echo "$out" | grep -qx '/dev/pts/[0-9]*' || { echo "tty says: $(echo $out)"; return 1; }
+	echo "$out" | grep -qx stdin-is-tty || { echo "stdin is not a tty: $(echo $out)"; return 1; }
 }
 
 # ctr and the runtime both say paused, the scope's cgroup is frozen and the
@@ -244,11 +249,17 @@ kill_signal() {
 	echo "$out" | grep -q 'exit code 9' || { echo "task delete says: '$out' (want exit code 9)"; return 1; }
 }
 
-# ctr task kill's default, SIGTERM, stops a shell-less process.
+# ctr task kill's default signal is SIGTERM. The process is its pid
+# namespace's init, which the kernel only lets a signal with a handler reach.
 kill_term() {
-	start_detached k2 -- sleep 1000 || return 1
+	start_detached k2 -- sh -c 'trap "echo got-term >/tmp/k2-sig; exit 0" TERM; echo ready >/tmp/k2-ready; while :; do sleep 0.2; done' || return 1
+	local pid
+	pid=$(task_pid k2)
+	rm -f "$rootfs/tmp/k2-sig"
+	while [ ! -s /proc/$pid/root/tmp/k2-ready ]; do sleep 0.2; done
 	c task kill k2 || return 1
 	wait_status k2 STOPPED
+	[ "$(cat "$rootfs/tmp/k2-sig" 2>/dev/null)" = got-term ] || { echo "the process did not see SIGTERM"; return 1; }
 }
 
 metrics() {
