@@ -5,7 +5,8 @@
 # name, dumped after a pre-dump, restored with new stdio pipes, with a new
 # terminal sent to a console socket, in the foreground (the exit code
 # passes through), with bind mounts whose mountpoints vanished, into its
-# joined network namespace and into another cgroup. Needs a kernel CRIU
+# joined network namespace (also with a linux.netDevices device in it)
+# and into another cgroup. Needs a kernel CRIU
 # can dump on (the guest of `make test-checkpoint`, which adds criu to it).
 # Prints one PASS/FAIL line per check and exits non-zero on any failure.
 set -u
@@ -49,9 +50,11 @@ dump_log() { grep -h Error "$1"/*.log 2>/dev/null | tail -5 >&2; }
 
 cleanup() {
 	local id
-	for id in ct ct2 tty fg pipes nb ns cgm; do rt delete -f "$id" >/dev/null 2>&1; done
+	for id in ct ct2 tty fg pipes nb ns cgm nd; do rt delete -f "$id" >/dev/null 2>&1; done
 	[ -z "${recv_pid:-}" ] || kill "$recv_pid" 2>/dev/null
 	ip netns del rtckpt 2>/dev/null
+	ip netns del rtckpt-nd 2>/dev/null
+	ip link del rtckpt-d0 2>/dev/null
 	rmdir "$cg"/* "$cg" 2>/dev/null
 	rm -rf "$work"
 }
@@ -210,6 +213,32 @@ check "cgroups ignore: in the new cgroup" grep -qx "0::/rt-ckpt/other" "/proc/$(
 check "cgroups ignore: old cgroup gone" test ! -d "$cg/ct"
 rt delete -f cgm
 check "cgroups ignore: new cgroup gone after delete" test ! -d "$cg/other"
+
+# --- linux.netDevices in a joined network namespace (runc's "checkpoint
+# and restore with netdevice"): the device, with its MTU, MAC and address,
+# is there after each restore; restore does not move it again (it never
+# left the namespace, and the host no longer has it)
+ip link add rtckpt-d0 address 00:11:22:33:44:55 mtu 1789 type dummy
+ip address add 169.254.169.77/32 dev rtckpt-d0
+ip netns add rtckpt-nd
+cfg '(.linux.namespaces[] | select(.type == "network")) .path = "/var/run/netns/rtckpt-nd" | .linux.netDevices = {"rtckpt-d0": {}}'
+nd_ok() {
+	local out
+	out=$(rt exec nd ip address show dev rtckpt-d0) &&
+		[[ "$out" == *" 169.254.169.77/32 "* && "$out" == *"ether 00:11:22:33:44:55 "* && "$out" == *"mtu 1789 "* ]]
+}
+check "netdev: run -d" rt run -d -b "$bundle" nd
+check "netdev: device in the container" nd_ok
+for round in 1 2; do
+	check "netdev $round: checkpoint" rt checkpoint --manage-cgroups-mode ignore --image-path "$work/nd$round" nd || dump_log "$work/nd$round"
+	check "netdev $round: restore" rt restore -d -b "$bundle" --manage-cgroups-mode ignore --image-path "$work/nd$round" nd || dump_log "$work/nd$round"
+	check "netdev $round: running" test "$(status nd)" = running
+	check "netdev $round: device, MTU, MAC and address kept" nd_ok
+done
+rt delete -f nd
+check "netdev: the device stays in the namespace" ip netns exec rtckpt-nd ip link show rtckpt-d0
+ip netns del rtckpt-nd
+cfg '(.linux.namespaces[] | select(.type == "network")) |= del(.path) | del(.linux.netDevices)'
 
 echo "checkpoint: $fails failure(s)"
 [ "$fails" -eq 0 ]
