@@ -78,6 +78,11 @@ func Dump(c *container.Container, o *Options) error {
 			return fmt.Errorf("--status-fd %d: not an fd open for writing", o.StatusFd)
 		}
 	}
+	if o.LazyPages {
+		if err := checkLazyPages(); err != nil {
+			return err
+		}
+	}
 	// CRIU stops the tasks with the freezer rather than ptrace: nothing
 	// in the container can fork away from the dump.
 	paths := cgroups.DirPaths(st.CgroupPaths)

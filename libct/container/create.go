@@ -322,6 +322,11 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 	if err = setOOMScoreAdj(pid, spec.Process.OOMScoreAdj); err != nil {
 		return nil, nil, err
 	}
+	if spec.Linux != nil {
+		if err = moveNetDevices(spec.Linux.NetDevices, pid); err != nil {
+			return nil, nil, err
+		}
+	}
 
 	if err = ch.conn.Send(initproc.Message{Type: initproc.MsgOK}); err != nil {
 		return nil, nil, err

@@ -39,6 +39,7 @@ func checkLinux(s *specs.Spec, _ string) error {
 		checkCgroupsPath,
 		checkResources,
 		checkSeccomp,
+		checkNetDevices,
 	}
 	for _, check := range checks {
 		if err := check(s); err != nil {

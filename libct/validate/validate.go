@@ -113,7 +113,6 @@ func checkPlatforms(s *specs.Spec, _ string) error {
 	if l := s.Linux; l != nil {
 		features = append(features,
 			feature{"linux.intelRdt", l.IntelRdt != nil},
-			feature{"linux.netDevices", len(l.NetDevices) > 0},
 		)
 	}
 	for _, f := range features {
