@@ -13,6 +13,7 @@ import (
 
 	"github.com/rt-runtime/rt/libct/initproc"
 	"github.com/rt-runtime/rt/libct/rootfs"
+	"github.com/rt-runtime/rt/libct/specconv"
 	"github.com/rt-runtime/rt/libct/userns"
 )
 
@@ -117,7 +118,7 @@ func hasBindOption(opts []string) bool {
 // ones, otherwise one made for it.
 func (s *mountFds) userNS(mnt specs.Mount) (*os.File, error) {
 	implied := len(mnt.UIDMappings) == 0 && len(mnt.GIDMappings) == 0
-	if hasUserNS(s.spec) {
+	if specconv.HasNamespace(s.spec, specs.UserNamespace) {
 		if s.ctrNS == nil {
 			f, err := os.Open("/proc/" + strconv.Itoa(s.pid) + "/ns/user")
 			if err != nil {
@@ -176,16 +177,4 @@ func (s *mountFds) inMountNS(fn func() error) error {
 		done <- fn()
 	}()
 	return <-done
-}
-
-func hasUserNS(spec *specs.Spec) bool {
-	if spec.Linux == nil {
-		return false
-	}
-	for _, ns := range spec.Linux.Namespaces {
-		if ns.Type == specs.UserNamespace {
-			return true
-		}
-	}
-	return false
 }

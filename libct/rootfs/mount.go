@@ -14,6 +14,8 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/opencontainers/selinux/go-selinux/label"
 	"golang.org/x/sys/unix"
+
+	"github.com/rt-runtime/rt/libct/specconv"
 )
 
 // Options carries what Prepare/Enter need beyond the spec.
@@ -156,7 +158,7 @@ func (m *mounter) mountEntry(i int, mnt specs.Mount) error {
 		return m.bindSource(src, dest, o)
 	case mnt.Type == "cgroup" || mnt.Type == "cgroup2":
 		return m.cgroupMount(mnt, dest, o)
-	case mnt.Type == "sysfs" && m.opts.UserNS && !m.hasNamespace(specs.NetworkNamespace):
+	case mnt.Type == "sysfs" && m.opts.UserNS && !specconv.HasNamespace(m.spec, specs.NetworkNamespace):
 		// A user namespace may only mount sysfs when it owns a network
 		// namespace; otherwise expose the host's /sys, as runc does.
 		o.flags |= unix.MS_BIND | unix.MS_REC
@@ -184,18 +186,6 @@ func (m *mounter) containerPath(dest string) string {
 		}
 	}
 	return dest
-}
-
-func (m *mounter) hasNamespace(t specs.LinuxNamespaceType) bool {
-	if m.spec.Linux == nil {
-		return false
-	}
-	for _, ns := range m.spec.Linux.Namespaces {
-		if ns.Type == t {
-			return true
-		}
-	}
-	return false
 }
 
 // noLabelTypes are filesystems that reject an SELinux context= option.
