@@ -386,10 +386,6 @@ func (c *Container) waitCreated(ch *child) error {
 			if err := ch.conn.Send(initproc.Message{Type: initproc.MsgOK}); err != nil {
 				return err
 			}
-		case initproc.MsgMountSource:
-			if err := c.serveMountSource(ch, m.Index); err != nil {
-				return err
-			}
 		case initproc.MsgMountFd:
 			if mfds == nil {
 				mfds = &mountFds{spec: c.state.Spec, bundle: c.state.Bundle, pid: c.state.Pid}

@@ -54,7 +54,7 @@ func createContainer(cfg *Config, conn *Conn) error {
 		CgroupPaths: cfg.CgroupPaths,
 		CgroupNS:    cfg.NewCgroupNS || specconv.HasNamespace(spec, specs.CgroupNamespace),
 		CgroupV2:    cfg.CgroupV2,
-		MountFd:     mountFdFunc(conn, spec.Mounts),
+		MountFd:     mountFdFromParent(conn),
 	}
 	if spec.Linux != nil && spec.Linux.MountLabel != "" && !selinux.GetEnabled() {
 		// SELinux off: the label means nothing, and a context= option
@@ -73,9 +73,6 @@ func createContainer(cfg *Config, conn *Conn) error {
 	// enter (user namespace) only matters if such a source is used, and
 	// that mount then fails naming it.
 	_ = unix.Chdir(cfg.Bundle)
-	if cfg.UserNS {
-		opts.MountSource = mountSourceFromParent(conn)
-	}
 	pending, err := rootfs.Prepare(spec, cfg.Rootfs, opts)
 	if err != nil {
 		return err

@@ -29,15 +29,14 @@ type Options struct {
 	// RootPropagation is linux.rootfsPropagation: Enter applies it to the
 	// new root, since pivot_root refuses a shared one.
 	RootPropagation string
-	// MountSource, when set, asks the runtime outside the container for an
-	// O_PATH handle on the bind source of spec.Mounts[index], opened in the
-	// container's mount namespace with the runtime's credentials. It is
-	// used for the sources the init cannot reach itself: in a user
-	// namespace, a directory only the host's root may search.
-	MountSource func(index int) (*os.File, error) `json:"-"`
-	// MountFd asks the runtime for an idmapped mount of mnt, made detached
-	// (see DetachedIDMapped); the caller closes it.
-	MountFd func(mnt specs.Mount) (*os.File, error) `json:"-"`
+	// MountFd asks the runtime outside the container for an fd for
+	// spec.Mounts[index], made in the container's mount namespace with the
+	// runtime's credentials: for an idmapped mount the detached mount (see
+	// DetachedIDMapped), for a plain bind mount an O_PATH handle on the
+	// source, which Prepare asks for only in a user namespace and only when
+	// the init cannot reach the source itself (a directory only the host's
+	// root may search). The caller closes it.
+	MountFd func(index int) (*os.File, error) `json:"-"`
 }
 
 // Pending is what Prepare leaves for Finish: the tmpfs mounts (and /dev)
@@ -146,7 +145,7 @@ func (m *mounter) mountEntry(i int, mnt specs.Mount) error {
 	// rt outside (the mountfd request) at this point of the order, so an
 	// earlier mount of the container can be its source.
 	if o.idmap || len(mnt.UIDMappings) > 0 || len(mnt.GIDMappings) > 0 {
-		return m.idmapMount(mnt, dest, o)
+		return m.idmapMount(i, mnt, dest, o)
 	}
 	switch {
 	case o.isBind():
