@@ -6,6 +6,7 @@ import (
 	"unicode"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/rt-runtime/rt/libct/specconv"
 )
 
 // checkNetDevices checks linux.netDevices: the devices go into the
@@ -16,7 +17,7 @@ func checkNetDevices(s *specs.Spec) error {
 	if len(devs) == 0 {
 		return nil
 	}
-	if !hasNamespace(s, specs.NetworkNamespace) {
+	if !specconv.HasNamespace(s, specs.NetworkNamespace) {
 		return errf("linux.netDevices: unable to move network devices without a network namespace")
 	}
 	names := make([]string, 0, len(devs))
