@@ -139,6 +139,11 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 		return nil, nil, err
 	}
 
+	// The root exists once a create got this far, even one the cgroup
+	// driver then refuses: `list` of it answers, as after runc.
+	if err := os.MkdirAll(o.Root, 0o700); err != nil {
+		return nil, nil, fmt.Errorf("create root %s: %w", o.Root, err)
+	}
 	cgPath := ""
 	if spec.Linux != nil {
 		cgPath = spec.Linux.CgroupsPath
