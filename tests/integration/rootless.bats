@@ -61,8 +61,8 @@ no_cgroup() {
 
 @test "rootless: spec --rootless + run as a user, state under XDG_RUNTIME_DIR/rt, no cgroup" {
 	[ "$(jq -r '.linux.uidMappings[0].hostID' "$RB/config.json")" = "$RL_UID" ]
-	run urt run -d -b "$RB" rlct
-	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	# Not under bats' run: the detached init would hold its pipe.
+	urt run -d -b "$RB" rlct </dev/null >/dev/null 2>&1
 	[ -f "$RL_DIR/xdg/rt/rlct/state.json" ]
 	[ "$(stat -c %u "$RL_DIR/xdg/rt/rlct")" = "$RL_UID" ]
 	no_cgroup rlct
@@ -122,8 +122,7 @@ no_cgroup() {
 
 	# exec as a container user of the range.
 	edit_rl '.process.args = ["sleep", "1000"]'
-	run urt run -d -b "$RB" rlmulti
-	[ "$status" -eq 0 ]
+	urt run -d -b "$RB" rlmulti </dev/null >/dev/null 2>&1
 	run urt exec --user 1000:1000 rlmulti id -u
 	[ "$status" -eq 0 ] && [ "$output" = 1000 ]
 	urt delete -f rlmulti
@@ -179,7 +178,7 @@ no_cgroup() {
 	cp "$RB/config.json" "$BUNDLE/config.json"
 	update_config ".linux.cgroupsPath = \"$CG_PARENT/ct\" | .process.args = [\"true\"]
 		| .linux.uidMappings[0].hostID = 0 | .linux.gidMappings[0].hostID = 0 | .root.path = \"rootfs\""
-	rt --rootless true run -d -b "$BUNDLE" rlroot
+	rt --rootless true run -d -b "$BUNDLE" rlroot </dev/null >/dev/null 2>&1
 	[ -d "/sys/fs/cgroup/pids$CG_PARENT/ct" ]
 	rt delete -f rlroot
 }
