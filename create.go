@@ -7,14 +7,22 @@ import (
 	"github.com/rt-runtime/rt/libct/container"
 )
 
-var createFlags = []cli.Flag{
-	cli.StringFlag{Name: "bundle, b", Value: ".", Usage: "path to the bundle directory"},
-	cli.StringFlag{Name: "console-socket", Usage: "unix socket that receives the pty master"},
+var createFlags = append(initFlags("init", "the pty master"),
 	cli.StringFlag{Name: "pidfd-socket", Usage: "unix socket that receives a pidfd of the init"},
-	cli.StringFlag{Name: "pid-file", Usage: "write the init's pid to this file"},
 	cli.BoolFlag{Name: "no-pivot", Usage: "use MS_MOVE and chroot instead of pivot_root"},
 	cli.BoolFlag{Name: "no-new-keyring", Usage: "keep the caller's session keyring"},
 	cli.IntFlag{Name: "preserve-fds", Usage: "pass this many fds after stdio (from fd 3) to the container"},
+)
+
+// initFlags are the flags of the commands that start a container's init
+// from a bundle (create, run, restore), which createOpts reads; init and
+// pty say in the help what the init and its terminal are.
+func initFlags(init, pty string) []cli.Flag {
+	return []cli.Flag{
+		cli.StringFlag{Name: "bundle, b", Value: ".", Usage: "path to the bundle directory"},
+		cli.StringFlag{Name: "console-socket", Usage: "unix socket that receives " + pty},
+		cli.StringFlag{Name: "pid-file", Usage: "write the " + init + "'s pid to this file"},
+	}
 }
 
 var createCommand = cli.Command{

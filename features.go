@@ -51,6 +51,7 @@ var featuresCommand = cli.Command{
 				IntelRdt:        &features.IntelRdt{Enabled: &f},
 				MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: &t}},
 				MemoryPolicy:    &features.MemoryPolicy{Modes: mempolicy.Modes(), Flags: mempolicy.Flags()},
+				NetDevices:      &features.NetDevices{Enabled: &t},
 			},
 			Annotations: map[string]string{"org.opencontainers.runtime-spec.features": "rt " + version},
 		}

@@ -19,16 +19,13 @@ var restoreCommand = cli.Command{
 	Name:      "restore",
 	Usage:     "restore a container from a checkpoint; in the foreground unless --detach",
 	ArgsUsage: "<container-id>",
-	Flags: append([]cli.Flag{
-		cli.StringFlag{Name: "bundle, b", Value: ".", Usage: "path to the bundle directory"},
-		cli.StringFlag{Name: "console-socket", Usage: "unix socket that receives the restored terminal's pty master"},
+	Flags: append(append(initFlags("restored init", "the restored terminal's pty master"),
 		cli.BoolFlag{Name: "detach, d", Usage: "return once the container runs"},
-		cli.StringFlag{Name: "pid-file", Usage: "write the restored init's pid to this file"},
 		cli.BoolFlag{Name: "no-subreaper", Usage: "accepted for runc compatibility; rt never becomes a subreaper"},
 		cli.BoolFlag{Name: "no-pivot", Usage: "accepted for runc compatibility; CRIU rebuilds the mounts"},
 		cli.StringFlag{Name: "lsm-profile", Usage: "LSM profile for the restored processes, TYPE:NAME"},
 		cli.StringFlag{Name: "lsm-mount-context", Usage: "LSM mount context for the restored mounts"},
-	}, criuFlags...),
+	), criuFlags...),
 	Action: func(ctx *cli.Context) error {
 		id, err := oneArg(ctx)
 		if err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/rt-runtime/rt/libct/cgroups"
 	"github.com/rt-runtime/rt/libct/container"
 	"github.com/rt-runtime/rt/libct/rootfs"
+	"github.com/rt-runtime/rt/libct/specconv"
 )
 
 // descriptorsFile holds the init's stdio as /proc/PID/fd shows it
@@ -76,6 +77,11 @@ func Dump(c *container.Container, o *Options) error {
 		fl, err := unix.FcntlInt(uintptr(o.StatusFd), unix.F_GETFL, 0)
 		if err != nil || fl&unix.O_ACCMODE == unix.O_RDONLY {
 			return fmt.Errorf("--status-fd %d: not an fd open for writing", o.StatusFd)
+		}
+	}
+	if o.LazyPages {
+		if err := checkLazyPages(); err != nil {
+			return err
 		}
 	}
 	// CRIU stops the tasks with the freezer rather than ptrace: nothing
@@ -170,8 +176,8 @@ func externalMounts(spec *specs.Spec, rootPath string, cgPaths map[string]string
 	ro := rootfs.Options{
 		CgroupPaths: cgPaths,
 		CgroupV2:    cgroups.IsV2(),
-		CgroupNS:    hasNamespace(spec, specs.CgroupNamespace),
-		UserNS:      hasNamespace(spec, specs.UserNamespace),
+		CgroupNS:    specconv.HasNamespace(spec, specs.CgroupNamespace),
+		UserNS:      specconv.HasNamespace(spec, specs.UserNamespace),
 	}
 	ms := rootfs.ExternalMounts(spec, ro)
 	for i := range ms {
@@ -180,18 +186,6 @@ func externalMounts(spec *specs.Spec, rootPath string, cgPaths map[string]string
 		}
 	}
 	return ms
-}
-
-func hasNamespace(spec *specs.Spec, t specs.LinuxNamespaceType) bool {
-	if spec.Linux == nil {
-		return false
-	}
-	for _, ns := range spec.Linux.Namespaces {
-		if ns.Type == t {
-			return true
-		}
-	}
-	return false
 }
 
 // writeDescriptors records what the init's stdio is, so restore can

@@ -16,6 +16,7 @@ import (
 
 	"github.com/rt-runtime/rt/libct/container"
 	"github.com/rt-runtime/rt/libct/rootfs"
+	"github.com/rt-runtime/rt/libct/specconv"
 )
 
 // Restore brings the checkpoint in o.ImagePath back to life as the
@@ -296,7 +297,7 @@ func cgroupRoots(opts *criurpc.CriuOpts, pid int) error {
 // time namespace of its own when CRIU made one (to keep its clocks
 // monotonic), so that exec joins it.
 func addTimeNamespace(spec *specs.Spec, pid int) {
-	if hasNamespace(spec, specs.TimeNamespace) {
+	if specconv.HasNamespace(spec, specs.TimeNamespace) {
 		return
 	}
 	ours, err1 := os.Readlink("/proc/self/ns/time")

@@ -195,3 +195,24 @@ func logErrors(path string, max int) []string {
 	}
 	return lines
 }
+
+// checkLazyPages asks CRIU whether it can serve pages lazily here (it
+// needs userfaultfd, with the non-cooperative events, from the kernel), so
+// that a --lazy-pages dump is refused up front rather than failing after
+// the container was frozen.
+func checkLazyPages() error {
+	s, err := startCriu([3]*os.File{}, nil)
+	if err != nil {
+		return err
+	}
+	t := criurpc.CriuReqType_FEATURE_CHECK
+	resp, err := s.call(&criurpc.CriuReq{Type: &t, Features: &criurpc.CriuFeatures{LazyPages: ptr(true)}}, func(string, int, []int) error { return nil })
+	s.close(false)
+	if err != nil {
+		return fmt.Errorf("criu feature check: %w", err)
+	}
+	if !resp.GetFeatures().GetLazyPages() {
+		return errors.New("criu is missing features: [LazyPages] (--lazy-pages needs userfaultfd)")
+	}
+	return nil
+}

@@ -61,6 +61,61 @@ func LoadSpec(bundle string) (*specs.Spec, error) {
 	return &s, nil
 }
 
+// loadBundle is what Create and BeginRestore (verb) check before they
+// claim anything: the bundle's absolute path and its config, validated,
+// with o.Args in place of process.args when given.
+func loadBundle(o CreateOpts, verb string) (string, *specs.Spec, error) {
+	bundle, err := filepath.Abs(o.Bundle)
+	if err != nil {
+		return "", nil, err
+	}
+	spec := o.Spec
+	if spec == nil {
+		if spec, err = LoadSpec(bundle); err != nil {
+			return "", nil, err
+		}
+	}
+	if len(o.Args) > 0 && spec.Process != nil {
+		spec.Process.Args = o.Args
+	}
+	if err := validate.Spec(spec, bundle); err != nil {
+		return "", nil, err
+	}
+	if spec.Process == nil {
+		return "", nil, fmt.Errorf("config.json: process is required to %s a container", verb)
+	}
+	return bundle, spec, nil
+}
+
+// resolveRootfs is root.path as a host path with no symlinks.
+func resolveRootfs(spec *specs.Spec, bundle string) (string, error) {
+	rootfs := spec.Root.Path
+	if !filepath.IsAbs(rootfs) {
+		rootfs = filepath.Join(bundle, rootfs)
+	}
+	rootfs, err := filepath.EvalSymlinks(rootfs)
+	if err != nil {
+		return "", fmt.Errorf("config.json: root.path: %w", err)
+	}
+	return rootfs, nil
+}
+
+// makeStateDir claims the container's state directory under root: its
+// existence is what makes an id taken.
+func makeStateDir(root, id string) (string, error) {
+	if err := os.MkdirAll(root, 0o700); err != nil {
+		return "", fmt.Errorf("create root %s: %w", root, err)
+	}
+	dir := filepath.Join(root, id)
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return "", fmt.Errorf("container %q already exists", id)
+		}
+		return "", fmt.Errorf("create state dir: %w", err)
+	}
+	return dir, nil
+}
+
 // Create makes a container in the created state: its init is alive,
 // inside every namespace and its cgroup, and blocked until Start. On any
 // error nothing is left behind: no state dir, cgroup, mount or process.
@@ -71,24 +126,9 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 	// Off the critical path: see cgroups.StartWarm.
 	cgroups.StartWarm()
 	defer cgroups.StopWarm()
-	bundle, err := filepath.Abs(o.Bundle)
+	bundle, spec, err := loadBundle(o, "create")
 	if err != nil {
 		return nil, nil, err
-	}
-	spec := o.Spec
-	if spec == nil {
-		if spec, err = LoadSpec(bundle); err != nil {
-			return nil, nil, err
-		}
-	}
-	if len(o.Args) > 0 && spec.Process != nil {
-		spec.Process.Args = o.Args
-	}
-	if err := validate.Spec(spec, bundle); err != nil {
-		return nil, nil, err
-	}
-	if spec.Process == nil {
-		return nil, nil, errors.New("config.json: process is required to create a container")
 	}
 	if err := rootlessGroups(spec.Process); err != nil {
 		return nil, nil, err
@@ -99,17 +139,11 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 	if (spec.Process.SelinuxLabel != "" || spec.Linux != nil && spec.Linux.MountLabel != "") && !selinux.GetEnabled() {
 		slog.Debug("SELinux is disabled on this host: ignoring process.selinuxLabel and linux.mountLabel")
 	}
-	rootfs := spec.Root.Path
-	if !filepath.IsAbs(rootfs) {
-		rootfs = filepath.Join(bundle, rootfs)
-	}
-	if rootfs, err = filepath.EvalSymlinks(rootfs); err != nil {
-		return nil, nil, fmt.Errorf("config.json: root.path: %w", err)
+	rootfs, err := resolveRootfs(spec, bundle)
+	if err != nil {
+		return nil, nil, err
 	}
 
-	if err := os.MkdirAll(o.Root, 0o700); err != nil {
-		return nil, nil, fmt.Errorf("create root %s: %w", o.Root, err)
-	}
 	cgPath := ""
 	if spec.Linux != nil {
 		cgPath = spec.Linux.CgroupsPath
@@ -120,12 +154,9 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	dir := filepath.Join(o.Root, o.ID)
-	if err := os.Mkdir(dir, 0o700); err != nil {
-		if errors.Is(err, os.ErrExist) {
-			return nil, nil, fmt.Errorf("container %q already exists", o.ID)
-		}
-		return nil, nil, fmt.Errorf("create state dir: %w", err)
+	dir, err := makeStateDir(o.Root, o.ID)
+	if err != nil {
+		return nil, nil, err
 	}
 	crashPoint("create: state dir made")
 	// Locals, not named results: the cleanup below must still see them
@@ -327,6 +358,11 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 	if err = setOOMScoreAdj(pid, spec.Process.OOMScoreAdj); err != nil {
 		return nil, nil, err
 	}
+	if spec.Linux != nil {
+		if err = moveNetDevices(spec.Linux.NetDevices, pid); err != nil {
+			return nil, nil, err
+		}
+	}
 
 	if err = ch.conn.Send(initproc.Message{Type: initproc.MsgOK}); err != nil {
 		return nil, nil, err
@@ -389,10 +425,6 @@ func (c *Container) waitCreated(ch *child) error {
 				return err
 			}
 			if err := ch.conn.Send(initproc.Message{Type: initproc.MsgOK}); err != nil {
-				return err
-			}
-		case initproc.MsgMountSource:
-			if err := c.serveMountSource(ch, m.Index); err != nil {
 				return err
 			}
 		case initproc.MsgMountFd:

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"os"
 	"os/user"
-	"path/filepath"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -42,38 +41,17 @@ func BeginRestore(o CreateOpts) (_ *Restoring, err error) {
 	if err := validate.ID(o.ID); err != nil {
 		return nil, err
 	}
-	bundle, err := filepath.Abs(o.Bundle)
+	bundle, spec, err := loadBundle(o, "restore")
 	if err != nil {
 		return nil, err
 	}
-	spec := o.Spec
-	if spec == nil {
-		if spec, err = LoadSpec(bundle); err != nil {
-			return nil, err
-		}
-	}
-	if err := validate.Spec(spec, bundle); err != nil {
+	rootfs, err := resolveRootfs(spec, bundle)
+	if err != nil {
 		return nil, err
 	}
-	if spec.Process == nil {
-		return nil, errors.New("config.json: process is required to restore a container")
-	}
-	rootfs := spec.Root.Path
-	if !filepath.IsAbs(rootfs) {
-		rootfs = filepath.Join(bundle, rootfs)
-	}
-	if rootfs, err = filepath.EvalSymlinks(rootfs); err != nil {
-		return nil, fmt.Errorf("config.json: root.path: %w", err)
-	}
-	if err := os.MkdirAll(o.Root, 0o700); err != nil {
-		return nil, fmt.Errorf("create root %s: %w", o.Root, err)
-	}
-	dir := filepath.Join(o.Root, o.ID)
-	if err := os.Mkdir(dir, 0o700); err != nil {
-		if errors.Is(err, os.ErrExist) {
-			return nil, fmt.Errorf("container %q already exists", o.ID)
-		}
-		return nil, fmt.Errorf("create state dir: %w", err)
+	dir, err := makeStateDir(o.Root, o.ID)
+	if err != nil {
+		return nil, err
 	}
 	r := &Restoring{c: &Container{root: o.Root, dir: dir}, opts: o}
 	defer func() {

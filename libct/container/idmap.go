@@ -13,17 +13,21 @@ import (
 
 	"github.com/rt-runtime/rt/libct/initproc"
 	"github.com/rt-runtime/rt/libct/rootfs"
+	"github.com/rt-runtime/rt/libct/specconv"
 	"github.com/rt-runtime/rt/libct/userns"
 )
 
-// mountFds makes the idmapped mounts the init asks for while it builds the
-// container (MsgMountFd), and opens the bind sources it cannot reach. The
-// init cannot make idmapped mounts: idmapping a host
+// mountFds answers the init's MsgMountFd while it builds the container:
+// it makes the idmapped mounts, and opens the plain bind sources a user
+// namespace's root cannot reach (below a directory only the host's root
+// may search). The init cannot make idmapped mounts: idmapping a host
 // filesystem takes the host's CAP_SYS_ADMIN, the mapping is in host ids,
 // and a source below the bundle is often out of reach of the container's
-// root. rt does it in the container's mount namespace, where what the
-// container mounted so far can be a source, and hands over the detached
-// mount for the init to move into place.
+// root. rt works in the container's mount namespace, where what the
+// container mounted so far can be a source (and a handle from another
+// mount namespace could not be bound), and hands over the detached mount
+// or the O_PATH source for the init to put in place. Only mounts of the
+// spec are ever made or opened.
 type mountFds struct {
 	spec   *specs.Spec
 	bundle string
@@ -117,7 +121,7 @@ func hasBindOption(opts []string) bool {
 // ones, otherwise one made for it.
 func (s *mountFds) userNS(mnt specs.Mount) (*os.File, error) {
 	implied := len(mnt.UIDMappings) == 0 && len(mnt.GIDMappings) == 0
-	if hasUserNS(s.spec) {
+	if specconv.HasNamespace(s.spec, specs.UserNamespace) {
 		if s.ctrNS == nil {
 			f, err := os.Open("/proc/" + strconv.Itoa(s.pid) + "/ns/user")
 			if err != nil {
@@ -176,16 +180,4 @@ func (s *mountFds) inMountNS(fn func() error) error {
 		done <- fn()
 	}()
 	return <-done
-}
-
-func hasUserNS(spec *specs.Spec) bool {
-	if spec.Linux == nil {
-		return false
-	}
-	for _, ns := range spec.Linux.Namespaces {
-		if ns.Type == specs.UserNamespace {
-			return true
-		}
-	}
-	return false
 }

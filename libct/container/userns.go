@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/rt-runtime/rt/libct/initproc"
+	"github.com/rt-runtime/rt/libct/specconv"
 	"github.com/rt-runtime/rt/libct/userns"
 )
 
@@ -62,7 +63,8 @@ func (ch *child) adoptInit() error {
 // inside it). containerd and CRI-O pass both, so equal ones are accepted.
 func checkJoinedMappings(spec *specs.Spec, pid int) error {
 	l := spec.Linux
-	if l == nil || len(l.UIDMappings) == 0 && len(l.GIDMappings) == 0 || !joinsUserNS(spec) {
+	userNS, _ := specconv.Namespace(spec, specs.UserNamespace)
+	if l == nil || len(l.UIDMappings) == 0 && len(l.GIDMappings) == 0 || userNS.Path == "" {
 		return nil
 	}
 	uids, gids, err := userns.ReadMappings(pid)
@@ -73,18 +75,6 @@ func checkJoinedMappings(spec *specs.Spec, pid int) error {
 		return errors.New("user namespaces enabled, but both namespace path and non-matching mapping specified -- you may only provide one")
 	}
 	return nil
-}
-
-func joinsUserNS(spec *specs.Spec) bool {
-	if spec.Linux == nil {
-		return false
-	}
-	for _, ns := range spec.Linux.Namespaces {
-		if ns.Type == specs.UserNamespace {
-			return ns.Path != ""
-		}
-	}
-	return false
 }
 
 // envIdmap tells the nsenter constructor to wait, after it unshared the

@@ -16,6 +16,7 @@ import (
 	"github.com/rt-runtime/rt/libct/procfs"
 	"github.com/rt-runtime/rt/libct/rlimit"
 	"github.com/rt-runtime/rt/libct/rootfs"
+	"github.com/rt-runtime/rt/libct/specconv"
 	"github.com/rt-runtime/rt/libct/validate"
 )
 
@@ -51,9 +52,9 @@ func createContainer(cfg *Config, conn *Conn) error {
 		NoPivot:     cfg.NoPivot,
 		UserNS:      cfg.UserNS,
 		CgroupPaths: cfg.CgroupPaths,
-		CgroupNS:    cfg.NewCgroupNS || hasNamespace(spec, specs.CgroupNamespace),
+		CgroupNS:    cfg.NewCgroupNS || specconv.HasNamespace(spec, specs.CgroupNamespace),
 		CgroupV2:    cfg.CgroupV2,
-		MountFd:     mountFdFunc(conn, spec.Mounts),
+		MountFd:     mountFdFromParent(conn),
 	}
 	if spec.Linux != nil && spec.Linux.MountLabel != "" && !selinux.GetEnabled() {
 		// SELinux off: the label means nothing, and a context= option
@@ -66,15 +67,12 @@ func createContainer(cfg *Config, conn *Conn) error {
 	}
 	// Without a mount namespace the mounts land in the caller's namespace,
 	// as with runc: that is what such a config asks for.
-	ownMountNS := hasNamespace(spec, specs.MountNamespace)
+	ownMountNS := specconv.HasNamespace(spec, specs.MountNamespace)
 	// A relative bind source is relative to the bundle (runtime-spec), not
 	// to wherever rt was run from. Best effort: a bundle the init cannot
 	// enter (user namespace) only matters if such a source is used, and
 	// that mount then fails naming it.
 	_ = unix.Chdir(cfg.Bundle)
-	if cfg.UserNS {
-		opts.MountSource = mountSourceFromParent(conn)
-	}
 	pending, err := rootfs.Prepare(spec, cfg.Rootfs, opts)
 	if err != nil {
 		return err
@@ -325,16 +323,4 @@ func joinKeyring(id string) error {
 		return fmt.Errorf("set session keyring permissions: %w", err)
 	}
 	return nil
-}
-
-func hasNamespace(spec *specs.Spec, t specs.LinuxNamespaceType) bool {
-	if spec.Linux == nil {
-		return false
-	}
-	for _, ns := range spec.Linux.Namespaces {
-		if ns.Type == t {
-			return true
-		}
-	}
-	return false
 }

@@ -73,11 +73,11 @@ const (
 	MsgError   = "error"   // either way: Msg says what failed
 	MsgStart   = "start"   // `rt start` -> child over the start socket
 	MsgSeccomp = "seccomp" // child -> parent: the notify listener fd follows (SCM_RIGHTS)
-	// MsgMountSource child -> parent: open the bind source of
-	// mounts[Index]; the parent answers with the same type and the fd.
-	MsgMountSource = "mountSource"
-	MsgPid         = "pid"     // nsenter constructor -> parent: Pid is the init it forked
-	MsgMountFd     = "mountfd" // child -> parent: make mounts[Index] detached; the fd comes back with "ok"
+	MsgPid     = "pid"     // nsenter constructor -> parent: Pid is the init it forked
+	// MsgMountFd child -> parent: an fd for mounts[Index], the detached
+	// idmapped mount or the plain bind source the init cannot open; it
+	// comes back with "ok".
+	MsgMountFd = "mountfd"
 )
 
 // Message is one record on a SOCK_SEQPACKET socket: a JSON body, and for
@@ -86,7 +86,7 @@ type Message struct {
 	Type string `json:"type"`
 	Msg  string `json:"msg,omitempty"`
 	Pid  int    `json:"pid,omitempty"`
-	// Index is the spec mount a MsgMountSource or MsgMountFd asks for.
+	// Index is the spec mount a MsgMountFd asks for.
 	Index int `json:"index,omitempty"`
 }
 

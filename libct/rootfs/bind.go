@@ -27,8 +27,8 @@ func (s *mountSource) close() { s.f.Close() }
 // outside, which still has the host's credentials, opens it then.
 func (m *mounter) openSource(i int, source, dest string) (*mountSource, error) {
 	f, err := openPath(source, 0)
-	if (errors.Is(err, unix.EACCES) || errors.Is(err, unix.EPERM)) && m.opts.MountSource != nil {
-		f, err = m.opts.MountSource(i)
+	if (errors.Is(err, unix.EACCES) || errors.Is(err, unix.EPERM)) && m.opts.UserNS && m.opts.MountFd != nil {
+		f, err = m.opts.MountFd(i)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open bind source %s for %s: %w", source, dest, err)

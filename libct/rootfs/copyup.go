@@ -11,8 +11,8 @@ import (
 
 // copyUp copies the tree under the directory src (what a new tmpfs now
 // hides, for the tmpcopyup option) into the root of that tmpfs, dst: the
-// directories, files, symlinks and device nodes with their modes and
-// owners. The tree comes from the image and is not trusted: every step is
+// directories, files, symlinks and device nodes under it with their modes
+// and owners. The tree comes from the image and is not trusted: every step is
 // relative to a directory handle and never follows a symlink, so nothing
 // outside src is read and nothing outside dst is written.
 func copyUp(src, dst *os.File) error {
@@ -21,13 +21,9 @@ func copyUp(src, dst *os.File) error {
 		return err
 	}
 	defer d.Close()
-	var st unix.Stat_t
-	if err := unix.Fstat(int(src.Fd()), &st); err != nil {
-		return err
-	}
-	if err := copyAttrs(d, "", &st); err != nil {
-		return err
-	}
+	// The tmpfs's own root keeps the mode its mount gave it (the covered
+	// directory's, then the spec's mode=, as without tmpcopyup): Podman
+	// asks for tmpcopyup on every --tmpfs, mode=1777 included.
 	return copyDir(src, d)
 }
 

@@ -5,6 +5,8 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/rt-runtime/rt/libct/specconv"
 )
 
 // ExternalMount is a mount Prepare makes from a source outside the
@@ -39,7 +41,7 @@ func ExternalMounts(spec *specs.Spec, o Options) []ExternalMount {
 			} else if src, ok := o.CgroupPaths[""]; ok && !o.CgroupNS {
 				out = append(out, ExternalMount{dest, src})
 			}
-		case mnt.Type == "sysfs" && o.UserNS && !m.hasNamespace(specs.NetworkNamespace):
+		case mnt.Type == "sysfs" && o.UserNS && !specconv.HasNamespace(m.spec, specs.NetworkNamespace):
 			out = append(out, ExternalMount{dest, "/sys"})
 		}
 	}

@@ -14,6 +14,8 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/opencontainers/selinux/go-selinux/label"
 	"golang.org/x/sys/unix"
+
+	"github.com/rt-runtime/rt/libct/specconv"
 )
 
 // Options carries what Prepare/Enter need beyond the spec.
@@ -27,15 +29,14 @@ type Options struct {
 	// RootPropagation is linux.rootfsPropagation: Enter applies it to the
 	// new root, since pivot_root refuses a shared one.
 	RootPropagation string
-	// MountSource, when set, asks the runtime outside the container for an
-	// O_PATH handle on the bind source of spec.Mounts[index], opened in the
-	// container's mount namespace with the runtime's credentials. It is
-	// used for the sources the init cannot reach itself: in a user
-	// namespace, a directory only the host's root may search.
-	MountSource func(index int) (*os.File, error) `json:"-"`
-	// MountFd asks the runtime for an idmapped mount of mnt, made detached
-	// (see DetachedIDMapped); the caller closes it.
-	MountFd func(mnt specs.Mount) (*os.File, error) `json:"-"`
+	// MountFd asks the runtime outside the container for an fd for
+	// spec.Mounts[index], made in the container's mount namespace with the
+	// runtime's credentials: for an idmapped mount the detached mount (see
+	// DetachedIDMapped), for a plain bind mount an O_PATH handle on the
+	// source, which Prepare asks for only in a user namespace and only when
+	// the init cannot reach the source itself (a directory only the host's
+	// root may search). The caller closes it.
+	MountFd func(index int) (*os.File, error) `json:"-"`
 }
 
 // Pending is what Prepare leaves for Finish: the tmpfs mounts (and /dev)
@@ -144,7 +145,7 @@ func (m *mounter) mountEntry(i int, mnt specs.Mount) error {
 	// rt outside (the mountfd request) at this point of the order, so an
 	// earlier mount of the container can be its source.
 	if o.idmap || len(mnt.UIDMappings) > 0 || len(mnt.GIDMappings) > 0 {
-		return m.idmapMount(mnt, dest, o)
+		return m.idmapMount(i, mnt, dest, o)
 	}
 	switch {
 	case o.isBind():
@@ -156,7 +157,7 @@ func (m *mounter) mountEntry(i int, mnt specs.Mount) error {
 		return m.bindSource(src, dest, o)
 	case mnt.Type == "cgroup" || mnt.Type == "cgroup2":
 		return m.cgroupMount(mnt, dest, o)
-	case mnt.Type == "sysfs" && m.opts.UserNS && !m.hasNamespace(specs.NetworkNamespace):
+	case mnt.Type == "sysfs" && m.opts.UserNS && !specconv.HasNamespace(m.spec, specs.NetworkNamespace):
 		// A user namespace may only mount sysfs when it owns a network
 		// namespace; otherwise expose the host's /sys, as runc does.
 		o.flags |= unix.MS_BIND | unix.MS_REC
@@ -184,18 +185,6 @@ func (m *mounter) containerPath(dest string) string {
 		}
 	}
 	return dest
-}
-
-func (m *mounter) hasNamespace(t specs.LinuxNamespaceType) bool {
-	if m.spec.Linux == nil {
-		return false
-	}
-	for _, ns := range m.spec.Linux.Namespaces {
-		if ns.Type == t {
-			return true
-		}
-	}
-	return false
 }
 
 // noLabelTypes are filesystems that reject an SELinux context= option.

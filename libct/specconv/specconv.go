@@ -1,4 +1,5 @@
-// Package specconv builds the config.json that `rt spec` writes.
+// Package specconv builds the config.json that `rt spec` writes and
+// answers the questions about a spec that several packages ask.
 package specconv
 
 import (

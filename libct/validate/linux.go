@@ -9,6 +9,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/rt-runtime/rt/libct/seccomp"
+	"github.com/rt-runtime/rt/libct/specconv"
 )
 
 var knownNamespaces = map[specs.LinuxNamespaceType]bool{
@@ -39,6 +40,7 @@ func checkLinux(s *specs.Spec, _ string) error {
 		checkCgroupsPath,
 		checkResources,
 		checkSeccomp,
+		checkNetDevices,
 	}
 	for _, check := range checks {
 		if err := check(s); err != nil {
@@ -73,7 +75,7 @@ func checkNamespaces(s *specs.Spec) error {
 
 func checkUserMappings(s *specs.Spec) error {
 	l := s.Linux
-	userns, ok := namespace(s, specs.UserNamespace)
+	userns, ok := specconv.Namespace(s, specs.UserNamespace)
 	switch {
 	case !ok && (len(l.UIDMappings) > 0 || len(l.GIDMappings) > 0):
 		return errf("linux.uidMappings and linux.gidMappings require a user namespace")
@@ -94,7 +96,7 @@ func checkTimeOffsets(s *specs.Spec) error {
 		return nil
 	}
 	// Offsets can only be written into a time namespace nobody has used yet.
-	timens, ok := namespace(s, specs.TimeNamespace)
+	timens, ok := specconv.Namespace(s, specs.TimeNamespace)
 	if !ok || timens.Path != "" {
 		return errf("linux.timeOffsets requires a new time namespace")
 	}
@@ -121,7 +123,7 @@ func checkSysctl(s *specs.Spec) error {
 		if ns == "" {
 			return errf("linux.sysctl: %q is not namespaced", key)
 		}
-		if !hasNamespace(s, ns) {
+		if !specconv.HasNamespace(s, ns) {
 			return errf("linux.sysctl: %q requires a %s namespace", key, ns)
 		}
 	}

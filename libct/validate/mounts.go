@@ -6,10 +6,12 @@ import (
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/rt-runtime/rt/libct/specconv"
 )
 
 func checkMounts(s *specs.Spec, _ string) error {
-	_, userns := namespace(s, specs.UserNamespace)
+	_, userns := specconv.Namespace(s, specs.UserNamespace)
 	for i, m := range s.Mounts {
 		field := fmt.Sprintf("mounts[%d]", i)
 		if err := checkMount(field, m); err != nil {

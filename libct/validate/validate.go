@@ -14,6 +14,8 @@ import (
 	"unicode"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/rt-runtime/rt/libct/specconv"
 )
 
 const maxIDLen = 1024
@@ -113,7 +115,6 @@ func checkPlatforms(s *specs.Spec, _ string) error {
 	if l := s.Linux; l != nil {
 		features = append(features,
 			feature{"linux.intelRdt", l.IntelRdt != nil},
-			feature{"linux.netDevices", len(l.NetDevices) > 0},
 		)
 	}
 	for _, f := range features {
@@ -148,7 +149,7 @@ func checkHostname(s *specs.Spec, _ string) error {
 			continue
 		}
 		// Without a UTS namespace of its own the container would rename the host.
-		if !hasNamespace(s, specs.UTSNamespace) {
+		if !specconv.HasNamespace(s, specs.UTSNamespace) {
 			return errf("%s requires a uts namespace", f.field)
 		}
 		if strings.ContainsRune(f.value, 0) || len(f.value) > 64 {
@@ -191,23 +192,6 @@ func checkHooks(s *specs.Spec, _ string) error {
 		}
 	}
 	return nil
-}
-
-func hasNamespace(s *specs.Spec, typ specs.LinuxNamespaceType) bool {
-	_, ok := namespace(s, typ)
-	return ok
-}
-
-func namespace(s *specs.Spec, typ specs.LinuxNamespaceType) (specs.LinuxNamespace, bool) {
-	if s.Linux == nil {
-		return specs.LinuxNamespace{}, false
-	}
-	for _, ns := range s.Linux.Namespaces {
-		if ns.Type == typ {
-			return ns, true
-		}
-	}
-	return specs.LinuxNamespace{}, false
 }
 
 func isDigits(s string) bool {

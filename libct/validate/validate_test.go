@@ -297,7 +297,25 @@ func TestSpec(t *testing.T) {
 		{"intelRdt", func(s *specs.Spec) { s.Linux.IntelRdt = &specs.LinuxIntelRdt{} }, "config.json: linux.intelRdt is not supported by rt"},
 		{"memoryPolicy without mode", func(s *specs.Spec) { s.Linux.MemoryPolicy = &specs.LinuxMemoryPolicy{} }, `config.json: linux.memoryPolicy: invalid memory policy mode ""`},
 		{"memoryPolicy", func(s *specs.Spec) { s.Linux.MemoryPolicy = &specs.LinuxMemoryPolicy{Mode: "MPOL_DEFAULT"} }, ""},
-		{"netDevices", func(s *specs.Spec) { s.Linux.NetDevices = map[string]specs.LinuxNetDevice{"eth1": {}} }, "config.json: linux.netDevices is not supported by rt"},
+		{"netDevices", func(s *specs.Spec) { s.Linux.NetDevices = netDevs("eth1", "", "eth2", "c2") }, ""},
+		{"netDevices template", func(s *specs.Spec) { s.Linux.NetDevices = netDevs("eth1", "e%d", "eth2", "e%d") }, ""},
+		{"netDevices no netns", func(s *specs.Spec) {
+			s.Linux.NetDevices = netDevs("eth1", "")
+			dropNS(s, specs.NetworkNamespace)
+		}, "config.json: linux.netDevices: unable to move network devices without a network namespace"},
+		{"netDevices joined netns", func(s *specs.Spec) {
+			s.Linux.NetDevices = netDevs("eth1", "")
+			dropNS(s, specs.NetworkNamespace)
+			addNS(s, specs.NetworkNamespace, "/proc/self/ns/net")
+		}, ""},
+		{"netDevices slash", func(s *specs.Spec) { s.Linux.NetDevices = netDevs("a/b", "") }, `config.json: linux.netDevices: invalid network device name "a/b"`},
+		{"netDevices dotdot", func(s *specs.Spec) { s.Linux.NetDevices = netDevs("..", "") }, `invalid network device name ".."`},
+		{"netDevices 16 bytes", func(s *specs.Spec) { s.Linux.NetDevices = netDevs("eth1", "0123456789abcdef") }, `invalid network device name "0123456789abcdef"`},
+		{"netDevices 15 bytes", func(s *specs.Spec) { s.Linux.NetDevices = netDevs("eth1", "0123456789abcde") }, ""},
+		{"netDevices space", func(s *specs.Spec) { s.Linux.NetDevices = netDevs("eth1", "a b") }, `invalid network device name "a b"`},
+		{"netDevices colon", func(s *specs.Spec) { s.Linux.NetDevices = netDevs("eth1:0", "") }, `invalid network device name "eth1:0"`},
+		{"netDevices same name", func(s *specs.Spec) { s.Linux.NetDevices = netDevs("eth1", "c0", "eth2", "c0") }, `"eth1" and "eth2" would both be "c0"`},
+		{"netDevices renamed onto another", func(s *specs.Spec) { s.Linux.NetDevices = netDevs("eth1", "", "eth2", "eth1") }, `"eth1" and "eth2" would both be "eth1"`},
 		{"solaris", func(s *specs.Spec) { s.Solaris = &specs.Solaris{} }, "config.json: solaris is not supported by rt"},
 		{"windows", func(s *specs.Spec) { s.Windows = &specs.Windows{} }, "config.json: windows is not supported by rt"},
 		{"vm", func(s *specs.Spec) { s.VM = &specs.VM{} }, "config.json: vm is not supported by rt"},
@@ -495,4 +513,13 @@ func TestCapabilityWarnings(t *testing.T) {
 	if out := buf.String(); strings.Count(out, "level=WARN") != 3 {
 		t.Errorf("want 3 warnings:\n%s", out)
 	}
+}
+
+// netDevs makes linux.netDevices from host name, container name pairs.
+func netDevs(kv ...string) map[string]specs.LinuxNetDevice {
+	m := map[string]specs.LinuxNetDevice{}
+	for i := 0; i < len(kv); i += 2 {
+		m[kv[i]] = specs.LinuxNetDevice{Name: kv[i+1]}
+	}
+	return m
 }

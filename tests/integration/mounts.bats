@@ -440,6 +440,20 @@ userns_bundle() {
 	[ "$(stat -c %a "$BUNDLE/rootfs/new/dir")" = 755 ]
 }
 
+@test "tmpcopyup keeps the tmpfs root's mode: mode= wins, the covered directory's otherwise (podman --tmpfs)" {
+	mkdir -p "$BUNDLE/rootfs/covered/sub"
+	chmod 0710 "$BUNDLE/rootfs/covered"
+	chown 1000:1000 "$BUNDLE/rootfs/covered"
+	add_mount '{"destination": "/scratch", "type": "tmpfs", "source": "tmpfs", "options": ["rw", "nosuid", "nodev", "size=1m", "mode=1777", "tmpcopyup"]}'
+	add_mount '{"destination": "/covered", "type": "tmpfs", "source": "tmpfs", "options": ["tmpcopyup"]}'
+	set_cmd stat -c '%a %u' /scratch /covered /covered/sub
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "1777 0" ]
+	[ "${lines[1]}" = "710 0" ]
+	[ "${lines[2]}" = "755 0" ]
+}
+
 @test "a read-only /dev and tmpfs are read-only once set up: devices, mounts below and console made first" {
 	update_config '(.mounts[] | select(.destination == "/dev") | .options) += ["ro"]'
 	add_mount '{"destination": "/ro", "type": "tmpfs", "source": "tmpfs", "options": ["ro"]}'
