@@ -147,7 +147,15 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 		if err != nil {
 			return nil, err
 		}
-		threadOps = append(threadOps, nsOp{fd: fd})
+		if userNS && os.Geteuid() != 0 {
+			// An unprivileged rt may not join the pid namespace from the
+			// host's user namespace: the constructor joins it after the
+			// user namespace, then forks into it.
+			co.setns = append(co.setns, fd)
+			co.forkInit = true
+		} else {
+			threadOps = append(threadOps, nsOp{fd: fd})
+		}
 	}
 	if !alive(c.state.Pid, c.state.InitStartTime) {
 		return nil, fmt.Errorf("container %q is not running", c.state.ID)

@@ -167,6 +167,10 @@ func newChild(o childOpts) (*child, *initproc.Config, error) {
 	if o.idmap != nil {
 		env = append(env, envIdmap+"=1")
 	}
+	if o.forkInit && o.unshare&unix.CLONE_NEWPID == 0 {
+		// A joined pid namespace (rootless exec): fork into it all the same.
+		env = append(env, envFork+"=1")
+	}
 	if o.timeOffsets != "" {
 		env = append(env, initproc.EnvTimens+"="+o.timeOffsets)
 	}

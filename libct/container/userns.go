@@ -80,6 +80,7 @@ func checkJoinedMappings(spec *specs.Spec, pid int) error {
 // envIdmap tells the nsenter constructor to wait, after it unshared the
 // user namespace, for rt to write its mappings (msgIdmap).
 const (
+	envFork  = "_RT_FORK" // the constructor forks after joining a pid namespace
 	envIdmap = "_RT_IDMAP"
 	msgIdmap = "idmap"
 )

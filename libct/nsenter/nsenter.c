@@ -229,8 +229,15 @@ void rt_nsenter(void)
 			write_timens_offsets(offs);
 		// A new pid namespace holds only the children of its creator:
 		// the init must be one.
-		if (flags & CLONE_NEWPID)
+		if (flags & CLONE_NEWPID) {
 			fork_init();
+			die_with_parent();
+			return;
+		}
 	}
+	// The same for a pid namespace joined by setns (an unprivileged exec).
+	const char *fork_env = getenv("_RT_FORK");
+	if (fork_env != NULL && *fork_env)
+		fork_init();
 	die_with_parent();
 }
