@@ -113,6 +113,8 @@ no_cgroup() {
 	edit_rl ".root.readonly = false
 		| .linux.uidMappings = [{containerID: 0, hostID: $RL_UID, size: 1}, {containerID: 1, hostID: $SUB_UID, size: 65536}]
 		| .linux.gidMappings = [{containerID: 0, hostID: $RL_GID, size: 1}, {containerID: 1, hostID: $SUB_GID, size: 65536}]
+		| .process.capabilities.bounding += [\"CAP_CHOWN\"] | .process.capabilities.effective += [\"CAP_CHOWN\"]
+		| .process.capabilities.permitted += [\"CAP_CHOWN\"]
 		| .process.args = [\"sh\", \"-c\", \"wc -l </proc/self/uid_map; wc -l </proc/self/gid_map; touch /tmp/f && chown 1000:1000 /tmp/f\"]"
 	run urt run -b "$RB" rlmulti
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
@@ -171,6 +173,7 @@ no_cgroup() {
 	run "$RT_BIN" --rootless maybe list
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"--rootless"* ]]
+	mkdir -p "$ROOT"
 	for v in auto AUTO true false 1 0; do
 		"$RT_BIN" --root "$ROOT" --rootless "$v" list -q
 	done
