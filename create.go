@@ -53,6 +53,6 @@ func createOpts(ctx *cli.Context, id, bundle string) container.CreateOpts {
 		PidFile: ctx.String("pid-file"),
 		NoPivot: ctx.Bool("no-pivot"), NoNewKeyring: ctx.Bool("no-new-keyring"),
 		PreserveFDs: ctx.Int("preserve-fds"), ListenFDs: listenFDs(),
-		SystemdCgroup: ctx.GlobalBool("systemd-cgroup"), Stdio: stdio(),
+		SystemdCgroup: ctx.GlobalBool("systemd-cgroup"), Rootless: rootlessCgroups(ctx), Stdio: stdio(),
 	}
 }

@@ -58,13 +58,20 @@ func main() {
 	app.Version = version
 	cli.VersionPrinter = printVersion
 	app.Flags = []cli.Flag{
-		cli.StringFlag{Name: "root", Value: "/run/rt", Usage: "directory for container state"},
+		cli.StringFlag{Name: "root", Value: defaultRoot(), Usage: "directory for container state"},
 		cli.StringFlag{Name: "log", Usage: "write logs to this file instead of stderr"},
 		cli.StringFlag{Name: "log-format", Value: "text", Usage: "log format: text or json"},
 		cli.BoolFlag{Name: "debug", Usage: "log debug messages"},
 		cli.BoolFlag{Name: "systemd-cgroup", Usage: "manage cgroups through systemd"},
+		cli.StringFlag{Name: "rootless", Value: "auto", Usage: "ignore cgroup permission errors (true, false or auto)"},
 	}
-	app.Before = setupLogging
+	app.Before = func(ctx *cli.Context) error {
+		if err := setupLogging(ctx); err != nil {
+			return err
+		}
+		_, err := parseBoolOrAuto(ctx.GlobalString("rootless"))
+		return err
+	}
 	app.Commands = []cli.Command{
 		createCommand, startCommand, runCommand, stateCommand, killCommand,
 		deleteCommand, listCommand, specCommand, execCommand, featuresCommand,

@@ -4,8 +4,9 @@ set -e
 need=""
 # golang-github-containers-common ships Podman's default seccomp profile,
 # which tests/integration/seccomp.bats runs containers under; libcap2-bin
-# has capsh, which tests/integration/security.bats runs rt under.
-for p in gcc make libseccomp-dev busybox-static bats jq iproute2 util-linux \
+# has capsh, which tests/integration/security.bats runs rt under; uidmap has
+# newuidmap/newgidmap, which tests/integration/rootless.bats maps a range with.
+for p in gcc make libseccomp-dev busybox-static bats jq iproute2 util-linux uidmap \
 	golang-github-containers-common libcap2-bin; do
 	dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"
 done

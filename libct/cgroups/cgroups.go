@@ -79,6 +79,9 @@ type Config struct {
 	ID string
 	// Systemd selects the systemd driver (--systemd-cgroup).
 	Systemd bool
+	// Rootless: the caller may have no permission on cgroups (see
+	// rootlessManager); with Systemd, the user's own systemd is used.
+	Rootless bool
 }
 
 // Manager is what the lifecycle code needs from a cgroup driver.
@@ -127,7 +130,11 @@ func New(c Config) (Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newManager(l, own, p)
+	m, err := newManager(l, own, p)
+	if err == nil && c.Rootless {
+		m = &rootlessManager{Manager: m, explicit: c.Path != ""}
+	}
+	return m, err
 }
 
 // newManager is New without the host lookups, so tests can feed fixtures.
@@ -165,7 +172,7 @@ func Load(paths map[string]string) (Manager, error) {
 		return nil, errors.New("cgroups: load: no paths")
 	}
 	if unit, ok := paths[SystemdUnitKey]; ok {
-		return loadSystemd(unit, DirPaths(paths))
+		return loadSystemd(unit, DirPaths(paths), paths[SystemdUserKey] == "1")
 	}
 	l, err := hostLayout()
 	if err != nil {
@@ -207,6 +214,8 @@ func Update(m Manager, r *specs.LinuxResources) error {
 		return setV2(m.u, r, false)
 	case *systemdManager:
 		return m.update(r)
+	case *rootlessManager:
+		return Update(m.Manager, r)
 	}
 	return m.Set(r)
 }

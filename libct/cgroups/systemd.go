@@ -38,6 +38,8 @@ type systemdManager struct {
 	started bool
 	conn    *sdbus.Conn
 	version int // systemd's major version, 0 until asked
+	// user: the unit is the user's own systemd's (rootless).
+	user bool
 }
 
 // systemdRunning is sd_booted(): systemd creates /run/systemd/system
@@ -48,7 +50,12 @@ func systemdRunning() bool {
 }
 
 func newSystemd(c Config) (Manager, error) {
-	slice, unit, err := systemdUnit(c.Path, c.ID)
+	path := c.Path
+	if path == "" && c.Rootless {
+		// As runc: a rootless container's default slice is the user's.
+		path = "user.slice:" + defaultScopePrefix + ":" + c.ID
+	}
+	slice, unit, err := systemdUnit(path, c.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -63,13 +70,35 @@ func newSystemd(c Config) (Manager, error) {
 	if err != nil {
 		return nil, err
 	}
+	var conn *sdbus.Conn
+	if c.Rootless {
+		if l.mode != modeV2 {
+			return nil, errors.New("--systemd-cgroup: rootless needs cgroup v2 (the user's systemd has no v1 controllers delegated)")
+		}
+		if conn, err = userSystemd(); err != nil {
+			return nil, fmt.Errorf("--systemd-cgroup: connect to the user's systemd: %w", err)
+		}
+		// The user's units live below its manager's own cgroup.
+		mcg, err := userManagerCgroup(conn)
+		if err != nil {
+			conn.Close()
+			return nil, err
+		}
+		p = mcg + p
+	}
 	// The unit's cgroup is at the same place in every hierarchy, below
 	// its root (p is absolute, so no own cgroups are needed).
 	fs, err := newManager(l, nil, p)
 	if err != nil {
 		return nil, err
 	}
-	m := &systemdManager{slice: slice, unit: unit, fs: fs, v2: l.mode == modeV2}
+	m := &systemdManager{slice: slice, unit: unit, fs: fs, v2: l.mode == modeV2, user: c.Rootless}
+	if conn != nil {
+		m.conn = conn
+		if v, err := conn.GetManagerProperty("Version"); err == nil {
+			m.version = systemdVersion(v)
+		}
+	}
 	// Connect now, so a missing bus fails create before anything is made.
 	if _, err := m.dbus(); err != nil {
 		return nil, err
@@ -79,7 +108,7 @@ func newSystemd(c Config) (Manager, error) {
 
 // loadSystemd rebuilds the manager of a container made with the systemd
 // driver; dirs are its cgroup directories (Paths without the unit name).
-func loadSystemd(unit string, dirs map[string]string) (Manager, error) {
+func loadSystemd(unit string, dirs map[string]string, user bool) (Manager, error) {
 	if err := validUnitName(unit); err != nil {
 		return nil, fmt.Errorf("cgroups: load: %w", err)
 	}
@@ -88,7 +117,7 @@ func loadSystemd(unit string, dirs map[string]string) (Manager, error) {
 		return nil, err
 	}
 	_, v2 := fs.(*fs2Manager)
-	return &systemdManager{unit: unit, fs: fs, v2: v2, started: true}, nil
+	return &systemdManager{unit: unit, fs: fs, v2: v2, started: true, user: user}, nil
 }
 
 // dbus connects to systemd on first use: directly over its private
@@ -98,8 +127,14 @@ func (m *systemdManager) dbus() (*sdbus.Conn, error) {
 	if m.conn != nil {
 		return m.conn, nil
 	}
-	// No deadline: a context given to the connection closes it when done.
-	conn, err := sdbus.NewWithContext(context.Background())
+	var conn *sdbus.Conn
+	var err error
+	if m.user {
+		conn, err = userSystemd()
+	} else {
+		// No deadline: a context given to the connection closes it when done.
+		conn, err = sdbus.NewWithContext(context.Background())
+	}
 	if err != nil {
 		return nil, fmt.Errorf("--systemd-cgroup: connect to systemd: %w", err)
 	}
@@ -216,6 +251,9 @@ func (m *systemdManager) setProperties(r *specs.LinuxResources) error {
 func (m *systemdManager) Paths() map[string]string {
 	out := m.fs.Paths()
 	out[SystemdUnitKey] = m.unit
+	if m.user {
+		out[SystemdUserKey] = "1"
+	}
 	return out
 }
 

@@ -21,12 +21,16 @@ const defaultScopePrefix = "rt"
 // DirPaths.
 const SystemdUnitKey = "systemd-unit"
 
+// SystemdUserKey is in Paths (value "1") when the unit is the user's
+// systemd's (rootless), so later commands talk to that one.
+const SystemdUserKey = "systemd-user"
+
 // DirPaths returns paths without the keys that hold no cgroup directory
 // (the systemd unit name), for callers that join, mount or list them.
 func DirPaths(paths map[string]string) map[string]string {
 	out := make(map[string]string, len(paths))
 	for k, v := range paths {
-		if k != SystemdUnitKey {
+		if k != SystemdUnitKey && k != SystemdUserKey {
 			out[k] = v
 		}
 	}

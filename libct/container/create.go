@@ -43,7 +43,9 @@ type CreateOpts struct {
 	PreserveFDs   int
 	ListenFDs     int
 	SystemdCgroup bool
-	Stdio         [3]*os.File
+	// Rootless tolerates cgroup permission errors (--rootless).
+	Rootless bool
+	Stdio    [3]*os.File
 }
 
 // LoadSpec reads and validates bundle/config.json.
@@ -128,6 +130,9 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := rootlessGroups(spec.Process); err != nil {
+		return nil, nil, err
+	}
 	if spec.Process.Terminal && o.ConsoleSocket == "" && o.Console == nil {
 		return nil, nil, errors.New("process.terminal is set: --console-socket is required (or run in the foreground)")
 	}
@@ -150,7 +155,7 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 	}
 	// Resolved (not made) before the container's directory exists, so
 	// that its first record already names its cgroup.
-	cgm, err := cgroups.New(cgroups.Config{Path: cgPath, ID: o.ID, Systemd: o.SystemdCgroup})
+	cgm, err := cgroups.New(cgroups.Config{Path: cgPath, ID: o.ID, Systemd: o.SystemdCgroup, Rootless: o.Rootless})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -90,6 +90,9 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 	if err := validate.Process(p); err != nil {
 		return nil, err
 	}
+	if err := rootlessGroups(p); err != nil {
+		return nil, err
+	}
 	if p.Terminal && o.ConsoleSocket == "" && o.Console == nil {
 		return nil, fmt.Errorf("exec: a terminal needs --console-socket (or run in the foreground)")
 	}
@@ -144,7 +147,15 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 		if err != nil {
 			return nil, err
 		}
-		threadOps = append(threadOps, nsOp{fd: fd})
+		if userNS && os.Geteuid() != 0 {
+			// An unprivileged rt may not join the pid namespace from the
+			// host's user namespace: the constructor joins it after the
+			// user namespace, then forks into it.
+			co.setns = append(co.setns, fd)
+			co.forkInit = true
+		} else {
+			threadOps = append(threadOps, nsOp{fd: fd})
+		}
 	}
 	if !alive(c.state.Pid, c.state.InitStartTime) {
 		return nil, fmt.Errorf("container %q is not running", c.state.ID)
@@ -258,6 +269,9 @@ func InitProcess(ch *child) *Process { return &Process{ch: ch} }
 // and that turns the sub-cgroup "domain invalid". On v1 Apply is kept for
 // its filling of an empty cpuset, without which the join fails.
 func joinCgroups(paths map[string]string, sub bool, pid int) error {
+	if len(paths) == 0 {
+		return nil // a rootless container without a cgroup
+	}
 	if !sub || !cgroups.IsV2() {
 		m, err := cgroups.Load(paths)
 		if err != nil {

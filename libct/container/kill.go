@@ -22,7 +22,9 @@ var ErrNotRunning = errors.New("container not running")
 // the container, also once its init is gone.
 func (c *Container) Signal(sig unix.Signal, all bool) error {
 	st := c.Status()
-	if all || (sig == unix.SIGKILL && !c.ownPidNS()) {
+	// A rootless container may have no cgroup: only its init can be told.
+	noCgroup := len(c.state.CgroupPaths) == 0
+	if !noCgroup && (all || (sig == unix.SIGKILL && !c.ownPidNS())) {
 		err := c.signalAll(sig)
 		if errors.Is(err, cgroups.ErrNoCgroup) || (err == nil && st == Stopped && sig != unix.SIGKILL) {
 			// Nothing of it is left, or no init to pass the signal to.

@@ -89,6 +89,7 @@ func namespaceOpts(spec *specs.Spec, co *childOpts, cfg *initproc.Config) error 
 			}
 			co.uidMaps = idMaps(spec.Linux.UIDMappings)
 			co.gidMaps = idMaps(spec.Linux.GIDMappings)
+			rootlessUserNS(spec.Linux, co)
 		}
 	}
 	for _, t := range joinOrder {

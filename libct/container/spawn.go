@@ -33,6 +33,10 @@ var (
 func selfExe() (*os.File, error) {
 	exeOnce.Do(func() {
 		fd, err := unix.OpenTree(unix.AT_FDCWD, "/proc/self/exe", unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC)
+		if errors.Is(err, unix.EPERM) {
+			exeFile, exeErr = sealedExeCopy()
+			return
+		}
 		if err != nil {
 			exeErr = fmt.Errorf("open_tree /proc/self/exe: %w", err)
 			return
@@ -69,6 +73,7 @@ type child struct {
 	// start.
 	keepThread chan struct{}
 	forkInit   bool
+	idmap      *idmapRequest
 }
 
 type childOpts struct {
@@ -86,6 +91,9 @@ type childOpts struct {
 	stdio       [3]*os.File
 	// cgroupDir, when set, is where the child is born (CLONE_INTO_CGROUP).
 	cgroupDir *os.File
+	// rootless: see rootlessUserNS.
+	denySetgroups bool
+	idmap         *idmapRequest
 }
 
 // newChild prepares (but does not start) the rt init child. Fds are laid
@@ -156,6 +164,13 @@ func newChild(o childOpts) (*child, *initproc.Config, error) {
 	if o.unshare != 0 {
 		env = append(env, initproc.EnvUnshr+"="+strconv.Itoa(o.unshare))
 	}
+	if o.idmap != nil {
+		env = append(env, envIdmap+"=1")
+	}
+	if o.forkInit && o.unshare&unix.CLONE_NEWPID == 0 {
+		// A joined pid namespace (rootless exec): fork into it all the same.
+		env = append(env, envFork+"=1")
+	}
 	if o.timeOffsets != "" {
 		env = append(env, initproc.EnvTimens+"="+o.timeOffsets)
 	}
@@ -198,7 +213,8 @@ func newChild(o childOpts) (*child, *initproc.Config, error) {
 		// child still has the host's uid 0, unmapped there, and an execve
 		// by an unmapped (overflow) uid drops every capability the init
 		// needs to build the container.
-		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: 0, Gid: 0}
+		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: 0, Gid: 0, NoSetGroups: o.denySetgroups}
+		cmd.SysProcAttr.GidMappingsEnableSetgroups = !o.denySetgroups
 	}
 	ch := &child{
 		cmd:             cmd,
@@ -206,6 +222,7 @@ func newChild(o childOpts) (*child, *initproc.Config, error) {
 		cfgW:            cfgW,
 		closeAfterStart: []*os.File{cfgR, childSock},
 		forkInit:        o.forkInit,
+		idmap:           o.idmap,
 	}
 	if exeFd != exe {
 		ch.closeAfterStart = append(ch.closeAfterStart, exeFd)
@@ -290,6 +307,14 @@ func (ch *child) start() error {
 	// The debug lines of the init protocol carry runc's words, which its
 	// tests and people used to its logs look for.
 	slog.Debug("nsexec container setup: init started", "pid", ch.cmd.Process.Pid)
+	if ch.idmap != nil {
+		if err := ch.serveIDMap(); err != nil {
+			ch.kill()
+			ch.cfgW.Close()
+			ch.conn.Close()
+			return fmt.Errorf("start container init: %w", err)
+		}
+	}
 	if ch.forkInit {
 		return ch.adoptInit()
 	}

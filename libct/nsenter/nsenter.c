@@ -128,6 +128,40 @@ static void join_all(const char *list)
 	join_pass(fds, n, 0, 0);
 }
 
+// wait_idmap has rt write the id mappings of the user namespace just
+// unshared (_RT_IDMAP): an unprivileged rt may need newuidmap/newgidmap for
+// them, which only a process outside can run. Then it becomes the
+// namespace's root.
+static void wait_idmap(void)
+{
+	const char *sync = getenv("_RT_SYNCFD");
+	if (sync == NULL)
+		fail("user namespace mappings: no sync socket", EINVAL);
+	int fd = atoi(sync);
+	// Our /proc files belong to root while we are not dumpable, and then
+	// neither rt nor newuidmap (which checks the target is the caller's)
+	// could write our maps.
+	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+		fail("prctl PR_SET_DUMPABLE", errno);
+	static const char ask[] = "{\"type\":\"idmap\"}";
+	if (write(fd, ask, sizeof(ask) - 1) != (ssize_t)(sizeof(ask) - 1))
+		fail("ask for the user namespace mappings", errno);
+	char buf[512];
+	ssize_t n;
+	do
+		n = read(fd, buf, sizeof(buf) - 1);
+	while (n < 0 && errno == EINTR);
+	// EOF or an error record: rt failed and reports it itself.
+	if (n <= 0)
+		_exit(1);
+	buf[n] = '\0';
+	if (strstr(buf, "\"error\"") != NULL)
+		_exit(1);
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		fail("prctl PR_SET_DUMPABLE", errno);
+	become_root();
+}
+
 // fork_init forks the container's init into the pid namespace just made.
 // The parent here only tells rt the init's pid on the sync socket and
 // exits; rt, a child subreaper, inherits the init.
@@ -185,6 +219,9 @@ void rt_nsenter(void)
 		int flags = (int)strtol(unshare_flags, NULL, 10);
 		if (unshare(flags) < 0)
 			fail("unshare namespaces", errno);
+		const char *idmap = getenv("_RT_IDMAP");
+		if ((flags & CLONE_NEWUSER) && idmap != NULL && *idmap)
+			wait_idmap();
 		// A new time namespace takes its offsets only while no process
 		// is in it: now, before the user's process enters it at execve.
 		const char *offs = getenv("_RT_TIMENS");
@@ -192,8 +229,15 @@ void rt_nsenter(void)
 			write_timens_offsets(offs);
 		// A new pid namespace holds only the children of its creator:
 		// the init must be one.
-		if (flags & CLONE_NEWPID)
+		if (flags & CLONE_NEWPID) {
 			fork_init();
+			die_with_parent();
+			return;
+		}
 	}
+	// The same for a pid namespace joined by setns (an unprivileged exec).
+	const char *fork_env = getenv("_RT_FORK");
+	if (fork_env != NULL && *fork_env)
+		fork_init();
 	die_with_parent();
 }

@@ -127,7 +127,7 @@ func defaultMounts() []specs.Mount {
 // user namespace mapping only the caller's own uid and gid to root, no
 // network namespace (it could not be wired up), /sys bind-mounted from the
 // host (sysfs cannot be mounted without owning the network namespace), no
-// cgroup mount or gid= options (no mapping exists for them) and no
+// cgroup mount or uid=/gid= options (no mapping exists for them) and no
 // resources (the caller usually cannot write to cgroups).
 func ToRootless(s *specs.Spec) {
 	toRootless(s, uint32(os.Geteuid()), uint32(os.Getegid()))
@@ -160,17 +160,17 @@ func toRootless(s *specs.Spec, uid, gid uint32) {
 		case m.Type == "cgroup" || m.Type == "cgroup2":
 			continue
 		default:
-			m.Options = withoutGID(m.Options)
+			m.Options = withoutIDs(m.Options)
 		}
 		mounts = append(mounts, m)
 	}
 	s.Mounts = mounts
 }
 
-func withoutGID(opts []string) []string {
+func withoutIDs(opts []string) []string {
 	var out []string
 	for _, o := range opts {
-		if !strings.HasPrefix(o, "gid=") {
+		if !strings.HasPrefix(o, "gid=") && !strings.HasPrefix(o, "uid=") {
 			out = append(out, o)
 		}
 	}

@@ -3,6 +3,7 @@ package specconv
 import (
 	"os"
 	"slices"
+	"strings"
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -89,7 +90,7 @@ func TestToRootless(t *testing.T) {
 			t.Errorf("/sys is not a read-only rbind: %+v", m)
 		}
 		for _, o := range m.Options {
-			if len(o) > 4 && o[:4] == "gid=" {
+			if strings.HasPrefix(o, "gid=") || strings.HasPrefix(o, "uid=") {
 				t.Errorf("%s keeps %q", m.Destination, o)
 			}
 		}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -140,3 +141,24 @@ func sysMaps(m []specs.LinuxIDMapping) []syscall.SysProcIDMap {
 	}
 	return out
 }
+
+// RunningInUserNS tells whether this process is in a user namespace other
+// than the initial one: there the uid map is not the identity over the
+// whole id range. Read once per process.
+func RunningInUserNS() bool {
+	inUserNSOnce.Do(func() {
+		b, err := os.ReadFile("/proc/self/uid_map")
+		if err != nil {
+			// No file: a kernel without user namespaces.
+			return
+		}
+		m, err := ParseMappings(b)
+		inUserNS = err == nil && !(len(m) == 1 && m[0].ContainerID == 0 && m[0].HostID == 0 && m[0].Size == 4294967295)
+	})
+	return inUserNS
+}
+
+var (
+	inUserNSOnce sync.Once
+	inUserNS     bool
+)
