@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"time"
 
@@ -163,7 +164,24 @@ func (m *systemdManager) Apply(pid int) error {
 		return err
 	}
 	if m.res != nil {
-		return m.fs.Set(m.res)
+		return m.setFiles(m.res)
+	}
+	return nil
+}
+
+// setFiles writes r into the unit's cgroup files. In a user's own unit
+// (rootless) the device rules are best effort, as runc has them: loading
+// a device filter needs privileges the user has not, and the user
+// namespace already limits the devices to those bind-mounted from the host.
+func (m *systemdManager) setFiles(r *specs.LinuxResources) error {
+	if !m.user || r == nil || len(r.Devices) == 0 {
+		return m.fs.Set(r)
+	}
+	if err := Update(m.fs, r); err != nil {
+		return err
+	}
+	if err := m.fs.Set(&specs.LinuxResources{Devices: r.Devices}); err != nil {
+		slog.Debug("rootless: device rules not applied", "err", err)
 	}
 	return nil
 }
@@ -217,7 +235,7 @@ func (m *systemdManager) Set(r *specs.LinuxResources) error {
 	if err := m.setProperties(r); err != nil {
 		return err
 	}
-	return m.fs.Set(r)
+	return m.setFiles(r)
 }
 
 // update is Update for a running container: the unit's properties, then

@@ -288,11 +288,15 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 			return nil, nil, err
 		}
 		crashPoint("create: cgroup made")
-		dir := c.state.CgroupPaths[""]
-		if co.cgroupDir, err = os.OpenFile(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err != nil {
-			return nil, nil, fmt.Errorf("open cgroup %s: %w", dir, err)
+		// A rootless container may have no cgroup at all.
+		if dir := c.state.CgroupPaths[""]; dir != "" {
+			if co.cgroupDir, err = os.OpenFile(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err != nil {
+				return nil, nil, fmt.Errorf("open cgroup %s: %w", dir, err)
+			}
+			defer co.cgroupDir.Close()
+		} else {
+			intoCgroup = false
 		}
-		defer co.cgroupDir.Close()
 	}
 
 	var cfg *initproc.Config
