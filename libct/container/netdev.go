@@ -62,6 +62,17 @@ func moveNetDevice(name, newName string, ns netns.NsHandle, in *netlink.Handle) 
 	if err != nil && !interrupted(err) {
 		return fmt.Errorf("find it on the host: %w", err)
 	}
+	if newName == "" {
+		newName = name
+	}
+	// The kernel moves a device before it renames it, and a rename that
+	// clashes in the container then fails with the device already gone
+	// from the host: a taken name is refused before anything changes.
+	if !strings.Contains(newName, "%d") {
+		if _, err := in.LinkByName(newName); err == nil {
+			return unix.EEXIST
+		}
+	}
 	// Down before it leaves: nothing on the host keeps using it while its
 	// addresses go away.
 	if err := netlink.LinkSetDown(link); err != nil {
@@ -72,9 +83,6 @@ func moveNetDevice(name, newName string, ns netns.NsHandle, in *netlink.Handle) 
 	addrs, err := netlink.AddrList(link, netlink.FAMILY_ALL)
 	if err != nil && !interrupted(err) {
 		return fmt.Errorf("list its addresses: %w", err)
-	}
-	if newName == "" {
-		newName = name
 	}
 	// A name with %d is a template the kernel fills in: the device is
 	// then the one that was not there before.
