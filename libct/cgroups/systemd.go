@@ -174,13 +174,18 @@ func (m *systemdManager) Apply(pid int) error {
 // a device filter needs privileges the user has not, and the user
 // namespace already limits the devices to those bind-mounted from the host.
 func (m *systemdManager) setFiles(r *specs.LinuxResources) error {
-	if !m.user || r == nil || len(r.Devices) == 0 {
+	if !m.user {
 		return m.fs.Set(r)
 	}
 	if err := Update(m.fs, r); err != nil {
 		return err
 	}
-	if err := m.fs.Set(&specs.LinuxResources{Devices: r.Devices}); err != nil {
+	// Even with no rules: the default ones make a filter too.
+	var devs []specs.LinuxDeviceCgroup
+	if r != nil {
+		devs = r.Devices
+	}
+	if err := m.fs.Set(&specs.LinuxResources{Devices: devs}); err != nil {
 		slog.Debug("rootless: device rules not applied", "err", err)
 	}
 	return nil
