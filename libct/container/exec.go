@@ -1,7 +1,9 @@
 package container
 
 import (
+	"errors"
 	"fmt"
+	"github.com/rt-runtime/rt/libct/userns"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -216,7 +218,13 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 	// Into the cgroup only now, right before the exec: rt's own memory and
 	// threads are never charged to the container's limits.
 	if err := joinCgroups(cgPaths, len(o.SubCgroups) > 0, pid); err != nil {
-		return nil, err
+		// As runc: a rootless caller may not move a process out of its
+		// own cgroup (the common ancestor is not delegated to it); the
+		// process then runs outside the container's cgroup.
+		if !rootlessCaller() || !errors.Is(err, os.ErrPermission) {
+			return nil, err
+		}
+		slog.Debug("rootless: exec'd process not moved into the container's cgroup", "err", err)
 	}
 	crashPoint("exec: process in cgroup")
 	cgroups.StopWarm()
@@ -262,6 +270,10 @@ var nsProcName = map[specs.LinuxNamespaceType]string{
 // InitProcess wraps the init child of a Create made in this process (for
 // run in the foreground).
 func InitProcess(ch *child) *Process { return &Process{ch: ch} }
+
+// rootlessCaller tells whether rt runs without the host's root: another
+// euid, or inside a user namespace an engine made.
+func rootlessCaller() bool { return os.Geteuid() != 0 || userns.RunningInUserNS() }
 
 // joinCgroups moves pid into the container's cgroup, or into the
 // sub-cgroups exec --cgroup named. On v2 those are only entered: Apply would

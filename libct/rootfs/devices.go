@@ -3,6 +3,7 @@ package rootfs
 import (
 	"errors"
 	"fmt"
+	"github.com/rt-runtime/rt/libct/userns"
 	"os"
 	"path/filepath"
 
@@ -75,8 +76,9 @@ func (m *mounter) createDevice(d specs.LinuxDevice) error {
 	if err != nil {
 		return err
 	}
-	if m.opts.UserNS {
-		// mknod is never permitted in a user namespace.
+	if m.opts.UserNS || userns.RunningInUserNS() {
+		// mknod is never permitted in a user namespace, neither in the
+		// container's nor in one rt was started in (rootless Podman).
 		return m.bindDevice(d, path)
 	}
 	parent, err := mkdirAllInRoot(m.root, filepath.Dir(path))
