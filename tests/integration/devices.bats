@@ -115,15 +115,7 @@ add_device() {
 }
 
 @test "in a user namespace the default devices are bind mounts of the host's" {
-	update_config '.linux.namespaces += [{"type": "user"}]
-		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
-		| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
-	chown -R 100000:100000 "$BUNDLE/rootfs"
-	local d="$BUNDLE"
-	while [ "$d" != / ]; do
-		chmod o+x "$d"
-		d=$(dirname "$d")
-	done
+	userns_bundle
 	set_cmd sh -c 'stat -c "%t:%T" /dev/null /dev/zero; awk '"'"'$5 == "/dev/null" { print "bound" }'"'"' /proc/self/mountinfo; echo x >/dev/null && echo null-ok'
 	run rt run -b "$BUNDLE" ct1
 	[ "$status" -eq 0 ]

@@ -123,3 +123,21 @@ wait_status() {
 cg_file() {
 	cat "/sys/fs/cgroup/$1$CG_PARENT/ct/$2"
 }
+
+# userns_bundle [GIDHOST]: a user namespace mapping container uids 0-65535
+# to host 100000-165535 (gids to GIDHOST.., default 100000), the rootfs
+# handed to the mapped root. The mapped root sets the rootfs up from inside
+# the namespace, where the host's root is nobody, so every directory above
+# the bundle must let it through.
+userns_bundle() {
+	local gid=${1:-100000}
+	update_config ".linux.namespaces += [{\"type\": \"user\"}]
+		| .linux.uidMappings = [{\"containerID\": 0, \"hostID\": 100000, \"size\": 65536}]
+		| .linux.gidMappings = [{\"containerID\": 0, \"hostID\": $gid, \"size\": 65536}]"
+	chown -R "100000:$gid" "$BUNDLE/rootfs"
+	local d="$BUNDLE"
+	while [ "$d" != / ]; do
+		chmod o+x "$d"
+		d=$(dirname "$d")
+	done
+}

@@ -21,20 +21,6 @@ teardown() {
 	teardown_rt
 }
 
-# userns MAPPING: a user namespace mapping container 0-65535 to host
-# 100000-165535, with the rootfs handed to its root.
-userns() {
-	update_config '.linux.namespaces += [{"type": "user"}]
-		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
-		| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
-	chown -R 100000:100000 "$BUNDLE/rootfs"
-	local d="$BUNDLE"
-	while [ "$d" != / ]; do
-		chmod o+x "$d"
-		d=$(dirname "$d")
-	done
-}
-
 # idmap_mount SRC DEST OPTIONS [UIDMAP GIDMAP] (maps as c:h:n).
 idmap_mount() {
 	local maps=""
@@ -60,7 +46,7 @@ idmap_mount() {
 }
 
 @test "idmap bind mount with the container's mapping: root owns and writes" {
-	userns
+	userns_bundle
 	idmap_mount "$SRC" /mnt '["bind"]' 0:100000:65536 0:100000:65536
 	set_cmd sh -c 'stat -c %u:%g /mnt/root-file /mnt/sub/f && touch /mnt/new'
 	run rt run -b "$BUNDLE" ct1
@@ -73,7 +59,7 @@ idmap_mount() {
 }
 
 @test "idmap mounts of other mappings than the container's, one source twice" {
-	userns
+	userns_bundle
 	idmap_mount "$SRC" /a '["bind"]' 0:101000:1000 0:102000:1000
 	idmap_mount "$SRC" /b '["bind"]' 100:100100:1 200:100300:1
 	set_cmd sh -c 'stat -c %u:%g /a/root-file /a/sub/f /b/sub/f /b/root-file'
@@ -104,7 +90,7 @@ idmap_mount() {
 }
 
 @test "idmap without mappings takes the container's user namespace" {
-	userns
+	userns_bundle
 	idmap_mount "$SRC" /mnt '["bind", "idmap"]'
 	set_cmd stat -c %u:%g /mnt/root-file /mnt/sub/f
 	run rt run -b "$BUNDLE" ct1
@@ -126,7 +112,7 @@ idmap_mount() {
 }
 
 @test "idmapped tmpfs: its root shows through the mount's mapping" {
-	userns
+	userns_bundle
 	update_config '.mounts += [{source: "tmpfs", destination: "/t", type: "tmpfs", options: ["nosuid", "ridmap", "mode=755"],
 		uidMappings: [{containerID: 0, hostID: 101000, size: 10}], gidMappings: [{containerID: 0, hostID: 102000, size: 10}]},
 		{source: "tmpfs", destination: "/u", type: "tmpfs", options: ["idmap"]}]'
@@ -141,7 +127,7 @@ idmap_mount() {
 }
 
 @test "idmapped mounts leave no fd behind in the container" {
-	userns
+	userns_bundle
 	for i in 1 2 3 4 5 6; do
 		idmap_mount "$SRC" "/m$i" '["bind"]' 0:100000:65536 0:100000:65536
 		idmap_mount "$SRC" "/n$i" '["bind"]' 0:200000:65536 0:200000:65536

@@ -387,20 +387,6 @@ root_tags() {
 	expect_no_leftovers ct1
 }
 
-# userns_bundle: maps container 0-65535 to host 100000-165535, hands the
-# rootfs to the mapped root and lets it reach the bundle.
-userns_bundle() {
-	update_config '.linux.namespaces += [{"type": "user"}]
-		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
-		| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
-	chown -R 100000:100000 "$BUNDLE/rootfs"
-	local d="$BUNDLE"
-	while [ "$d" != / ]; do
-		chmod o+x "$d"
-		d=$(dirname "$d")
-	done
-}
-
 @test "tmpcopyup: the tmpfs starts with what it covers, modes, owners and links kept, the image untouched" {
 	mkdir -p "$BUNDLE/rootfs/seed/sub/deeper"
 	echo seed-data >"$BUNDLE/rootfs/seed/sub/file"

@@ -121,22 +121,6 @@ del_ns() {
 	echo "$output" | grep -q ":pids:$CG_PARENT/ct\$"
 }
 
-# userns_bundle: maps container 0-65535 to host 100000-165535 and hands the
-# rootfs to the mapped root.
-userns_bundle() {
-	update_config '.linux.namespaces += [{"type": "user"}]
-		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
-		| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
-	chown -R 100000:100000 "$BUNDLE/rootfs"
-	# The mapped root sets the rootfs up from inside the namespace, where
-	# the host's root is nobody: it must be able to reach the bundle.
-	local d="$BUNDLE"
-	while [ "$d" != / ]; do
-		chmod o+x "$d"
-		d=$(dirname "$d")
-	done
-}
-
 @test "user namespace: root inside is the mapped id outside" {
 	userns_bundle
 	set_cmd sh -c 'id -u; id -g; cat /proc/self/uid_map /proc/self/gid_map; touch /tmp/x && stat -c "%u %g" /tmp/x; cat /proc/self/status | grep ^Uid'

@@ -8,6 +8,20 @@
 
 load helpers
 
+# `ip netns add` makes /run/netns a mount point of its own the first time;
+# the file undoes that if it was the one to do it.
+setup_file() {
+	if mountpoint -q /run/netns; then
+		export NETNS_WAS_MOUNTED=1
+	else
+		export NETNS_WAS_MOUNTED=""
+	fi
+}
+
+teardown_file() {
+	[ -n "$NETNS_WAS_MOUNTED" ] || ! mountpoint -q /run/netns || umount /run/netns
+}
+
 setup() {
 	HOSTNS="rtnd-$$-$BATS_TEST_NUMBER"
 	CTNS=""

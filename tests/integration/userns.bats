@@ -8,15 +8,7 @@ load helpers
 
 setup() {
 	setup_rt
-	update_config '.linux.namespaces += [{"type": "user"}]
-		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
-		| .linux.gidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]'
-	chown -R 100000:200000 "$BUNDLE/rootfs"
-	local d="$BUNDLE"
-	while [ "$d" != / ]; do
-		chmod o+x "$d"
-		d=$(dirname "$d")
-	done
+	userns_bundle 200000
 	NSFILES=()
 	HELPER=""
 }
