@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/opencontainers/runtime-spec/specs-go/features"
@@ -11,6 +10,7 @@ import (
 	"github.com/urfave/cli"
 
 	"github.com/rt-runtime/rt/libct/caps"
+	"github.com/rt-runtime/rt/libct/hostbin"
 	"github.com/rt-runtime/rt/libct/mempolicy"
 	"github.com/rt-runtime/rt/libct/rootfs"
 	"github.com/rt-runtime/rt/libct/seccomp"
@@ -56,7 +56,7 @@ var featuresCommand = cli.Command{
 			Annotations: map[string]string{"org.opencontainers.runtime-spec.features": "rt " + version},
 		}
 		// runc's annotation for checkpoint/restore, which needs criu.
-		if _, err := exec.LookPath("criu"); err == nil {
+		if _, err := hostbin.Find("criu"); err == nil {
 			feat.Annotations["org.opencontainers.runc.checkpoint.enabled"] = "true"
 		}
 		enc := json.NewEncoder(os.Stdout)

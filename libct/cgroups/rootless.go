@@ -17,6 +17,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/rt-runtime/rt/libct/hostbin"
 	"github.com/rt-runtime/rt/libct/userns"
 )
 
@@ -137,7 +138,11 @@ func DetectUID() (int, error) {
 	if !userns.RunningInUserNS() {
 		return os.Getuid(), nil
 	}
-	out, err := exec.Command("busctl", "--user", "--no-pager", "status").CombinedOutput()
+	busctl, err := hostbin.Find("busctl")
+	if err != nil {
+		return -1, fmt.Errorf("detect the session bus owner: busctl: %w", err)
+	}
+	out, err := exec.Command(busctl, "--user", "--no-pager", "status").CombinedOutput()
 	if err != nil {
 		return -1, fmt.Errorf("could not execute `busctl --user --no-pager status` (output: %q): %w", out, err)
 	}

@@ -12,6 +12,8 @@ import (
 
 	criurpc "github.com/checkpoint-restore/go-criu/v8/rpc"
 	"golang.org/x/sys/unix"
+
+	"github.com/rt-runtime/rt/libct/hostbin"
 )
 
 // swrk is one `criu swrk` process and our end of its RPC socket.
@@ -27,9 +29,9 @@ const firstExtraFd = 4
 // startCriu starts `criu swrk` with stdio as its stdio (a restored
 // process inherits pipes from there) and extra from fd 4 on.
 func startCriu(stdio [3]*os.File, extra []*os.File) (*swrk, error) {
-	path, err := exec.LookPath("criu")
+	path, err := hostbin.Find("criu")
 	if err != nil {
-		return nil, errors.New("criu is not installed (not found in PATH): checkpoint and restore need it")
+		return nil, errors.New("criu is not installed (not found in PATH or the system directories): checkpoint and restore need it")
 	}
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/rt-runtime/rt/libct/hostbin"
 	"github.com/rt-runtime/rt/libct/initproc"
 	"github.com/rt-runtime/rt/libct/specconv"
 	"github.com/rt-runtime/rt/libct/userns"
@@ -169,7 +170,7 @@ func writeIDMap(pid int, file, tool string, maps []specs.LinuxIDMapping) error {
 	if !errors.Is(err, unix.EPERM) {
 		return fmt.Errorf("write %s: %w", p, err)
 	}
-	path, lerr := exec.LookPath(tool)
+	path, lerr := hostbin.Find(tool)
 	if lerr != nil {
 		return fmt.Errorf("write %s: %w (and %s is needed for this mapping: %v)", p, err, tool, lerr)
 	}

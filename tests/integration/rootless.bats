@@ -116,7 +116,9 @@ no_cgroup() {
 		| .process.capabilities.bounding += [\"CAP_CHOWN\"] | .process.capabilities.effective += [\"CAP_CHOWN\"]
 		| .process.capabilities.permitted += [\"CAP_CHOWN\"]
 		| .process.args = [\"sh\", \"-c\", \"wc -l </proc/self/uid_map; wc -l </proc/self/gid_map; touch /tmp/f && chown 1000:1000 /tmp/f\"]"
-	run urt run -b "$RB" rlmulti
+	# With XDG_RUNTIME_DIR alone in the environment, as rootless Podman
+	# calls the runtime: newuidmap is found without PATH.
+	run runuser -u "$RL_USER" -- env -i XDG_RUNTIME_DIR="$RL_DIR/xdg" "$RL_DIR/rt" run -b "$RB" rlmulti
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	[ "${lines[0]}" = 2 ] && [ "${lines[1]}" = 2 ]
 	# Container id 1000 is subordinate id SUB+999 on the host.
