@@ -166,10 +166,15 @@ func newManager(l *layout, own map[string]string, p string) (Manager, error) {
 	return m, nil
 }
 
+// ErrNotDelegated is what Load returns for a container that has no cgroup: a
+// rootless one whose user may not write the cgroup tree (runc's rules), so
+// nothing can be frozen, listed, limited or measured.
+var ErrNotDelegated = errors.New("the container has no cgroup (rootless, and no cgroup is delegated to the user)")
+
 // Load rebuilds a Manager from what Paths returned in an earlier process.
 func Load(paths map[string]string) (Manager, error) {
 	if len(paths) == 0 {
-		return nil, errors.New("cgroups: load: no paths")
+		return nil, ErrNotDelegated
 	}
 	if unit, ok := paths[SystemdUnitKey]; ok {
 		return loadSystemd(unit, DirPaths(paths), paths[SystemdUserKey] == "1")

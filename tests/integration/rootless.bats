@@ -87,6 +87,14 @@ no_cgroup() {
 	[ "${lines[0]}" = 1 ]
 	[ "${lines[1]}" = deny ]
 
+	# What needs a cgroup says there is none, not a cgroup driver's error.
+	for c in "ps rlct" "pause rlct" "update --pids-limit 10 rlct" "events --stats rlct"; do
+		run urt $c
+		[ "$status" -ne 0 ]
+		[[ "$output" == *"the container has no cgroup (rootless, and no cgroup is delegated to the user)"* ]]
+	done
+	[ "$(urt state rlct | jq -r .status)" = running ]
+
 	run urt kill rlct KILL
 	[ "$status" -eq 0 ]
 	for _ in $(seq 50); do
