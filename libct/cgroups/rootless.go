@@ -24,9 +24,7 @@ import (
 // Rootless cgroups (Config.Rootless, runc's rules): a user who may not
 // write the cgroup tree still gets a container, without a cgroup, as long
 // as the config asks for none in particular (no linux.cgroupsPath) and
-// sets no limit. Device rules are never an error: they are not expected
-// to work without privileges, and the user namespace keeps the devices
-// the container can open to those bind-mounted from the host.
+// sets no limit. Device rules are never an error (setRootless).
 
 // rootlessManager wraps the cgroupfs driver of a rootless container.
 type rootlessManager struct {
@@ -70,13 +68,24 @@ func (m *rootlessManager) Set(r *specs.LinuxResources) error {
 		}
 		return nil
 	}
-	if err := Update(m.Manager, r); err != nil {
+	return setRootless(m.Manager, r)
+}
+
+// setRootless writes r with m, the device rules (the default ones too when
+// r has none: they make a filter as well) best effort, as runc has them:
+// a device filter or devices.deny needs privileges a user has not, and
+// the user namespace already keeps the devices the container can open to
+// those bind-mounted from the host.
+func setRootless(m Manager, r *specs.LinuxResources) error {
+	if err := Update(m, r); err != nil {
 		return err
 	}
-	if r != nil && len(r.Devices) > 0 {
-		if err := m.Manager.Set(&specs.LinuxResources{Devices: r.Devices}); err != nil {
-			slog.Debug("rootless: device rules not applied", "err", err)
-		}
+	var devs []specs.LinuxDeviceCgroup
+	if r != nil {
+		devs = r.Devices
+	}
+	if err := m.Set(&specs.LinuxResources{Devices: devs}); err != nil {
+		slog.Debug("rootless: device rules not applied", "err", err)
 	}
 	return nil
 }

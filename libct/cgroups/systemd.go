@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"time"
 
@@ -169,26 +168,13 @@ func (m *systemdManager) Apply(pid int) error {
 	return nil
 }
 
-// setFiles writes r into the unit's cgroup files. In a user's own unit
-// (rootless) the device rules are best effort, as runc has them: loading
-// a device filter needs privileges the user has not, and the user
-// namespace already limits the devices to those bind-mounted from the host.
+// setFiles writes r into the unit's cgroup files; in a user's own unit
+// (rootless) as setRootless does.
 func (m *systemdManager) setFiles(r *specs.LinuxResources) error {
 	if !m.user {
 		return m.fs.Set(r)
 	}
-	if err := Update(m.fs, r); err != nil {
-		return err
-	}
-	// Even with no rules: the default ones make a filter too.
-	var devs []specs.LinuxDeviceCgroup
-	if r != nil {
-		devs = r.Devices
-	}
-	if err := m.fs.Set(&specs.LinuxResources{Devices: devs}); err != nil {
-		slog.Debug("rootless: device rules not applied", "err", err)
-	}
-	return nil
+	return setRootless(m.fs, r)
 }
 
 func (m *systemdManager) startUnit(pid int) error {
