@@ -2,7 +2,7 @@
 # lines and a failure count. The caller sets $dir, the cgroup under test.
 fails=0
 
-check() { # NAME COMMAND...: PASS when COMMAND succeeds
+check() { # NAME COMMAND...: PASS when COMMAND succeeds; returns its verdict
 	local name=$1
 	shift
 	if "$@"; then
@@ -10,6 +10,7 @@ check() { # NAME COMMAND...: PASS when COMMAND succeeds
 	else
 		echo "FAIL $name"
 		fails=$((fails + 1))
+		return 1
 	fi
 }
 
