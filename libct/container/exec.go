@@ -1,10 +1,11 @@
 package container
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"github.com/rt-runtime/rt/libct/userns"
 	"log/slog"
+	"math/big"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -18,6 +19,7 @@ import (
 	"github.com/rt-runtime/rt/libct/cgroups"
 	"github.com/rt-runtime/rt/libct/initproc"
 	"github.com/rt-runtime/rt/libct/seccomp"
+	"github.com/rt-runtime/rt/libct/userns"
 	"github.com/rt-runtime/rt/libct/validate"
 )
 
@@ -215,6 +217,7 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 	slog.Debug("child process in init(): in the namespaces, moving it into the cgroup")
 	crashPoint("exec: process ready")
 	pid := ch.cmd.Process.Pid
+	logCPUAffinity(pid)
 	// Into the cgroup only now, right before the exec: rt's own memory and
 	// threads are never charged to the container's limits.
 	if err := joinCgroups(cgPaths, len(o.SubCgroups) > 0, pid); err != nil {
@@ -365,4 +368,26 @@ func (c *Container) execCgroupPaths(sub map[string]string) (map[string]string, e
 		}
 	}
 	return paths, nil
+}
+
+// logCPUAffinity logs, with --debug, the CPUs the process runs on before it
+// joins the container's cgroup (process.execCPUAffinity.initial, if set),
+// in runc's words: runc's tests read them to see that the initial affinity
+// took effect that early.
+func logCPUAffinity(pid int) {
+	if !slog.Default().Enabled(context.Background(), slog.LevelDebug) {
+		return
+	}
+	var set unix.CPUSet
+	if err := unix.SchedGetaffinity(pid, &set); err != nil {
+		slog.Debug("sched_getaffinity", "pid", pid, "err", err)
+		return
+	}
+	mask := new(big.Int)
+	for cpu := 0; cpu < len(set)*64; cpu++ {
+		if set.IsSet(cpu) {
+			mask.SetBit(mask, cpu, 1)
+		}
+	}
+	slog.Debug("nsexec: affinity: 0x" + mask.Text(16))
 }

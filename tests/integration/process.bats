@@ -502,6 +502,11 @@ JSON
 	run rt exec --process "$BATS_TEST_TMPDIR/p.json" ct1
 	[ "$status" -eq 0 ]
 	[ "$output" = $'Cpus_allowed_list:\t1' ]
+	# The initial affinity holds before the cgroup join (CPU 1: mask 0x2),
+	# as --debug reports in runc's words.
+	run rt --debug exec --process "$BATS_TEST_TMPDIR/p.json" ct1
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"nsexec: affinity: 0x2"* ]]
 	rt delete -f ct1
 }
 
