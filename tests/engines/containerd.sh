@@ -301,30 +301,29 @@ memory_limit() {
 	[ "$v" = 67108864 ] || { echo "systemd's MemoryMax is $v"; return 1; }
 }
 
-# check runs its command under timeout, which needs a program: the checks
-# run as `bash -c FUNCTION` with the functions and settings exported.
+# The checks run in a bash of their own (lib.sh's check): the settings
+# go to it through the environment.
 export base sock ns rroot slice prefix rootfs ctrd_pid
-export -f $(compgen -A function)
 
-check containerd-starts bash -c daemon_up
-check run-rm-output-and-exit-code bash -c run_rm
-check run-rm-cgroup-is-systemd-scope bash -c run_rm_cgroup
-check run-tty bash -c run_tty
-check exec-without-tty bash -c exec_notty
-check exec-stdin-pipe bash -c exec_stdin
-check exec-with-tty bash -c exec_tty
+check containerd-starts daemon_up
+check run-rm-output-and-exit-code run_rm
+check run-rm-cgroup-is-systemd-scope run_rm_cgroup
+check run-tty run_tty
+check exec-without-tty exec_notty
+check exec-stdin-pipe exec_stdin
+check exec-with-tty exec_tty
 remove ex1
-check pause-resume bash -c pause_resume
+check pause-resume pause_resume
 remove pr1
-check kill-signal-reaches-process bash -c kill_signal
+check kill-signal-reaches-process kill_signal
 remove k1
-check kill-default-term-stops-task bash -c kill_term
+check kill-default-term-stops-task kill_term
 remove k2
-check metrics-memory-pids bash -c metrics
+check metrics-memory-pids metrics
 remove m1
-check run-returns-exit-code-after-wait bash -c wait_exit
+check run-returns-exit-code-after-wait wait_exit
 remove w1
-check run-detached-list-delete bash -c detach_list_delete
+check run-detached-list-delete detach_list_delete
 remove d1
-check memory-limit-in-memory-max bash -c memory_limit
+check memory-limit-in-memory-max memory_limit
 remove ml1

@@ -11,12 +11,18 @@ REPO=$(cd "$ENGINES_DIR/../.." && pwd)
 CHECK_TIMEOUT=${CHECK_TIMEOUT:-180}
 check_log=$(mktemp /var/tmp/engines-check.XXXXXX)
 
-# check NAME COMMAND...: PASS when COMMAND exits 0 within CHECK_TIMEOUT
-# seconds. On failure the last non-empty line COMMAND printed (stdout and
+# check NAME COMMAND...: PASS when COMMAND (a program or a function of the
+# suite) exits 0 within CHECK_TIMEOUT seconds. On failure the last non-empty line COMMAND printed (stdout and
 # stderr) is the reason; a check function can echo its own reason last.
 check() {
 	local name=$1 rc
 	shift
+	if declare -F "$1" >/dev/null; then
+		# A suite's function: timeout runs programs, so a bash that gets
+		# the suite's functions runs it (its settings are exported).
+		export -f $(compgen -A function)
+		set -- bash -c '"$@"' bash "$@"
+	fi
 	timeout -k 5 "$CHECK_TIMEOUT" "$@" >"$check_log" 2>&1 </dev/null
 	rc=$?
 	if [ $rc -eq 0 ]; then

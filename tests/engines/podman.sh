@@ -317,10 +317,6 @@ t_systemd_scope() {
 	until_ok 30 bash -c "! systemctl is-active -q libpod-$id.scope" || fail "scope left after rm"
 }
 
-export -f t_run_rm t_run_d_logs_stop t_stop_fast t_exec_it t_run_it t_pause t_top t_stats \
-	t_update_memory t_oom t_pids_limit t_read_only t_tmpfs t_cap_drop t_user t_volume t_init \
-	t_kill_signal t_cp t_healthcheck t_systemd_scope
-
 cleanup() {
 	pm rm -f -t 0 $(pm ps -aq --filter "name=^t-$RUNTIME_NAME-") >/dev/null 2>&1
 	rm -rf "$work"
@@ -338,25 +334,25 @@ if ! podman image exists $IMG; then
 fi
 pm rm -f -t 0 $(pm ps -aq --filter "name=^t-$RUNTIME_NAME-") >/dev/null 2>&1
 
-check run-rm bash -c t_run_rm
-check run-d-logs-stop bash -c t_run_d_logs_stop
-check stop-term-trap-fast bash -c t_stop_fast
-check exec-it bash -c t_exec_it
-check run-it bash -c t_run_it
-check pause-unpause bash -c t_pause
-check top bash -c t_top
-check stats bash -c t_stats
-check update-memory bash -c t_update_memory
-check memory-oom bash -c t_oom
-check pids-limit bash -c t_pids_limit
-check read-only bash -c t_read_only
-check tmpfs bash -c t_tmpfs
-check cap-drop-all bash -c t_cap_drop
-check user bash -c t_user
-check volume bash -c t_volume
-check init bash -c t_init
-check kill-signal bash -c t_kill_signal
-check cp bash -c t_cp
-check healthcheck bash -c t_healthcheck
-check systemd-scope bash -c t_systemd_scope
+check run-rm t_run_rm
+check run-d-logs-stop t_run_d_logs_stop
+check stop-term-trap-fast t_stop_fast
+check exec-it t_exec_it
+check run-it t_run_it
+check pause-unpause t_pause
+check top t_top
+check stats t_stats
+check update-memory t_update_memory
+check memory-oom t_oom
+check pids-limit t_pids_limit
+check read-only t_read_only
+check tmpfs t_tmpfs
+check cap-drop-all t_cap_drop
+check user t_user
+check volume t_volume
+check init t_init
+check kill-signal t_kill_signal
+check cp t_cp
+check healthcheck t_healthcheck
+check systemd-scope t_systemd_scope
 exit 0

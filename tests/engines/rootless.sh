@@ -33,15 +33,6 @@ chown -R "$RL_UID:$RL_GID" "$W/bundle"
 STATE=$XDG/$RUNTIME_NAME
 export RL_USER RL_UID RL_GID XDG W R STATE RUNTIME_NAME
 
-# fc NAME CMD...: check with CMD run by bash, where the functions of this
-# file (exported as they are defined) are known; CMD's words hold no spaces.
-fc() {
-	local n=$1
-	shift
-	export -f $(declare -F | awk '{print $3}')
-	check "$n" bash -c "$*"
-}
-
 # as CMD...: CMD as the user, in its session's environment.
 as() {
 	(cd "$W" && runuser -u "$RL_USER" -- env XDG_RUNTIME_DIR="$XDG" \
@@ -72,7 +63,7 @@ spec_rootless() {
 		edit '.process.terminal = false | .process.args = ["sleep", "1000"]' "$W/bundle" &&
 		[ "$(jq -r '.linux.uidMappings[0].hostID' "$W/bundle/config.json")" = "$RL_UID" ]
 }
-fc "rootless spec --rootless maps the user" spec_rootless
+check "rootless spec --rootless maps the user" spec_rootless
 
 run_cgroupfs() {
 	as "$R" run -d -b "$W/bundle" rl-fs || return 1
@@ -84,7 +75,7 @@ run_cgroupfs() {
 		return 1
 	fi
 }
-fc "rootless run (cgroupfs): no cgroup" run_cgroupfs
+check "rootless run (cgroupfs): no cgroup" run_cgroupfs
 check "rootless state under XDG_RUNTIME_DIR" test -f "$STATE/rl-fs/state.json"
 check "rootless list" sh -c "[ \"\$(runuser -u $RL_USER -- env XDG_RUNTIME_DIR=$XDG $R list -q)\" = rl-fs ]"
 
@@ -95,13 +86,13 @@ exec_fs() {
 	[ "$(echo "$out" | head -n 1)" = 0 ] &&
 		[ "$(echo "$out" | sed -n 2p | awk '{print $1, $2, $3}')" = "0 $RL_UID 1" ]
 }
-fc "rootless exec" exec_fs
+check "rootless exec" exec_fs
 check "rootless kill" sh -c "runuser -u $RL_USER -- env XDG_RUNTIME_DIR=$XDG $R kill rl-fs KILL"
-fc "rootless stopped after kill" wait_stopped rl-fs
+check "rootless stopped after kill" wait_stopped rl-fs
 delete_fs() {
 	as "$R" delete rl-fs && [ ! -e "$STATE/rl-fs" ]
 }
-fc "rootless delete" delete_fs
+check "rootless delete" delete_fs
 
 # --- the runtime by hand, systemd driver (the user's systemd) ---------------
 
@@ -119,7 +110,7 @@ run_systemd() {
 	esac
 	echo "$cg" >"$W/sd.cg"
 }
-fc "rootless run (systemd): scope under user@UID.service" run_systemd
+check "rootless run (systemd): scope under user@UID.service" run_systemd
 
 limits_systemd() {
 	local cg
@@ -130,7 +121,7 @@ limits_systemd() {
 	echo "memory.max=$mem pids.max=$pids"
 	[ "$mem" = 67108864 ] && [ "$pids" = 99 ]
 }
-fc "rootless systemd scope has the memory and pids limits" limits_systemd
+check "rootless systemd scope has the memory and pids limits" limits_systemd
 check "rootless systemd exec" sh -c "runuser -u $RL_USER -- env XDG_RUNTIME_DIR=$XDG DBUS_SESSION_BUS_ADDRESS=unix:path=$XDG/bus $R --systemd-cgroup exec rl-sd true"
 delete_systemd() {
 	local cg
@@ -139,14 +130,14 @@ delete_systemd() {
 	[ ! -e "$STATE/rl-sd" ] || { echo "state left"; return 1; }
 	[ ! -d "/sys/fs/cgroup$cg" ] || { echo "scope's cgroup left: $cg"; return 1; }
 }
-fc "rootless systemd delete -f removes the scope" delete_systemd
+check "rootless systemd delete -f removes the scope" delete_systemd
 
 # --- rootless Podman with the runtime ----------------------------------------
 
 pod() { as podman --runtime "$R" --cgroup-manager systemd "$@"; }
 tar -C "$W/bundle/rootfs" -cf "$W/rootfs.tar" .
 chmod 644 "$W/rootfs.tar"
-fc "rootless podman import" as podman import "$W/rootfs.tar" localhost/rt-rootless-bb
+check "rootless podman import" as podman import "$W/rootfs.tar" localhost/rt-rootless-bb
 
 podman_run_rm() {
 	local out
@@ -154,8 +145,8 @@ podman_run_rm() {
 	echo "$out"
 	[ "$(echo "$out" | head -n 1)" = hi-from-rootless ] && [ "$(echo "$out" | sed -n 2p)" = 0 ]
 }
-fc "rootless podman run --rm" podman_run_rm
-fc "rootless podman run -d" pod run -d --name rl-pod --network none localhost/rt-rootless-bb sleep 1000
+check "rootless podman run --rm" podman_run_rm
+check "rootless podman run -d" pod run -d --name rl-pod --network none localhost/rt-rootless-bb sleep 1000
 podman_exec() {
 	local out
 	out=$(pod exec rl-pod sh -c 'echo in; id -u') || return 1
@@ -163,17 +154,17 @@ podman_exec() {
 	[ "$out" = "in
 0" ]
 }
-fc "rootless podman exec" podman_exec
+check "rootless podman exec" podman_exec
 podman_stop() {
 	pod stop -t 2 rl-pod || return 1
 	[ "$(as podman inspect -f '{{.State.Status}}' rl-pod)" = exited ]
 }
-fc "rootless podman stop" podman_stop
+check "rootless podman stop" podman_stop
 podman_rm() {
 	pod rm rl-pod || return 1
 	! as podman container exists rl-pod
 }
-fc "rootless podman rm" podman_rm
+check "rootless podman rm" podman_rm
 
 # Leave no containers, image or linger behind (the guest is thrown away,
 # but a rerun in the same guest must start clean).
