@@ -139,6 +139,14 @@ criu_cannot_dump() {
 	run rt features
 	[ "$status" -eq 0 ]
 	[ "$(echo "$output" | jq -r '.annotations["org.opencontainers.runc.checkpoint.enabled"]')" = true ]
+	# criu is found without PATH too (engines run rt with a bare environment).
 	PATH=/nonexistent run "$RT_BIN" features
+	[ "$(echo "$output" | jq -r '.annotations["org.opencontainers.runc.checkpoint.enabled"]')" = true ]
+	# Where there is no criu, no claim: a /dev/null over it, in a mount
+	# namespace of the test's own, is no program.
+	local criu
+	criu=$(command -v criu)
+	run unshare -m sh -c "mount --bind /dev/null '$criu' && '$RT_BIN' features"
+	[ "$status" -eq 0 ]
 	[ "$(echo "$output" | jq -r '.annotations["org.opencontainers.runc.checkpoint.enabled"]')" = null ]
 }
