@@ -2,8 +2,8 @@
 # runc-checkpoint.sh SRC [REGEX]: runc's own checkpoint.bats (the tests
 # whose names match REGEX, default all), from the runc source
 # tree SRC that ../shared/runc-suite extracts (its tests/integration with
-# the images and helpers prepared), once against rt and once against the
-# guest's runc, in the CRIU guest of `make test-checkpoint-runc`. Prints
+# the images and helpers prepared), once against rt and once against runc
+# (see RUNC_BIN below), in the CRIU guest of `make test-checkpoint-runc`. Prints
 # both TAP streams and a side-by-side summary; exits non-zero when rt
 # fails a test that runc passes.
 set -u
@@ -32,7 +32,9 @@ for r in rt runc; do
 	bin=$RT_BIN
 	[ $r = runc ] && bin=$RUNC_BIN
 	echo "== checkpoint.bats with $r ($bin)"
-	# A hung test is ended (and fails) after BATS_TEST_TIMEOUT seconds.
+	# BATS_TEST_TIMEOUT fails a slow test; one that leaves a process holding
+	# bats' output (the lazy-pages test's dump, waiting for a client that
+	# never comes) still hangs bats until the outer timeout.
 	RUNC=$bin BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-600} timeout 3600 bats -T -f "$filter" checkpoint.bats 2>&1 | tee "$out/$r.tap"
 done
 # One line a test: rt's verdict, runc's, the name.

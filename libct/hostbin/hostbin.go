@@ -3,9 +3,10 @@
 package hostbin
 
 import (
-	"errors"
+	"fmt"
 	"os/exec"
 	"path/filepath"
+	"strings"
 )
 
 // systemDirs are searched after $PATH: engines run the runtime with a bare
@@ -26,5 +27,6 @@ func Find(name string) (string, error) {
 			return p, nil
 		}
 	}
-	return "", errors.Join(err, errors.New("not in the system directories either"))
+	// One line, as every rt error: errors.Join would add a second.
+	return "", fmt.Errorf("%w, nor in %s", err, strings.Join(systemDirs, ":"))
 }

@@ -2,6 +2,7 @@ package hostbin
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -27,7 +28,11 @@ func TestFindPrefersPATH(t *testing.T) {
 
 func TestFindMissing(t *testing.T) {
 	t.Setenv("PATH", "")
-	if p, err := Find("rt-no-such-program"); err == nil {
+	p, err := Find("rt-no-such-program")
+	if err == nil {
 		t.Fatalf("Find of a missing program = %q, want an error", p)
+	}
+	if strings.Contains(err.Error(), "\n") {
+		t.Fatalf("Find's error spans lines: %q", err)
 	}
 }
