@@ -76,18 +76,18 @@ test-checkpoint: rt tools
 # suite) side by side (tests/runc-checkpoint.sh). It needs the upstream suite
 # extracted and prepared by ../shared/runc-suite/run-suite.sh --setup-only
 # (in RUNC_SUITE_WORK) and fails when rt fails a test that runc passes.
-# FILTER selects tests by a regex of their names. By default every test but
+# CKPT_RUNC_FILTER selects tests by a regex of their names. By default every test but
 # "checkpoint --lazy-pages and restore": it gives CRIU's page server 2 s to
 # be ready, which takes 10 s under the guest's emulation for rt and runc
 # alike, and then hangs on the dump left waiting (tests/checkpoint.sh runs
 # the same steps with time to spare).
 RUNC_SUITE_WORK ?= /tmp/runc-suite
-FILTER ?= ^checkpoint( and | --pre-dump | then |/restore)
+CKPT_RUNC_FILTER ?= ^checkpoint( and | --pre-dump | then |/restore)
 test-checkpoint-runc: rt
 	@test -d $(RUNC_SUITE_WORK)/src/tests/integration || { echo "no runc suite in $(RUNC_SUITE_WORK): run ../shared/runc-suite/run-suite.sh --setup-only"; exit 1; }
 	test -x $(RUNC_SUITE_WORK)/src/runc || (cd $(RUNC_SUITE_WORK)/src && CGO_ENABLED=1 go build -mod=vendor -tags seccomp -o runc .)
 	RTVM_DIR=$(CKPT_RTVM_DIR) RTVM_EXTRA_PKGS="criu iptables" bash $(VM) run --share "$(CURDIR)" --share $(RUNC_SUITE_WORK) \
-		--timeout 5400 -- ./tests/runc-checkpoint.sh $(RUNC_SUITE_WORK)/src "$(FILTER)"
+		--timeout 5400 -- ./tests/runc-checkpoint.sh $(RUNC_SUITE_WORK)/src "$(CKPT_RUNC_FILTER)"
 
 # The full crash-safety sweep (tests/crash-sweep.sh): create, run -d,
 # exec -d and delete -f SIGKILLed every millisecond of their run and at

@@ -12,8 +12,9 @@ CHECK_TIMEOUT=${CHECK_TIMEOUT:-180}
 check_log=$(mktemp /var/tmp/engines-check.XXXXXX)
 
 # check NAME COMMAND...: PASS when COMMAND (a program or a function of the
-# suite) exits 0 within CHECK_TIMEOUT seconds. On failure the last non-empty line COMMAND printed (stdout and
-# stderr) is the reason; a check function can echo its own reason last.
+# suite) exits 0 within CHECK_TIMEOUT seconds. On failure the last
+# non-empty line COMMAND printed (stdout and stderr) is the reason; a check
+# function can echo its own reason last.
 check() {
 	local name=$1 rc
 	shift
