@@ -46,6 +46,9 @@ type CreateOpts struct {
 	// Rootless tolerates cgroup permission errors (--rootless).
 	Rootless bool
 	Stdio    [3]*os.File
+	// CacheDir holds what rt can rebuild (compiled seccomp filters);
+	// "" caches nothing.
+	CacheDir string
 }
 
 // LoadSpec reads and validates bundle/config.json.
@@ -98,6 +101,14 @@ func resolveRootfs(spec *specs.Spec, bundle string) (string, error) {
 		return "", fmt.Errorf("config.json: root.path: %w", err)
 	}
 	return rootfs, nil
+}
+
+// seccompCache is the seccomp compile cache under the cache dir.
+func seccompCache(cacheDir string) string {
+	if cacheDir == "" {
+		return ""
+	}
+	return filepath.Join(cacheDir, "seccomp")
 }
 
 // makeStateDir claims the container's state directory under root: its
@@ -234,7 +245,7 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 	defer closeNs()
 
 	if spec.Linux != nil && spec.Linux.Seccomp != nil {
-		prog, err := seccomp.Compile(spec.Linux.Seccomp, filepath.Join(o.Root, ".seccomp-cache"))
+		prog, err := seccomp.Compile(spec.Linux.Seccomp, seccompCache(o.CacheDir))
 		if err != nil {
 			return nil, nil, fmt.Errorf("seccomp: %w", err)
 		}
