@@ -107,6 +107,9 @@ func createContainer(cfg *Config, conn *Conn) error {
 	} else if err := unix.Chdir("/"); err != nil {
 		return fmt.Errorf("chdir /: %w", err)
 	}
+	if err := rootfs.MakeCwd(cfg.Process.Cwd); err != nil {
+		return err
+	}
 	if cfg.Process.Terminal {
 		var err error
 		if tty, err = sendConsole(cfg); err != nil {

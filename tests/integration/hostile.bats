@@ -169,8 +169,8 @@ bad_json() {
 	bad_run "process.cwd" '.process.cwd = "tmp"'
 }
 
-@test "hostile: cwd that does not exist" {
-	bad_run "cwd" '.process.cwd = "/no/such/dir"'
+@test "hostile: cwd below a file" {
+	bad_run "process.cwd" '.process.cwd = "/bin/sh/dir"'
 }
 
 @test "hostile: env entry without =" {
