@@ -123,9 +123,11 @@ func checkDevices(s *specs.Spec) error {
 		if err := checkPathString(field+".path", d.Path); err != nil {
 			return err
 		}
+		// Anywhere in the container, as runc and crun allow (the spec
+		// asks for a full path, nothing more); rootfs resolves it in there.
 		clean := filepath.Clean(d.Path)
-		if !filepath.IsAbs(d.Path) || !strings.HasPrefix(clean, "/dev/") {
-			return errf("%s.path %q must be an absolute path under /dev", field, d.Path)
+		if !filepath.IsAbs(d.Path) || clean == "/" {
+			return errf("%s.path %q must be an absolute path to a file", field, d.Path)
 		}
 		if seen[clean] {
 			return errf("linux.devices: duplicate device %q", d.Path)

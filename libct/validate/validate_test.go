@@ -327,9 +327,10 @@ func TestSpec(t *testing.T) {
 		}, ""},
 		{"device type", func(s *specs.Spec) { s.Linux.Devices = []specs.LinuxDevice{{Path: "/dev/x", Type: "z"}} }, `linux.devices[0].type "z"`},
 		{"device outside dev", func(s *specs.Spec) {
-			s.Linux.Devices = []specs.LinuxDevice{{Path: "/dev/../etc/shadow", Type: "c"}}
-		}, "under /dev"},
-		{"device relative", func(s *specs.Spec) { s.Linux.Devices = []specs.LinuxDevice{{Path: "dev/x", Type: "c"}} }, "under /dev"},
+			s.Linux.Devices = []specs.LinuxDevice{{Path: "/dev/../etc/mynull", Type: "c"}, {Path: "/mydevs/null", Type: "c"}}
+		}, ""},
+		{"device relative", func(s *specs.Spec) { s.Linux.Devices = []specs.LinuxDevice{{Path: "dev/x", Type: "c"}} }, `linux.devices[0].path "dev/x" must be an absolute path to a file`},
+		{"device root", func(s *specs.Spec) { s.Linux.Devices = []specs.LinuxDevice{{Path: "/dev/..", Type: "c"}} }, "must be an absolute path to a file"},
 		{"device dup", func(s *specs.Spec) {
 			s.Linux.Devices = []specs.LinuxDevice{{Path: "/dev/x", Type: "c"}, {Path: "/dev//x", Type: "b"}}
 		}, "duplicate device"},

@@ -378,8 +378,15 @@ bad_json() {
 	bad_run "cgroupsPath" '.linux.cgroupsPath = "/../../escape"'
 }
 
-@test "hostile: device outside /dev" {
-	bad_run "linux.devices" '.linux.devices = [{"path": "/etc/evil", "type": "c", "major": 1, "minor": 3}]'
+@test "hostile: device with a relative path" {
+	bad_run "linux.devices[0].path" '.linux.devices = [{"path": "etc/evil", "type": "c", "major": 1, "minor": 3}]'
+}
+
+@test "hostile: device through a symlink to a host directory" {
+	mkdir "$BATS_TEST_TMPDIR/hostdir"
+	ln -s "$BATS_TEST_TMPDIR/hostdir" "$BUNDLE/rootfs/evil"
+	bad_run "/evil/null" '.linux.devices = [{"path": "/evil/null", "type": "c", "major": 1, "minor": 3}]'
+	[ -z "$(ls -A "$BATS_TEST_TMPDIR/hostdir")" ]
 }
 
 @test "hostile: unknown device type" {
