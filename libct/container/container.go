@@ -26,6 +26,8 @@ type Container struct {
 	state *State
 	lock  *os.File
 	parts *stored // see stored
+	// destroyed is set once Delete has run its course (or begun it).
+	destroyed bool
 }
 
 var errNotRunning = errors.New("container is not running")

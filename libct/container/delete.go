@@ -13,8 +13,12 @@ import (
 )
 
 // Delete removes a stopped container (with force, kills it first): its
-// processes, cgroup and state directory. poststop hooks run last.
+// processes, cgroup and state directory. poststop hooks run last. A
+// container this handle already destroyed is not destroyed again.
 func (c *Container) Delete(force bool) error {
+	if c.destroyed {
+		return nil
+	}
 	st := c.Status()
 	if st != Stopped {
 		if !force {
@@ -41,6 +45,7 @@ func (c *Container) killAndWait() error {
 }
 
 func (c *Container) destroy() error {
+	c.destroyed = true
 	var firstErr error
 	if len(c.state.CgroupPaths) > 0 {
 		if m, err := c.cgroup(); err == nil {
