@@ -337,6 +337,7 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 		cfg.MemoryPolicy = spec.Linux.MemoryPolicy
 	}
 	cfg.State = c.specState(Creating)
+	cfg.HookEnv = createContainerHookEnv(spec)
 	if err = ch.sendConfig(cfg); err != nil {
 		return nil, nil, err
 	}
@@ -461,6 +462,22 @@ func (c *Container) waitCreated(ch *child) error {
 			return fmt.Errorf("sync: unexpected %q message from init", m.Type)
 		}
 	}
+}
+
+// createContainerHookEnv is this command's environment when a
+// createContainer hook lacks one of its own: the init runs those hooks,
+// and they get the runtime's environment, as with crun (runc 1.1 gave them
+// the process's, later runc an empty one).
+func createContainerHookEnv(spec *specs.Spec) []string {
+	if spec.Hooks == nil {
+		return nil
+	}
+	for _, h := range spec.Hooks.CreateContainer {
+		if len(h.Env) == 0 {
+			return os.Environ()
+		}
+	}
+	return nil
 }
 
 // hitMemoryLimit reports an OOM kill (v2) or a charge that failed against

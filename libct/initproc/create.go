@@ -91,7 +91,7 @@ func createContainer(cfg *Config, conn *Conn) error {
 		if err := unix.Chdir(cfg.Rootfs); err != nil {
 			return fmt.Errorf("chdir to rootfs %s: %w", cfg.Rootfs, err)
 		}
-		if err := hooks.Run("createContainer", spec.Hooks.CreateContainer, cfg.State); err != nil {
+		if err := hooks.Run("createContainer", withEnv(spec.Hooks.CreateContainer, cfg.HookEnv), cfg.State); err != nil {
 			return err
 		}
 	}

@@ -244,6 +244,32 @@ log_line() { grep "^$1 " "$LOG"; }
 	expect_no_leftovers ct1
 }
 
+@test "runtime-side hooks without env get the environment of the rt command that runs them (runc, crun)" {
+	cat >"$BATS_TEST_TMPDIR/envhook" <<-EOF2
+		#!/bin/sh
+		echo "\$1 CALLER=\${CALLER:-unset} PATH=\${PATH:-unset} ONE=\${ONE:-unset} _RT_INIT=\${_RT_INIT:-unset}" >>"$LOG"
+	EOF2
+	chmod +x "$BATS_TEST_TMPDIR/envhook"
+	local k jq='.process.env = ["ONE=two"]'
+	for k in prestart createRuntime createContainer poststart poststop; do
+		jq="$jq | .hooks.$k = [{path: \"$BATS_TEST_TMPDIR/envhook\", args: [\"envhook\", \"$k\"]}]"
+	done
+	update_config "$jq"
+	set_cmd sleep 100
+	# Each command's own: create's for the create-time hooks, start's for
+	# poststart, delete's for poststop.
+	CALLER=create rt create -b "$BUNDLE" ct1
+	CALLER=start rt start ct1
+	CALLER=delete rt delete -f ct1
+	cat "$LOG"
+	for k in prestart createRuntime createContainer; do
+		log_line $k | grep -Fx "$k CALLER=create PATH=$PATH ONE=unset _RT_INIT=unset"
+	done
+	log_line poststart | grep -Fx "poststart CALLER=start PATH=$PATH ONE=unset _RT_INIT=unset"
+	log_line poststop | grep -Fx "poststop CALLER=delete PATH=$PATH ONE=unset _RT_INIT=unset"
+	expect_no_leftovers ct1
+}
+
 @test "createContainer hooks run in the rootfs, startContainer hooks in the process's cwd" {
 	update_config ".hooks.createContainer = [{path: \"/bin/sh\", args: [\"sh\", \"-c\", \"echo createContainer cwd=\$(pwd) >>$LOG\"]}] |
 		.hooks.startContainer = [{path: \"/bin/sh\", args: [\"sh\", \"-c\", \"echo startContainer cwd=\$(pwd) >>/out/log\"]}] |
