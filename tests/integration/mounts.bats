@@ -430,6 +430,35 @@ unchanged() {
 	expect_no_leftovers ct1
 }
 
+@test "a bind mount on / becomes the root: the mounts after it, /dev and the process land on it (runc)" {
+	cp -a "$BUNDLE/rootfs" "$BATS_TEST_TMPDIR/other"
+	echo other-root >"$BATS_TEST_TMPDIR/other/which"
+	echo bundle-root >"$BUNDLE/rootfs/which"
+	update_config '.mounts = [{"destination": "/", "type": "bind", "source": "'"$BATS_TEST_TMPDIR/other"'", "options": ["rbind", "rw"]}] + .mounts'
+	set_cmd sh -c 'cat /which; test -e /proc/self/status && echo proc-ok; echo x >/dev/null && echo dev-ok; touch /made && echo rw-ok'
+	run rt run -b "$BUNDLE" ct1
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "other-root
+proc-ok
+dev-ok
+rw-ok" ]
+	[ -e "$BATS_TEST_TMPDIR/other/made" ]
+	[ ! -e "$BUNDLE/rootfs/made" ]
+	expect_no_leftovers ct1
+
+	# root.readonly applies to it.
+	rm "$BATS_TEST_TMPDIR/other/made"
+	update_config '.root.readonly = true'
+	run rt run -b "$BUNDLE" ct1
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[ "${lines[0]}" = other-root ]
+	[[ "${lines[3]}" == *"Read-only file system"* ]]
+	[ ! -e "$BATS_TEST_TMPDIR/other/made" ]
+	expect_no_leftovers ct1
+}
+
 @test "--no-pivot runs the container, chrooted into its moved rootfs" {
 	echo no-pivot >"$BUNDLE/rootfs/which"
 	update_config '.root.readonly = true'
