@@ -33,6 +33,9 @@ func createContainer(cfg *Config, conn *Conn) error {
 	if _, _, err := conn.Expect(MsgOK); err != nil {
 		return err
 	}
+	if err := loopbackUp(spec); err != nil {
+		return err
+	}
 	if cfg.NewCgroupNS {
 		if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
 			return fmt.Errorf("unshare cgroup namespace: %w", err)
