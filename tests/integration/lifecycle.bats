@@ -59,6 +59,30 @@ teardown() {
 	[[ "$output" == *"does not exist"* ]]
 }
 
+@test "delete without --force removes a created container, its init and its poststop hooks run (runc, crun, containerd's shim)" {
+	update_config '.hooks.poststop = [{"path": "/bin/sh", "args": ["sh", "-c", "cat >'"$BATS_TEST_TMPDIR"'/poststop"]}]'
+	set_cmd sh -c 'echo ran >/tmp/ran; sleep 100'
+	rt create -b "$BUNDLE" ct1
+	pid=$(rt state ct1 | jq .pid)
+	run rt delete ct1
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	expect_no_leftovers ct1
+	# The init is gone (a zombie its reaper has not collected yet is gone too).
+	! kill -0 "$pid" 2>/dev/null || [ "$(awk '{print $3}' /proc/"$pid"/stat)" = Z ]
+	[ "$(jq -r .status "$BATS_TEST_TMPDIR/poststop")" = stopped ]
+	[ ! -e "$BUNDLE/rootfs/tmp/ran" ]
+
+	# A running one still needs --force, as in runc and crun.
+	rt run -d -b "$BUNDLE" ct1
+	run rt delete ct1
+	[ "$status" -ne 0 ]
+	[ "$output" = 'rt: container "ct1" is running: stop it first or use --force' ]
+	rt delete -f ct1
+	expect_no_leftovers ct1
+}
+
 # wait_line FILE TEXT: waits up to 5 s for a line TEXT in FILE.
 wait_line() {
 	local i
