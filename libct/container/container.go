@@ -95,7 +95,7 @@ func (c *Container) bareDir() (*State, error) {
 		return nil, os.ErrNotExist
 	}
 	if !onlyStateTemps(c.dir) {
-		return nil, foreignDir(c.dir)
+		return nil, foreignDir(c.dir, c.dir+" holds another runtime's files")
 	}
 	return &State{ID: filepath.Base(c.dir), Status: Creating, Created: fi.ModTime().UTC()}, nil
 }

@@ -212,7 +212,7 @@ func readState(dir string) (*State, error) {
 	// too (with the same id, but no status or ociVersion), youki one with
 	// oci_version. rt's always holds both, and a status it stores.
 	if s.OCIVersion == "" || (s.Status != Creating && s.Status != Created && s.Status != Running) {
-		return nil, foreignDir(dir)
+		return nil, foreignDir(dir, filepath.Join(dir, stateFile)+" is another runtime's, or damaged")
 	}
 	// Every command relies on these; a damaged or hand-edited file must
 	// be an error, not a nil dereference or another container's name.
@@ -225,8 +225,8 @@ func readState(dir string) (*State, error) {
 // errForeign marks a directory under the root that is not an rt container.
 var errForeign = errors.New("not an rt container")
 
-func foreignDir(dir string) error {
-	return fmt.Errorf("container %q: %w (%s is another runtime's)", filepath.Base(dir), errForeign, dir)
+func foreignDir(dir, why string) error {
+	return fmt.Errorf("container %q: %w (%s)", filepath.Base(dir), errForeign, why)
 }
 
 // lockDir takes an exclusive flock on the container directory: every

@@ -687,7 +687,7 @@ bad_json() {
 		must_fail - "state.json" exec ct1 true
 	done
 	# A pid without its start time is not taken for the container's init.
-	echo '{"id": "ct1", "pid": 1, "status": "running"}' >"$ROOT/ct1/state.json"
+	echo '{"ociVersion": "1.0.2", "id": "ct1", "pid": 1, "status": "running"}' >"$ROOT/ct1/state.json"
 	[ "$(status ct1)" = stopped ]
 	must_fail - "not running" kill ct1 KILL
 	cp "$BATS_TEST_TMPDIR/state.json" "$ROOT/ct1/state.json"

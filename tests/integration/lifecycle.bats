@@ -341,7 +341,7 @@ start_pidfdrecv() {
 		run rt $cmd
 		echo "rt $cmd: $output"
 		[ "$status" -ne 0 ]
-		[ "$output" = "rt: container \"runcct\": not an rt container ($ROOT/runcct is another runtime's)" ]
+		[ "$output" = "rt: container \"runcct\": not an rt container ($ROOT/runcct/state.json is another runtime's, or damaged)" ]
 	done
 	[ "$(cd "$ROOT/runcct" && ls -A && md5sum state.json)" = "$before" ]
 	[ "$(runc --root "$ROOT" state runcct | jq -r .status)" = running ]
