@@ -194,10 +194,10 @@ func checkProcess(cfg *Config) error {
 	}
 	var st unix.Stat_t
 	if err := unix.Stat(cwd, &st); err != nil {
-		return fmt.Errorf("cwd %q: %w", cwd, err)
+		return fmt.Errorf("process.cwd %q: %w", cwd, err)
 	}
 	if st.Mode&unix.S_IFMT != unix.S_IFDIR {
-		return fmt.Errorf("cwd %q: %w", cwd, unix.ENOTDIR)
+		return fmt.Errorf("process.cwd %q: %w", cwd, unix.ENOTDIR)
 	}
 	// A relative path with a slash is resolved in cwd, where the exec runs.
 	name := p.Args[0]
