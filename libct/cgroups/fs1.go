@@ -255,9 +255,7 @@ func (m *fs1Manager) Set(r *specs.LinuxResources) error { return m.set(r, true) 
 // set applies r; devices=false leaves the device rules as they are (see
 // Update).
 func (m *fs1Manager) set(r *specs.LinuxResources, devices bool) error {
-	if r == nil {
-		r = &specs.LinuxResources{}
-	}
+	r = Normalize(r)
 	if len(r.Unified) > 0 {
 		// "invalid configuration" is runc's word for it: tools grep it.
 		return fieldError("unified", "invalid configuration: only supported on cgroup v2 (this host is %s)", m.layout.mode)

@@ -59,12 +59,8 @@ func (m *fs1Manager) setMemory(mem *specs.LinuxMemory) error {
 			return fieldError("memory.swappiness", "%v", err)
 		}
 	}
-	if mem.DisableOOMKiller != nil {
-		v := "0"
-		if *mem.DisableOOMKiller {
-			v = "1"
-		}
-		if err := writeFile(d, "memory.oom_control", v); err != nil {
+	if mem.DisableOOMKiller != nil { // true: see Normalize
+		if err := writeFile(d, "memory.oom_control", "1"); err != nil {
 			return fieldError("memory.disableOOMKiller", "%v", err)
 		}
 	}
@@ -193,7 +189,7 @@ func (m *fs1Manager) setCPU(c *specs.LinuxCPU) error {
 
 func setCPUV1(d string, c *specs.LinuxCPU) error {
 	var shares string
-	if c.Shares != nil && *c.Shares != 0 {
+	if c.Shares != nil {
 		shares = strconv.FormatUint(*c.Shares, 10)
 	}
 	if err := setWeightAndIdle(d, "cpu.shares", shares, c.Idle); err != nil {
@@ -202,12 +198,23 @@ func setCPUV1(d string, c *specs.LinuxCPU) error {
 	if err := setCFS(d, c.Quota, c.Period); err != nil {
 		return err
 	}
-	if c.Burst != nil {
-		if err := writeFile(d, "cpu.cfs_burst_us", strconv.FormatUint(*c.Burst, 10)); err != nil {
-			return fieldError("cpu.burst", "%v", err)
-		}
+	if err := setBurst(d, "cpu.cfs_burst_us", c.Burst); err != nil {
+		return err
 	}
 	return setRT(d, c.RealtimeRuntime, c.RealtimePeriod)
+}
+
+// setBurst writes the CFS burst (v1 cpu.cfs_burst_us, v2 cpu.max.burst).
+// Kernels before 5.14 have no burst: a burst of 0 is what they do anyway,
+// so only a real one is an error there.
+func setBurst(d, file string, burst *uint64) error {
+	if burst == nil || (*burst == 0 && !fileExists(d, file)) {
+		return nil
+	}
+	if err := writeFile(d, file, strconv.FormatUint(*burst, 10)); err != nil {
+		return fieldError("cpu.burst", "%v", err)
+	}
+	return nil
 }
 
 // setRT writes the realtime period and runtime. The runtime must fit in
@@ -215,7 +222,7 @@ func setCPUV1(d string, c *specs.LinuxCPU) error {
 // current runtime is refused (EINVAL), and then the runtime goes first.
 func setRT(d string, runtime *int64, period *uint64) error {
 	writeRuntime := func() error {
-		if runtime == nil || *runtime == 0 {
+		if runtime == nil {
 			return nil
 		}
 		if err := writeFile(d, "cpu.rt_runtime_us", itoa(*runtime)); err != nil {
@@ -223,7 +230,7 @@ func setRT(d string, runtime *int64, period *uint64) error {
 		}
 		return nil
 	}
-	if period == nil || *period == 0 {
+	if period == nil {
 		return writeRuntime()
 	}
 	p := strconv.FormatUint(*period, 10)
@@ -231,7 +238,7 @@ func setRT(d string, runtime *int64, period *uint64) error {
 	if err == nil {
 		return writeRuntime()
 	}
-	if !errors.Is(err, unix.EINVAL) || runtime == nil || *runtime == 0 {
+	if !errors.Is(err, unix.EINVAL) || runtime == nil {
 		return fieldError("cpu.realtimePeriod", "%v", err)
 	}
 	if err := writeRuntime(); err != nil {
@@ -277,7 +284,7 @@ func setWeightAndIdle(d, file, weight string, idle *int64) error {
 // first and the period retried.
 func setCFS(d string, quota *int64, period *uint64) error {
 	writeQuota := func() error {
-		if quota == nil || *quota == 0 {
+		if quota == nil {
 			return nil
 		}
 		q := *quota
@@ -289,7 +296,7 @@ func setCFS(d string, quota *int64, period *uint64) error {
 		}
 		return nil
 	}
-	if period != nil && *period != 0 {
+	if period != nil {
 		p := strconv.FormatUint(*period, 10)
 		if err := writeFile(d, "cpu.cfs_period_us", p); err != nil {
 			if !errors.Is(err, unix.EINVAL) || quota == nil {

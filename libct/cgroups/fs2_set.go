@@ -12,9 +12,7 @@ import (
 // setV2 applies r to a pure v2 cgroup; devices=false leaves the device
 // filter as it is (see Update).
 func setV2(u *unifiedDir, r *specs.LinuxResources, devices bool) error {
-	if r == nil {
-		r = &specs.LinuxResources{}
-	}
+	r = Normalize(r)
 	if devices {
 		rules, err := deviceRules(r.Devices)
 		if err != nil {
@@ -64,7 +62,7 @@ func setMemoryV2(u *unifiedDir, m *specs.LinuxMemory) error {
 	if m.Swappiness != nil {
 		warnIgnored("memory.swappiness", "not available on cgroup v2")
 	}
-	if m.DisableOOMKiller != nil && *m.DisableOOMKiller {
+	if m.DisableOOMKiller != nil {
 		warnIgnored("memory.disableOOMKiller", "not available on cgroup v2")
 	}
 	if m.UseHierarchy != nil && !*m.UseHierarchy {
@@ -89,7 +87,9 @@ func setMemoryV2(u *unifiedDir, m *specs.LinuxMemory) error {
 	}
 	if swapVal != "" {
 		if !fileExists(u.dir, "memory.swap.max") {
-			if swapVal != "max" {
+			// Without swap accounting there is no swap to allow or
+			// take away; only a real swap limit cannot be kept.
+			if swapVal != "max" && swapVal != "0" {
 				return fieldError("memory.swap", "memory.swap.max is missing (swap accounting is off)")
 			}
 		} else if err := writeFile(u.dir, "memory.swap.max", swapVal); err != nil {
@@ -132,20 +132,20 @@ func setCPUV2(u *unifiedDir, c *specs.LinuxCPU) error {
 	if c == nil {
 		return nil
 	}
-	if c.RealtimeRuntime != nil && *c.RealtimeRuntime != 0 {
+	if c.RealtimeRuntime != nil {
 		return fieldError("cpu.realtimeRuntime", "not supported on cgroup v2")
 	}
-	if c.RealtimePeriod != nil && *c.RealtimePeriod != 0 {
+	if c.RealtimePeriod != nil {
 		return fieldError("cpu.realtimePeriod", "not supported on cgroup v2")
 	}
 	cpuMaxVal := cpuMax(c.Quota, c.Period)
-	if (c.Shares != nil && *c.Shares != 0) || cpuMaxVal != "" || c.Burst != nil || c.Idle != nil {
+	if c.Shares != nil || cpuMaxVal != "" || c.Burst != nil || c.Idle != nil {
 		if err := u.need("cpu", "cpu"); err != nil {
 			return err
 		}
 	}
 	var weight string
-	if c.Shares != nil && *c.Shares != 0 {
+	if c.Shares != nil {
 		weight = strconv.FormatUint(sharesToWeight(*c.Shares), 10)
 	}
 	if err := setWeightAndIdle(u.dir, "cpu.weight", weight, c.Idle); err != nil {
@@ -156,10 +156,8 @@ func setCPUV2(u *unifiedDir, c *specs.LinuxCPU) error {
 			return fieldError("cpu.quota", "%v", err)
 		}
 	}
-	if c.Burst != nil {
-		if err := writeFile(u.dir, "cpu.max.burst", strconv.FormatUint(*c.Burst, 10)); err != nil {
-			return fieldError("cpu.burst", "%v", err)
-		}
+	if err := setBurst(u.dir, "cpu.max.burst", c.Burst); err != nil {
+		return err
 	}
 	return setCpuset(c, func() error { return u.need("cpu.cpus", "cpuset") }, u.dir)
 }

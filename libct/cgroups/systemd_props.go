@@ -61,19 +61,17 @@ func unitProperties(slice, unit string, pid int, r *specs.LinuxResources, v2 boo
 // (swap on v1, hugetlb, devices, io throttling, unified entries, ...) only
 // goes to the cgroup files.
 func resourceProperties(r *specs.LinuxResources, v2 bool, version int) []sdbus.Property {
-	if r == nil {
-		return nil
-	}
+	r = Normalize(r)
 	var props []sdbus.Property
 	if m := r.Memory; m != nil {
-		if m.Limit != nil && *m.Limit != 0 {
+		if m.Limit != nil {
 			name := "MemoryMax"
 			if !v2 {
 				name = "MemoryLimit"
 			}
 			props = append(props, prop(name, sdLimit(*m.Limit)))
 		}
-		if v2 && m.Reservation != nil && *m.Reservation != 0 {
+		if v2 && m.Reservation != nil {
 			props = append(props, prop("MemoryLow", sdLimit(*m.Reservation)))
 		}
 		if v2 && m.Swap != nil {
@@ -93,7 +91,7 @@ func resourceProperties(r *specs.LinuxResources, v2 bool, version int) []sdbus.P
 		}
 	}
 	if c := r.CPU; c != nil {
-		if c.Shares != nil && *c.Shares != 0 {
+		if c.Shares != nil {
 			if v2 {
 				props = append(props, prop("CPUWeight", sharesToWeight(*c.Shares)))
 			} else {
@@ -121,7 +119,7 @@ func resourceProperties(r *specs.LinuxResources, v2 bool, version int) []sdbus.P
 		}
 		props = append(props, prop("TasksMax", v))
 	}
-	if b := r.BlockIO; !v2 && b != nil && b.Weight != nil && *b.Weight != 0 {
+	if b := r.BlockIO; !v2 && b != nil && b.Weight != nil {
 		props = append(props, prop("BlockIOWeight", uint64(*b.Weight)))
 	}
 	return props
