@@ -36,7 +36,9 @@ func (c *Container) Update(r *specs.LinuxResources) error {
 	if err != nil {
 		return err
 	}
-	mergeResources(merged, r)
+	// Engines send 0 for every limit they leave alone (docker update):
+	// those keep their value, in the cgroup and in the saved spec.
+	mergeResources(merged, cgroups.Normalize(r))
 	if err := cgroups.Update(m, merged); err != nil {
 		if old != nil {
 			if rerr := cgroups.Update(m, old); rerr != nil {

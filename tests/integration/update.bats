@@ -127,6 +127,27 @@ saved() {
 	rt delete -f ct
 }
 
+@test "docker update's zeros leave the other limits as they are" {
+	update_config '.linux.resources = {"memory": {"limit": 67108864, "reservation": 33554432},
+		"cpu": {"shares": 512, "quota": 50000, "period": 100000}, "pids": {"limit": 20}}'
+	rt run -d -b "$BUNDLE" ct
+	# Docker 20.10's `docker update --memory 128m` (daemon/update_linux.go):
+	# every other limit it knows comes as 0.
+	echo '{"memory": {"limit": 134217728, "reservation": 0, "kernel": 0},
+		"cpu": {"shares": 0, "quota": 0, "period": 0}, "blockIO": {"weight": 0}}' | rt update -r - ct
+	[ "$(cg_file memory memory.limit_in_bytes)" = 134217728 ]
+	[ "$(cg_file memory memory.soft_limit_in_bytes)" = 33554432 ]
+	[ "$(cg_file cpu cpu.shares)" = 512 ]
+	[ "$(cg_file cpu cpu.cfs_quota_us)" = 50000 ]
+	[ "$(cg_file pids pids.max)" = 20 ]
+	# the saved spec still says what is in force
+	[ "$(saved .memory.reservation)" = 33554432 ]
+	[ "$(saved .cpu.shares)" = 512 ]
+	[ "$(saved .cpu.quota)" = 50000 ]
+	[ "$(saved .blockIO)" = null ]
+	rt delete -f ct
+}
+
 @test "a failed update changes nothing" {
 	rt run -d -b "$BUNDLE" ct
 	before=$(jq -c .linux.resources "$ROOT/ct/config.json")
