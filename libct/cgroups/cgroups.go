@@ -210,13 +210,16 @@ func Load(paths map[string]string) (Manager, error) {
 // Update is Set for a running container (`rt update`): everything but the
 // device rules is applied. Like runc's update it cannot change devices, and
 // on v1 rewriting them starts with a deny-all, so the container's processes
-// would briefly fail to open even /dev/null.
+// would briefly fail to open even /dev/null. It is all or nothing: when a
+// write fails, every value already changed is put back (see journal), for
+// the systemd driver the unit's properties too, and the error names the
+// field that failed.
 func Update(m Manager, r *specs.LinuxResources) error {
 	switch m := m.(type) {
 	case *fs1Manager:
-		return m.set(r, false)
+		return transact(func(j *journal) error { return m.set(j, r, false) })
 	case *fs2Manager:
-		return setV2(m.u, r, false)
+		return transact(func(j *journal) error { return setV2(j, m.u, r, false) })
 	case *systemdManager:
 		return m.update(r)
 	case *rootlessManager:

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	sdbus "github.com/coreos/go-systemd/v22/dbus"
@@ -223,31 +224,71 @@ func (m *systemdManager) Set(r *specs.LinuxResources) error {
 		m.res = r
 		return nil
 	}
-	if err := m.setProperties(r); err != nil {
+	if err := m.setProperties(resourceProperties(r, m.v2, m.version)); err != nil {
 		return err
 	}
 	return m.setFiles(r)
 }
 
 // update is Update for a running container: the unit's properties, then
-// the files without the device rules.
+// the files without the device rules. When a file cannot be written, the
+// files are put back (Update) and then systemd gets its old values, which
+// it writes to the files it owns: going back in reverse order.
 func (m *systemdManager) update(r *specs.LinuxResources) error {
-	if err := m.setProperties(r); err != nil {
-		return err
-	}
-	return Update(m.fs, r)
-}
-
-// setProperties tells systemd the new limits (runtime only: transient
-// units have no unit file to persist them in).
-func (m *systemdManager) setProperties(r *specs.LinuxResources) error {
-	conn, err := m.dbus()
+	props := resourceProperties(r, m.v2, m.version)
+	old, err := m.properties(props)
 	if err != nil {
 		return err
 	}
-	props := resourceProperties(r, m.v2, m.version)
+	if err := m.setProperties(props); err != nil {
+		return err
+	}
+	err = Update(m.fs, r)
+	if err == nil {
+		return nil
+	}
+	if rerr := m.setProperties(old); rerr != nil {
+		return fmt.Errorf("%w (putting systemd's earlier values back failed too: %v)", err, rerr)
+	}
+	return err
+}
+
+// properties reads the unit's current values of the properties in props.
+func (m *systemdManager) properties(props []sdbus.Property) ([]sdbus.Property, error) {
+	if len(props) == 0 {
+		return nil, nil
+	}
+	conn, err := m.dbus()
+	if err != nil {
+		return nil, err
+	}
+	typ := "Scope"
+	if strings.HasSuffix(m.unit, ".slice") {
+		typ = "Slice"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), systemdJobTimeout)
+	defer cancel()
+	old := make([]sdbus.Property, 0, len(props))
+	for _, p := range props {
+		cur, err := conn.GetUnitTypePropertyContext(ctx, m.unit, typ, p.Name)
+		if err != nil {
+			return nil, fmt.Errorf("cgroups: read %s of systemd unit %s: %w", p.Name, m.unit, err)
+		}
+		old = append(old, *cur)
+	}
+	return old, nil
+}
+
+// setProperties tells systemd the new limits (runtime only: transient
+// units have no unit file to persist them in). systemd checks them all
+// before it applies any.
+func (m *systemdManager) setProperties(props []sdbus.Property) error {
 	if len(props) == 0 {
 		return nil
+	}
+	conn, err := m.dbus()
+	if err != nil {
+		return err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), systemdJobTimeout)
 	defer cancel()

@@ -233,7 +233,7 @@ func TestSetV1WritesOnlyWhatIsSet(t *testing.T) {
 	}
 	for _, c := range cases {
 		m, root := fakeV1(t)
-		if err := m.set(resourcesJSON(t, c.in), false); err != nil {
+		if err := m.set(nil, resourcesJSON(t, c.in), false); err != nil {
 			t.Errorf("%s: Set: %v", c.name, err)
 			continue
 		}
@@ -243,7 +243,7 @@ func TestSetV1WritesOnlyWhatIsSet(t *testing.T) {
 	}
 	// A real weight still needs a weight file: the error names the field.
 	m, _ := fakeV1(t)
-	err := m.set(resourcesJSON(t, `{"blockIO": {"weight": 500}}`), false)
+	err := m.set(nil, resourcesJSON(t, `{"blockIO": {"weight": 500}}`), false)
 	if err == nil || !strings.Contains(err.Error(), "linux.resources.blockIO.weight") {
 		t.Errorf("weight 500 without blkio.weight: %v", err)
 	}
@@ -290,7 +290,7 @@ func TestSetV2WritesOnlyWhatIsSet(t *testing.T) {
 	}
 	for _, c := range cases {
 		u := fakeV2(t, files...)
-		if err := setV2(u, resourcesJSON(t, c.in), false); err != nil {
+		if err := setV2(nil, u, resourcesJSON(t, c.in), false); err != nil {
 			t.Errorf("%s: set: %v", c.name, err)
 			continue
 		}
@@ -301,20 +301,20 @@ func TestSetV2WritesOnlyWhatIsSet(t *testing.T) {
 	// No swap accounting: "no swap" and "unlimited swap" need no file.
 	for _, in := range []string{`{"memory": {"limit": 1048576, "swap": 1048576}}`, `{"memory": {"limit": -1}}`} {
 		u := fakeV2(t, "memory.max")
-		if err := setV2(u, resourcesJSON(t, in), false); err != nil {
+		if err := setV2(nil, u, resourcesJSON(t, in), false); err != nil {
 			t.Errorf("%s without memory.swap.max: %v", in, err)
 		}
 	}
 	u := fakeV2(t, "memory.max")
-	if err := setV2(u, resourcesJSON(t, `{"memory": {"limit": 1048576, "swap": 2097152}}`), false); err == nil {
+	if err := setV2(nil, u, resourcesJSON(t, `{"memory": {"limit": 1048576, "swap": 2097152}}`), false); err == nil {
 		t.Error("a swap limit without memory.swap.max: want an error")
 	}
 	// A burst on a kernel without one is an error; no burst is not.
 	u = fakeV2(t, "cpu.max")
-	if err := setV2(u, resourcesJSON(t, `{"cpu": {"burst": 0}}`), false); err != nil {
+	if err := setV2(nil, u, resourcesJSON(t, `{"cpu": {"burst": 0}}`), false); err != nil {
 		t.Errorf("burst 0 without cpu.max.burst: %v", err)
 	}
-	if err := setV2(u, resourcesJSON(t, `{"cpu": {"burst": 1000}}`), false); err == nil {
+	if err := setV2(nil, u, resourcesJSON(t, `{"cpu": {"burst": 1000}}`), false); err == nil {
 		t.Error("burst 1000 without cpu.max.burst: want an error")
 	}
 }

@@ -170,6 +170,49 @@ saved() {
 	rt delete -f ct
 }
 
+# v1 files an update writes, one "file=value" a line.
+cg_snapshot() {
+	local c f
+	for c in memory cpu cpuset pids; do
+		for f in /sys/fs/cgroup/$c$CG_PARENT/ct/{memory.limit_in_bytes,memory.memsw.limit_in_bytes,memory.soft_limit_in_bytes,memory.swappiness,cpu.shares,cpu.cfs_quota_us,cpu.cfs_period_us,cpuset.cpus,pids.max}; do
+			[ -e "$f" ] && echo "${f##*/}=$(cat "$f")"
+		done
+	done | sort -u
+}
+
+@test "an update whose last field fails puts back every value it changed, with one line naming the field" {
+	update_config '.linux.resources = {"memory": {"limit": 67108864, "reservation": 33554432, "swappiness": 30},
+		"cpu": {"shares": 512, "quota": 50000, "period": 100000}, "pids": {"limit": 20}}'
+	rt run -d -b "$BUNDLE" ct
+	before=$(cg_snapshot)
+	saved_before=$(jq -c .linux.resources "$ROOT/ct/config.json")
+	# Everything before the last field is written, then it fails: a blkio
+	# weight where the kernel has no weight file (no BFQ), else a huge page
+	# size no kernel has.
+	last='"blockIO": {"weight": 500}' field=blockIO.weight
+	if [ -e /sys/fs/cgroup/blkio/blkio.weight ] || [ -e /sys/fs/cgroup/blkio/blkio.bfq.weight ]; then
+		last='"hugepageLimits": [{"pageSize": "3MB", "limit": 0}]' field=hugepageLimits
+	fi
+	for up in '"memory": {"limit": 268435456, "swap": 536870912, "reservation": 134217728, "swappiness": 60},
+			"cpu": {"shares": 300, "quota": 20000, "period": 200000, "cpus": "0"}, "pids": {"limit": 99}' \
+		'"memory": {"limit": 16777216, "swap": 16777216, "reservation": 8388608, "swappiness": 1},
+			"cpu": {"shares": 2, "quota": 1000, "period": 1000, "cpus": "0"}, "pids": {"limit": 1}'; do
+		[ -e "/sys/fs/cgroup/memory$CG_PARENT/ct/memory.memsw.limit_in_bytes" ] || up=$(sed -E 's/"swap": [0-9]+, //' <<<"$up")
+		run rt update -r - ct <<<"{$up, $last}"
+		[ "$status" -ne 0 ]
+		[ "${#lines[@]}" -eq 1 ]
+		[[ "$output" == *"linux.resources.$field"* ]]
+		[[ "$output" != *"failed too"* ]]
+		[ "$(cg_snapshot)" = "$before" ]
+		[ "$(jq -c .linux.resources "$ROOT/ct/config.json")" = "$saved_before" ]
+	done
+	# without the failing field the same update goes through
+	rt update -r - ct <<<"{$up}"
+	[ "$(cg_file pids pids.max)" = 1 ]
+	[ "$(cg_file cpu cpu.shares)" = 2 ]
+	rt delete -f ct
+}
+
 @test "update needs a live container" {
 	set_cmd true
 	rt run -d -b "$BUNDLE" ct
