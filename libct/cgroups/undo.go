@@ -25,6 +25,12 @@ func (j *journal) write(dir, file, value string) error {
 		return writeFile(dir, file, value)
 	}
 	cur, rerr := readFile(dir, file)
+	if (file == "cpuset.cpus" || file == "cpuset.mems") && rerr == nil && strings.TrimSpace(cur) == "" {
+		// An empty v2 cpuset is "the parent's"; the kernel never empties
+		// the cpuset of a cgroup with tasks again (ENOSPC), so going
+		// back means the same CPUs or nodes, named.
+		cur, rerr = readFile(dir, file+".effective")
+	}
 	if err := writeFile(dir, file, value); err != nil {
 		return err
 	}

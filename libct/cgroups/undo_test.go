@@ -199,3 +199,23 @@ func TestHostV1UpdateAllOrNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// An empty v2 cpuset goes back as the CPUs it had in effect.
+func TestJournalEmptyCpuset(t *testing.T) {
+	d := t.TempDir()
+	for f, v := range map[string]string{"cpuset.cpus": "\n", "cpuset.cpus.effective": "0-3\n"} {
+		if err := os.WriteFile(filepath.Join(d, f), []byte(v), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	j := &journal{}
+	if err := j.write(d, "cpuset.cpus", "1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if got := readTrim(t, d, "cpuset.cpus"); got != "0-3" {
+		t.Errorf("cpuset.cpus = %q after rollback, want 0-3", got)
+	}
+}
