@@ -42,9 +42,10 @@
 // (mount + expanded slice + unit in every hierarchy) with the fs1/fs2 code,
 // which writes every limit, devices included. Paths carries the unit name
 // under SystemdUnitKey so Load can rebuild the manager; DirPaths drops it.
-// Update also sets the unit's properties (runtime only); Destroy stops the
-// unit, then removes what is left. Where systemd is not PID 1, New fails
-// with ErrNoSystemd.
+// Update writes the files, then sets the unit's properties (runtime
+// only); the CFS quota in the files is the one systemd rounds to, so the
+// two agree. Destroy stops the unit, then removes what is left. Where
+// systemd is not PID 1, New fails with ErrNoSystemd.
 //
 // # Conversions between v1 values (spec) and v2 files
 //
@@ -216,16 +217,24 @@ func Load(paths map[string]string) (Manager, error) {
 // field that failed.
 func Update(m Manager, r *specs.LinuxResources) error {
 	switch m := m.(type) {
-	case *fs1Manager:
-		return transact(func(j *journal) error { return m.set(j, r, false) })
-	case *fs2Manager:
-		return transact(func(j *journal) error { return setV2(j, m.u, r, false) })
 	case *systemdManager:
 		return m.update(r)
 	case *rootlessManager:
 		return Update(m.Manager, r)
 	}
-	return m.Set(r)
+	return transact(func(j *journal) error { return updateFiles(j, m, r) })
+}
+
+// updateFiles writes r but the device rules to the cgroupfs files of m,
+// recording every write in j.
+func updateFiles(j *journal, m Manager, r *specs.LinuxResources) error {
+	switch m := m.(type) {
+	case *fs1Manager:
+		return m.set(j, r, false)
+	case *fs2Manager:
+		return setV2(j, m.u, r, false)
+	}
+	return fmt.Errorf("cgroups: update: no cgroupfs driver (%T)", m)
 }
 
 // IsV2 reports whether the host runs the pure unified hierarchy.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	sdbus "github.com/coreos/go-systemd/v22/dbus"
@@ -172,6 +171,7 @@ func (m *systemdManager) Apply(pid int) error {
 // setFiles writes r into the unit's cgroup files; in a user's own unit
 // (rootless) as setRootless does.
 func (m *systemdManager) setFiles(r *specs.LinuxResources) error {
+	r = withSystemdQuota(r)
 	if !m.user {
 		return m.fs.Set(r)
 	}
@@ -230,53 +230,19 @@ func (m *systemdManager) Set(r *specs.LinuxResources) error {
 	return m.setFiles(r)
 }
 
-// update is Update for a running container: the unit's properties, then
-// the files without the device rules. When a file cannot be written, the
-// files are put back (Update) and then systemd gets its old values, which
-// it writes to the files it owns: going back in reverse order.
+// update is Update for a running container: the files without the device
+// rules, then the unit's properties (the same values: see
+// withSystemdQuota). In that order a failure anywhere is undone by the
+// files' journal alone, as systemd checks all properties before it
+// applies any.
 func (m *systemdManager) update(r *specs.LinuxResources) error {
 	props := resourceProperties(r, m.v2, m.version)
-	old, err := m.properties(props)
-	if err != nil {
-		return err
-	}
-	if err := m.setProperties(props); err != nil {
-		return err
-	}
-	err = Update(m.fs, r)
-	if err == nil {
-		return nil
-	}
-	if rerr := m.setProperties(old); rerr != nil {
-		return fmt.Errorf("%w (putting systemd's earlier values back failed too: %v)", err, rerr)
-	}
-	return err
-}
-
-// properties reads the unit's current values of the properties in props.
-func (m *systemdManager) properties(props []sdbus.Property) ([]sdbus.Property, error) {
-	if len(props) == 0 {
-		return nil, nil
-	}
-	conn, err := m.dbus()
-	if err != nil {
-		return nil, err
-	}
-	typ := "Scope"
-	if strings.HasSuffix(m.unit, ".slice") {
-		typ = "Slice"
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), systemdJobTimeout)
-	defer cancel()
-	old := make([]sdbus.Property, 0, len(props))
-	for _, p := range props {
-		cur, err := conn.GetUnitTypePropertyContext(ctx, m.unit, typ, p.Name)
-		if err != nil {
-			return nil, fmt.Errorf("cgroups: read %s of systemd unit %s: %w", p.Name, m.unit, err)
+	return transact(func(j *journal) error {
+		if err := updateFiles(j, m.fs, withSystemdQuota(r)); err != nil {
+			return err
 		}
-		old = append(old, *cur)
-	}
-	return old, nil
+		return m.setProperties(props)
+	})
 }
 
 // setProperties tells systemd the new limits (runtime only: transient

@@ -146,16 +146,48 @@ func cpuQuotaProperties(quota *int64, periodp *uint64, version int) []sdbus.Prop
 	}
 	perSec := uint64(usecInfinity)
 	if q > 0 {
-		p := period
-		if p == 0 {
-			p = defaultCPUPeriod
-		}
-		perSec = uint64(q) * 1000000 / p
-		if perSec%10000 != 0 {
-			perSec = (perSec/10000 + 1) * 10000
-		}
+		perSec = quotaPerSec(q, period)
 	}
 	return append(props, prop("CPUQuotaPerSecUSec", perSec))
+}
+
+// quotaPerSec is a quota of q per period (0: the kernel's default) in
+// systemd's CPUQuotaPerSecUSec, which keeps 10ms steps: rounded up, so the
+// limit is never tighter than asked.
+func quotaPerSec(q int64, period uint64) uint64 {
+	if period == 0 {
+		period = defaultCPUPeriod
+	}
+	perSec := uint64(q) * 1000000 / period
+	if perSec%10000 != 0 {
+		perSec = (perSec/10000 + 1) * 10000
+	}
+	return perSec
+}
+
+// withSystemdQuota is r with the CFS quota systemd applies for it (see
+// quotaPerSec), for the files: systemd writes its own value to cpu.max
+// whenever it realizes the unit again (an update, a daemon-reload), and
+// the files must not change under the container then, nor differ from
+// what an update puts back. runc writes the rounded quota too.
+func withSystemdQuota(r *specs.LinuxResources) *specs.LinuxResources {
+	r = Normalize(r)
+	c := r.CPU
+	if c == nil || c.Quota == nil || *c.Quota <= 0 {
+		return r
+	}
+	period := uint64(defaultCPUPeriod)
+	if c.Period != nil {
+		period = *c.Period
+	}
+	q := int64(quotaPerSec(*c.Quota, period) * period / 1000000)
+	if q == *c.Quota {
+		return r
+	}
+	cpu := *c
+	cpu.Quota = &q
+	r.CPU = &cpu
+	return r
 }
 
 // sdLimit maps the spec's -1 (any negative value) to systemd's infinity.
