@@ -97,6 +97,8 @@ saved() {
 	fi
 	run rt update --blkio-weight 5 ct
 	[ "$status" -ne 0 ]
+	# 0 is unset, as runc's flag has it: nothing to write, even without BFQ
+	rt update --blkio-weight 0 ct
 	run rt update --kernel-memory 10m ct
 	[ "$status" -eq 0 ]
 	[[ "$output" == *kernel-memory* ]]
