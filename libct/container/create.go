@@ -12,7 +12,6 @@ import (
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"github.com/opencontainers/selinux/go-selinux"
 	"golang.org/x/sys/unix"
 
 	"github.com/rt-runtime/rt/libct/cgroups"
@@ -136,9 +135,6 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 	if spec.Process.Terminal && o.ConsoleSocket == "" && o.Console == nil {
 		return nil, nil, errors.New("process.terminal is set: --console-socket is required (or run in the foreground)")
 	}
-	if (spec.Process.SelinuxLabel != "" || spec.Linux != nil && spec.Linux.MountLabel != "") && !selinux.GetEnabled() {
-		slog.Debug("SELinux is disabled on this host: ignoring process.selinuxLabel and linux.mountLabel")
-	}
 	rootfs, err := resolveRootfs(spec, bundle)
 	if err != nil {
 		return nil, nil, err
@@ -149,13 +145,10 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 	if err := os.MkdirAll(o.Root, 0o700); err != nil {
 		return nil, nil, fmt.Errorf("create root %s: %w", o.Root, err)
 	}
-	cgPath := ""
-	if spec.Linux != nil {
-		cgPath = spec.Linux.CgroupsPath
-	}
-	// Resolved (not made) before the container's directory exists, so
-	// that its first record already names its cgroup.
-	cgm, err := cgroups.New(cgroups.Config{Path: cgPath, ID: o.ID, Systemd: o.SystemdCgroup, Rootless: o.Rootless})
+	// What the host lacks (as `rt check` says it), before anything is
+	// made. The cgroup is resolved (not made) there, before the
+	// container's directory exists, so that its first record names it.
+	cgm, err := checkHost(o, bundle, rootfs, spec)
 	if err != nil {
 		return nil, nil, err
 	}

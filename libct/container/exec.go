@@ -13,7 +13,6 @@ import (
 	"syscall"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"github.com/opencontainers/selinux/go-selinux"
 	"golang.org/x/sys/unix"
 
 	"github.com/rt-runtime/rt/libct/cgroups"
@@ -100,8 +99,8 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 	if p.Terminal && o.ConsoleSocket == "" && o.Console == nil {
 		return nil, fmt.Errorf("exec: a terminal needs --console-socket (or run in the foreground)")
 	}
-	if p.SelinuxLabel != "" && !selinux.GetEnabled() {
-		slog.Debug("SELinux is disabled on this host: ignoring the process label", "label", p.SelinuxLabel)
+	if err := checkProcessHost(p); err != nil {
+		return nil, err
 	}
 	linux := &c.stored().Linux
 	co := childOpts{mode: "exec", extraFds: o.PreserveFDs, stdio: o.Stdio}

@@ -122,7 +122,7 @@ func finishAndExec(cfg *Config, conn *Conn) error {
 // "exec /entrypoint.sh: exec format error") and exit status 255. Nothing
 // goes to the runtime: the sync socket just closes.
 func execFailed(path string, err error) {
-	fmt.Fprintf(os.Stderr, "exec %s: %v\n", quoteIfOdd(path), err)
+	fmt.Fprintf(os.Stderr, "exec %s: %v\n", QuoteIfOdd(path), err)
 	os.Exit(255)
 }
 
