@@ -116,7 +116,8 @@ func lackingV1(m *fs1Manager, r *specs.LinuxResources) []Lack {
 	for _, n := range needs(r, false) {
 		switch {
 		case strings.HasPrefix(n.field, "unified["):
-			out = append(out, lack(n.field, "only supported on cgroup v2 (this host is %s)", m.layout.mode))
+			// "invalid configuration" is runc's word for it, as Set says.
+			out = append(out, lack(n.field, "invalid configuration: only supported on cgroup v2 (this host is %s)", m.layout.mode))
 			continue
 		case n.ctrl == "hugetlb" && m.paths["hugetlb"] == "" && m.unified != nil && m.unifiedHas("hugetlb"):
 			// Driven in the unified hierarchy, as v2.
@@ -217,12 +218,14 @@ func lackingRootless(m *rootlessManager, r *specs.LinuxResources) []Lack {
 		if canMake(d) {
 			continue
 		}
-		why := fmt.Sprintf("the cgroup tree is not delegated to uid %d (cannot create %s)", os.Geteuid(), d)
+		// runc's words, which its tests and users look for (Apply and
+		// Set say them too).
+		why := fmt.Sprintf("the cgroup tree is not delegated to uid %d: cannot create %s: permission denied", os.Geteuid(), d)
 		if m.explicit {
-			return []Lack{{Field: "linux.cgroupsPath", Why: why}}
+			return []Lack{{Field: "linux.cgroupsPath", Why: "unable to apply cgroup configuration: " + why}}
 		}
 		if n := needs(r, false); len(n) > 0 {
-			return []Lack{lack(n[0].field, "%s", why)}
+			return []Lack{lack(n[0].field, "cannot set %s limit: container could not join or create cgroup (%s)", limitName(r), why)}
 		}
 		return nil
 	}

@@ -71,9 +71,9 @@ func IDMappedMounts(spec *specs.Spec, bundle string) []Problem {
 		case errors.Is(err, unix.EINVAL):
 			what := mnt.Type
 			if bind {
-				what = fsTypeOf(src) + " (" + src + ")"
+				what = fsTypeOf(src)
 			}
-			out = append(out, Problem{field, fmt.Sprintf("the kernel cannot idmap %s mounts", what)})
+			out = append(out, Problem{field, fmt.Sprintf("mount %s: idmap %s: mount_setattr: %v (the kernel cannot idmap %s mounts)", mnt.Destination, src, err, what)})
 		case errors.Is(err, unix.EPERM):
 			out = append(out, Problem{field, fmt.Sprintf("idmapping %s needs CAP_SYS_ADMIN over its filesystem, which rt does not have", mnt.Source)})
 		default:
