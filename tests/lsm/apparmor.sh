@@ -195,6 +195,15 @@ if command -v podman >/dev/null; then
 	check "podman: apparmor=unconfined lifts it" t_podman_unconfined
 	check "podman: exec confined" t_podman_exec
 fi
+if command -v dockerd >/dev/null; then
+	# No network in the guest: no bridge, no iptables; rt as a runtime.
+	jq -n --arg rt "$REPO/rt" '{bridge: "none", iptables: false, "ip-masq": false, runtimes: {rt: {path: $rt}}}' >"$LSM_WORK/daemon.json"
+	if ! cmp -s "$LSM_WORK/daemon.json" /etc/docker/daemon.json; then
+		mkdir -p /etc/docker
+		cp "$LSM_WORK/daemon.json" /etc/docker/daemon.json
+		systemctl restart docker || journalctl -u docker --no-pager | tail -n 20 >&2
+	fi
+fi
 if command -v docker >/dev/null && docker info >/dev/null 2>&1; then
 	docker image inspect $IMG >/dev/null 2>&1 || docker import "$LSM_WORK/busybox.tar" $IMG >/dev/null
 	check "docker: docker-default confines (mount denied)" t_docker_default
