@@ -94,3 +94,14 @@ func TestLackingV1(t *testing.T) {
 		t.Errorf("got\n%s", strings.Join(lines, "\n"))
 	}
 }
+
+func TestUnsetZeroWeights(t *testing.T) {
+	zero, ten := uint16(0), uint16(10)
+	b := unsetZeroWeights(&specs.LinuxBlockIO{Weight: &zero, LeafWeight: &ten})
+	if b.Weight != nil || b.LeafWeight == nil {
+		t.Errorf("got %+v", b)
+	}
+	if n := needs(&specs.LinuxResources{BlockIO: &specs.LinuxBlockIO{Weight: &zero}}, true); len(n) != 0 {
+		t.Errorf("weight 0 needs %v", n)
+	}
+}

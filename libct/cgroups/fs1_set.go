@@ -336,6 +336,7 @@ func (m *fs1Manager) setBlkio(b *specs.LinuxBlockIO) error {
 	if b == nil {
 		return nil
 	}
+	b = unsetZeroWeights(b)
 	d, err := m.dir("blockIO", "blkio")
 	if err != nil {
 		return err

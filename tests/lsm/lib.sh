@@ -30,7 +30,7 @@ mkbundle() {
 	mkdir -p "$d"
 	cp -a "$LSM_WORK/rootfs" "$d/rootfs"
 	"$REPO/rt" spec -b "$d" || return 1
-	jq ".process.terminal = false | .process.capabilities |= with_entries(if .key == \"ambient\" or .key == \"inheritable\" then . else .value += [\"CAP_CHOWN\"] end) | $2" "$d/config.json" >"$d/c.json" && mv "$d/c.json" "$d/config.json"
+	jq ".process.terminal = false | .root.readonly = false | .process.capabilities |= with_entries(if .key == \"ambient\" or .key == \"inheritable\" then . else .value += [\"CAP_CHOWN\"] end) | $2" "$d/config.json" >"$d/c.json" && mv "$d/c.json" "$d/config.json"
 	echo "$d"
 }
 
@@ -45,4 +45,13 @@ left() {
 # one_line TEXT: TEXT is a single non-empty line.
 one_line() {
 	[ -n "$1" ] && [ "$(printf '%s\n' "$1" | wc -l)" -eq 1 ]
+}
+
+# Podman over the runtime under test, and its image: the busybox rootfs,
+# imported (nothing is pulled; the guest has no network).
+IMG=localhost/lsm-busybox
+export IMG
+pm() { podman --runtime "$RUNTIME" --cgroup-manager systemd "$@"; }
+podman_image() {
+	podman image exists $IMG || podman import "$LSM_WORK/busybox.tar" $IMG >/dev/null
 }

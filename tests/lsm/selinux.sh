@@ -117,9 +117,6 @@ t_enforcing_exec() {
 	[ "$out" = "$(printf '%s\nwrote' "$PROC_LABEL")" ] || fail "got: $(echo "$out" | tr '\n' '|')"
 }
 
-IMG=localhost/lsm-busybox
-export IMG
-pm() { podman --runtime "$RUNTIME" --cgroup-manager systemd "$@"; }
 
 t_podman_level() {
 	local out
@@ -154,7 +151,7 @@ check "permissive: a host file of another type is only logged" t_permissive_cont
 check "enforcing: the container runs, a host file of another type is denied" t_enforcing
 check "enforcing: exec runs confined" t_enforcing_exec
 if command -v podman >/dev/null; then
-	podman image exists $IMG || podman import "$LSM_WORK/busybox.tar" $IMG >/dev/null
+	podman_image
 	check "podman: label=level in the process and /dev/shm labels" t_podman_level
 	check "podman: label=type and level" t_podman_type
 	check "podman: enforcing, the default label runs" t_podman_enforcing
