@@ -130,7 +130,7 @@ func createContainer(cfg *Config, conn *Conn) error {
 		}
 	}
 	if !cfg.NoNewKeyring {
-		if err := joinKeyring(cfg.ID); err != nil {
+		if err := joinKeyring(cfg.ID, cfg.Process.SelinuxLabel); err != nil {
 			return err
 		}
 	}
@@ -309,8 +309,16 @@ func applySysctl(spec *specs.Spec) error {
 }
 
 // joinKeyring gives the container a session keyring of its own so it cannot
-// read the host's keys.
-func joinKeyring(id string) error {
+// read the host's keys. Under SELinux the keyring carries the process's
+// label, as runc's does: keycreate labels the keys this thread makes next,
+// and is cleared once it has.
+func joinKeyring(id, label string) error {
+	if label != "" && selinux.GetEnabled() {
+		if err := selinux.SetKeyLabel(label); err != nil {
+			return fmt.Errorf("set session keyring label %q: %w", label, err)
+		}
+		defer selinux.SetKeyLabel("")
+	}
 	ring, err := unix.KeyctlJoinSessionKeyring("_ses." + id)
 	if err != nil {
 		if errors.Is(err, unix.ENOSYS) {
