@@ -203,6 +203,7 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 		OCIVersion: spec.Version, ID: o.ID, Status: Creating, Bundle: bundle,
 		Rootfs: rootfs, Created: time.Now().UTC(), Owner: owner,
 		Annotations: spec.Annotations, Spec: spec, CgroupPaths: cg.Paths(),
+		NoNewKeyring: o.NoNewKeyring,
 	}
 	// The record comes before everything it names: whenever this process
 	// dies from here on, delete finds the cgroup (and, in config.json once

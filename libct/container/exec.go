@@ -204,6 +204,7 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 		}
 	}()
 	cfg.ID, cfg.Bundle, cfg.Process, cfg.UserNS, cfg.Seccomp = c.state.ID, c.state.Bundle, p, userNS, cfgSeccomp
+	cfg.NoNewKeyring = c.state.NoNewKeyring
 	cfg.Personality = linux.Personality
 	cfg.MemoryPolicy = linux.MemoryPolicy
 	if err := ch.sendConfig(cfg); err != nil {
