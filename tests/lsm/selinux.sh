@@ -63,13 +63,13 @@ start_se() { # ID: a running container with the labels
 t_exec_label() {
 	local out other=system_u:system_r:container_t:s0:c3,c4
 	start_se se-ex || return 1
-	out=$(ct exec se-ex cat /proc/self/attr/current 2>&1)
+	out=$(ct exec se-ex sh -c 'cat /proc/self/attr/current; echo; keylabel' 2>&1)
 	echo "exec: $out"
 	local out2
 	out2=$(ct exec --process-label "$other" se-ex cat /proc/self/attr/current 2>&1)
 	echo "exec --process-label: $out2"
 	ct delete -f se-ex
-	[ "$out" = "$PROC_LABEL" ] || fail "exec: $out"
+	[ "$out" = "$(printf '%s\n%s' "$PROC_LABEL" "$PROC_LABEL")" ] || fail "exec: $(echo "$out" | tr '\n' '|')"
 	[ "$out2" = "$other" ] || fail "exec --process-label: $out2"
 }
 
@@ -145,7 +145,7 @@ t_podman_enforcing() {
 echo "suite runs as $(id -Z), SELinux $(getenforce)" >&2
 check "selinuxLabel: attr/current and the session keyring carry it" t_process_label
 check "mountLabel: context= on /dev, /dev/shm, /dev/mqueue, /dev/pts" t_mount_label
-check "exec and exec --process-label: the labels in force" t_exec_label
+check "exec (and its session keyring), exec --process-label: the labels in force" t_exec_label
 check "exec --process with selinuxLabel: the label in force" t_exec_process_json
 check "permissive: a host file of another type is only logged" t_permissive_control
 check "enforcing: the container runs, a host file of another type is denied" t_enforcing
