@@ -32,7 +32,8 @@ lsm_state() {
 	echo "## $guest guest"
 	echo
 	echo "- guest: $(. /etc/os-release; echo "$PRETTY_NAME"), kernel $(uname -r), $(stat -fc %T /sys/fs/cgroup), PID 1 $(cat /proc/1/comm)"
-	echo "- kernel command line: $(tr ' ' '\n' </proc/cmdline | grep -E '^(security|selinux|enforcing|apparmor|lsm)=' | tr '\n' ' ')"
+	words=$(tr ' ' '\n' </proc/cmdline | grep -E '^(security|selinux|enforcing|apparmor|lsm)=' | tr '\n' ' ')
+	echo "- kernel command line: ${words:-none (the default modules of the kernel)}"
 	echo "- security module: $(lsm_state)"
 	echo "- rt: $("$RT_BIN" --version 2>/dev/null | head -n 2 | tr '\n' ' ')"
 	echo "- runc: $("$RUNC_BIN" --version 2>/dev/null | head -n 1)"
@@ -52,6 +53,7 @@ for s in "$@"; do
 		if ! RUNTIME=$bin RUNTIME_NAME=$r "$here/$s.sh" >"$raw/$s.$r" 2>"$raw/$s.$r.log"; then
 			echo "suite $s did not run to its end with $r; its log:"
 			tail -n 40 "$raw/$s.$r.log"
+			echo "- suite $s did not run to its end with $r: $(grep -v '^[[:space:]]*$' "$raw/$s.$r.log" | tail -n 1)" >>"$section"
 			status=1
 		fi
 		cat "$raw/$s.$r"
