@@ -5,6 +5,7 @@ import (
 	"log/slog"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/opencontainers/selinux/go-selinux"
 
 	"github.com/rt-runtime/rt/libct/cgroups"
 	"github.com/rt-runtime/rt/libct/hostcheck"
@@ -51,6 +52,12 @@ func checkHost(o CreateOpts, bundle, rootfs string, spec *specs.Spec) (cgroups.M
 		return nil, err
 	}
 	return r.Cgroup, nil
+}
+
+// selinuxLabels tells the init whether p's SELinux label applies: SELinux
+// is on (asked here, in the host's mount namespace) and p has one.
+func selinuxLabels(p *specs.Process) bool {
+	return p.SelinuxLabel != "" && selinux.GetEnabled()
 }
 
 // checkProcessHost is checkHost for a process exec starts: its labels,

@@ -312,6 +312,7 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 
 	cfg.ID, cfg.Bundle, cfg.Rootfs, cfg.Container, cfg.Process = o.ID, bundle, rootfs, initproc.ContainerOf(spec), spec.Process
 	cfg.NoPivot, cfg.NoNewKeyring, cfg.ListenFds = o.NoPivot, o.NoNewKeyring, o.ListenFDs
+	cfg.SELinux = selinuxLabels(spec.Process)
 	cfg.UserNS, cfg.NewCgroupNS = icfg.UserNS, icfg.NewCgroupNS
 	cfg.CgroupPaths, cfg.CgroupV2 = cgroups.DirPaths(cg.Paths()), cgroups.IsV2()
 	cfg.Seccomp = icfg.Seccomp

@@ -204,7 +204,7 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 		}
 	}()
 	cfg.ID, cfg.Bundle, cfg.Process, cfg.UserNS, cfg.Seccomp = c.state.ID, c.state.Bundle, p, userNS, cfgSeccomp
-	cfg.NoNewKeyring = c.state.NoNewKeyring
+	cfg.NoNewKeyring, cfg.SELinux = c.state.NoNewKeyring, selinuxLabels(p)
 	cfg.Personality = linux.Personality
 	cfg.MemoryPolicy = linux.MemoryPolicy
 	if err := ch.sendConfig(cfg); err != nil {

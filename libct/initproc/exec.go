@@ -16,7 +16,7 @@ func execProcess(cfg *Config, conn *Conn) error {
 	// The container's session keyring, not the caller's (whose keys
 	// would be the container's to read), as runc's exec joins it.
 	if !cfg.NoNewKeyring {
-		if err := joinKeyring(cfg.ID, cfg.Process.SelinuxLabel); err != nil {
+		if err := joinKeyring(cfg.ID, keyLabel(cfg)); err != nil {
 			return err
 		}
 	}
