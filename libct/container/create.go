@@ -12,7 +12,6 @@ import (
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"github.com/opencontainers/selinux/go-selinux"
 	"golang.org/x/sys/unix"
 
 	"github.com/rt-runtime/rt/libct/cgroups"
@@ -147,9 +146,6 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 	if spec.Process.Terminal && o.ConsoleSocket == "" && o.Console == nil {
 		return nil, nil, errors.New("process.terminal is set: --console-socket is required (or run in the foreground)")
 	}
-	if (spec.Process.SelinuxLabel != "" || spec.Linux != nil && spec.Linux.MountLabel != "") && !selinux.GetEnabled() {
-		slog.Debug("SELinux is disabled on this host: ignoring process.selinuxLabel and linux.mountLabel")
-	}
 	rootfs, err := resolveRootfs(spec, bundle)
 	if err != nil {
 		return nil, nil, err
@@ -160,13 +156,10 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 	if err := os.MkdirAll(o.Root, 0o700); err != nil {
 		return nil, nil, fmt.Errorf("create root %s: %w", o.Root, err)
 	}
-	cgPath := ""
-	if spec.Linux != nil {
-		cgPath = spec.Linux.CgroupsPath
-	}
-	// Resolved (not made) before the container's directory exists, so
-	// that its first record already names its cgroup.
-	cgm, err := cgroups.New(cgroups.Config{Path: cgPath, ID: o.ID, Systemd: o.SystemdCgroup, Rootless: o.Rootless})
+	// What the host lacks (as `rt check` says it), before anything is
+	// made. The cgroup is resolved (not made) there, before the
+	// container's directory exists, so that its first record names it.
+	cgm, err := checkHost(o, bundle, rootfs, spec)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -221,6 +214,7 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 		OCIVersion: spec.Version, ID: o.ID, Status: Creating, Bundle: bundle,
 		Rootfs: rootfs, Created: time.Now().UTC(), Owner: owner,
 		Annotations: spec.Annotations, Spec: spec, CgroupPaths: cg.Paths(),
+		NoNewKeyring: o.NoNewKeyring,
 	}
 	// The record comes before everything it names: whenever this process
 	// dies from here on, delete finds the cgroup (and, in config.json once
@@ -329,6 +323,7 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 
 	cfg.ID, cfg.Bundle, cfg.Rootfs, cfg.Container, cfg.Process = o.ID, bundle, rootfs, initproc.ContainerOf(spec), spec.Process
 	cfg.NoPivot, cfg.NoNewKeyring, cfg.ListenFds = o.NoPivot, o.NoNewKeyring, o.ListenFDs
+	cfg.SELinux = selinuxLabels(spec.Process)
 	cfg.UserNS, cfg.NewCgroupNS = icfg.UserNS, icfg.NewCgroupNS
 	cfg.CgroupPaths, cfg.CgroupV2 = cgroups.DirPaths(cg.Paths()), cgroups.IsV2()
 	cfg.Seccomp = icfg.Seccomp

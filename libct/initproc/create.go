@@ -136,7 +136,7 @@ func createContainer(cfg *Config, conn *Conn) error {
 		}
 	}
 	if !cfg.NoNewKeyring {
-		if err := joinKeyring(cfg.ID); err != nil {
+		if err := joinKeyring(cfg.ID, keyLabel(cfg)); err != nil {
 			return err
 		}
 	}
@@ -314,9 +314,26 @@ func applySysctl(spec *specs.Spec) error {
 	return nil
 }
 
+// keyLabel is the label of the session keyring the process joins: its
+// own, where SELinux is on.
+func keyLabel(cfg *Config) string {
+	if !cfg.SELinux {
+		return ""
+	}
+	return cfg.Process.SelinuxLabel
+}
+
 // joinKeyring gives the container a session keyring of its own so it cannot
-// read the host's keys.
-func joinKeyring(id string) error {
+// read the host's keys. Under SELinux the keyring carries the process's
+// label, as runc's does: keycreate labels the keys this thread makes next,
+// and is cleared once it has.
+func joinKeyring(id, label string) error {
+	if label != "" {
+		if err := selinux.SetKeyLabel(label); err != nil {
+			return fmt.Errorf("set session keyring label %q: %w", label, err)
+		}
+		defer selinux.SetKeyLabel("")
+	}
 	ring, err := unix.KeyctlJoinSessionKeyring("_ses." + id)
 	if err != nil {
 		if errors.Is(err, unix.ENOSYS) {

@@ -39,6 +39,10 @@ type Config struct {
 
 	NoPivot      bool `json:"noPivot,omitempty"`
 	NoNewKeyring bool `json:"noNewKeyring,omitempty"`
+	// SELinux: the host enforces or logs SELinux labels. The parent
+	// decides, in the host's mount namespace: inside the container's,
+	// where no selinuxfs is mounted, go-selinux would find it off.
+	SELinux bool `json:"selinux,omitempty"`
 	// ExtraFds is how many fds starting at 3 the user's process keeps
 	// (LISTEN_FDS plus --preserve-fds); everything above is closed at exec.
 	ExtraFds  int  `json:"extraFds,omitempty"`
