@@ -59,6 +59,7 @@ func needs(r *specs.LinuxResources, v2 bool) []limitNeed {
 	if r == nil {
 		return nil
 	}
+	r = Normalize(r)
 	var out []limitNeed
 	add := func(set bool, field, ctrl string) {
 		if set {
@@ -78,7 +79,6 @@ func needs(r *specs.LinuxResources, v2 bool) []limitNeed {
 	}
 	add(r.Pids != nil && r.Pids.Limit != nil, "pids", "pids")
 	if b := r.BlockIO; b != nil {
-		b = unsetZeroWeights(b)
 		ctrl := "blkio"
 		if v2 {
 			ctrl = "io"
@@ -256,21 +256,4 @@ func canMake(dir string) bool {
 		}
 	}
 	return false
-}
-
-// unsetZeroWeights is b with a weight or leaf weight of 0 left out: 0 is
-// not a weight (the kernel's range starts at 1 or 10) but "unset", as
-// runc has it; Docker sends blkioWeight 0 for every container.
-func unsetZeroWeights(b *specs.LinuxBlockIO) *specs.LinuxBlockIO {
-	if (b.Weight == nil || *b.Weight != 0) && (b.LeafWeight == nil || *b.LeafWeight != 0) {
-		return b
-	}
-	c := *b
-	if c.Weight != nil && *c.Weight == 0 {
-		c.Weight = nil
-	}
-	if c.LeafWeight != nil && *c.LeafWeight == 0 {
-		c.LeafWeight = nil
-	}
-	return &c
 }

@@ -95,12 +95,8 @@ func TestLackingV1(t *testing.T) {
 	}
 }
 
-func TestUnsetZeroWeights(t *testing.T) {
-	zero, ten := uint16(0), uint16(10)
-	b := unsetZeroWeights(&specs.LinuxBlockIO{Weight: &zero, LeafWeight: &ten})
-	if b.Weight != nil || b.LeafWeight == nil {
-		t.Errorf("got %+v", b)
-	}
+func TestNeedsSkipsUnset(t *testing.T) {
+	zero := uint16(0)
 	if n := needs(&specs.LinuxResources{BlockIO: &specs.LinuxBlockIO{Weight: &zero}}, true); len(n) != 0 {
 		t.Errorf("weight 0 needs %v", n)
 	}

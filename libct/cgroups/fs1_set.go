@@ -343,7 +343,6 @@ func (m *fs1Manager) setBlkio(j *journal, b *specs.LinuxBlockIO) error {
 	if b == nil {
 		return nil
 	}
-	b = unsetZeroWeights(b)
 	d, err := m.dir("blockIO", "blkio")
 	if err != nil {
 		return err

@@ -200,7 +200,6 @@ func setIOV2(j *journal, u *unifiedDir, b *specs.LinuxBlockIO) error {
 	if b == nil {
 		return nil
 	}
-	b = unsetZeroWeights(b)
 	if b.LeafWeight != nil {
 		return fieldError("blockIO.leafWeight", "not supported on cgroup v2")
 	}
