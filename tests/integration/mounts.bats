@@ -483,7 +483,7 @@ rw-ok" ]
 	[ "${lines[2]}" = proc-ok ]
 	# the caller's namespace got the mounts; the host none of them
 	[ "${lines[3]}" -ge 1 ]
-	! grep -q "$BUNDLE/rootfs" /proc/self/mountinfo
+	run ! grep -q "$BUNDLE/rootfs" /proc/self/mountinfo
 	expect_no_leftovers ct1
 }
 
