@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GO ?= go
 BATS ?= bats
 
-.PHONY: all rt deps test unit integration tools fuzz demo bench clean test-cgroupv2 test-systemd test-checkpoint test-checkpoint-runc test-crash test-engines
+.PHONY: all rt deps test unit integration tools fuzz demo bench clean test-cgroupv2 test-systemd test-checkpoint test-checkpoint-runc test-crash test-engines test-docker-host
 
 all: rt
 
@@ -114,6 +114,16 @@ ENGINES_PKGS = podman conmon containerd catatonit slirp4netns fuse-overlayfs dbu
 test-engines: rt
 	RTVM_DIR=$(ENGINES_RTVM_DIR) RTVM_EXTRA_PKGS="$(ENGINES_PKGS)" bash $(VM) run --share "$(CURDIR)" \
 		--env ENGINE_SUITES="$(ENGINE_SUITES)" --mem 3072 --timeout 7200 -- ./tests/engines/run.sh
+
+# The Docker suite (tests/engines/docker.sh) on this host as it is: cgroup
+# v1, the cgroupfs driver, PID 1 not systemd. rt beside runc into
+# tests/engines/RESULTS-host.md. tests/engines/host-docker.sh keeps dockerd
+# and its containerd in network and mount namespaces of their own, with
+# their own directories and cgroup parent, and removes them after. Needs
+# Debian's docker.io installed (its service need not run); about 2 min.
+# Not part of `make test`.
+test-docker-host: rt
+	./tests/engines/host-docker.sh
 
 # Installs the dependencies, builds rt, makes a busybox bundle in ./demo
 # and runs it.
