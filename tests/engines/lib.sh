@@ -24,17 +24,20 @@ check() {
 		export -f $(compgen -A function)
 		set -- bash -c '"$@"' bash "$@"
 	fi
+	local t0=$SECONDS
 	timeout -k 5 "$CHECK_TIMEOUT" "$@" >"$check_log" 2>&1 </dev/null
 	rc=$?
+	echo "took $((SECONDS - t0)) s" >>"$check_log"
 	if [ $rc -eq 0 ]; then
 		printf 'PASS\t%s\n' "$name"
 	else
 		local why
-		why=$(grep -v '^[[:space:]]*$' "$check_log" | tail -n 1 | tr '\t' ' ' | cut -c1-200)
+		why=$(grep -v '^[[:space:]]*$' "$check_log" | sed '$d' | tail -n 1 | tr '\t' ' ' | cut -c1-200)
 		[ $rc -eq 124 ] && why="timed out after ${CHECK_TIMEOUT}s; $why"
 		printf 'FAIL\t%s\t%s\n' "$name" "${why:-exit $rc}"
 	fi
-	# The whole output of every check, for whoever reads the guest log.
+	# The whole output of every check and its time, for whoever reads the
+	# guest log.
 	sed "s/^/  [$RUNTIME_NAME $name] /" "$check_log" >&2
 }
 
