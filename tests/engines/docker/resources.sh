@@ -4,8 +4,11 @@
 t_oom() {
 	local n rc oom
 	n=$(cname oom)
-	# tail keeps a line of /dev/zero, which has no newline, whole.
-	dr --name "$n" --memory 16m --memory-swap 16m $IMG tail /dev/zero
+	# tail keeps a line of /dev/zero, which has no newline, whole. The
+	# shim watches for OOM kills once the task has started (on v1 with an
+	# eventfd it registers then): a kill within the first moment can go
+	# unseen, with runc as with rt, so the hog waits a little.
+	dr --name "$n" --memory 16m --memory-swap 16m $IMG sh -c 'sleep 2; exec tail /dev/zero'
 	rc=$?
 	oom=$(insp "$n" '{{.State.OOMKilled}}')
 	[ $rc = 137 ] || fail "exit code $rc, want 137" || return 1
@@ -53,14 +56,17 @@ t_cpus() {
 	rmf "$n"
 }
 
-# runc's conversion of shares to a v2 weight: 1 + (shares-2)*9999/262142.
+# cpu.shares 512 as a v2 cpu.weight: 59 on the curve of current crun and
+# runc, ceil(10^((l*l + 125*l)/612 - 7/34)) with l = log2(shares), which rt
+# uses; 20 on the linear one of runc 1.1 (the guest's),
+# 1 + (shares-2)*9999/262142.
 t_cpu_shares() {
 	local n v
 	n=$(cname shares)
 	start "$n" --cpu-shares 512 || return 1
 	v=$(cg_read "$n" cpu cpu.shares cpu.weight)
 	if [ $CGV = 2 ]; then
-		[ "$v" = 20 ] || fail "cpu.weight $v, want 20 (shares 512)" || return 1
+		case $v in 59 | 20) ;; *) fail "cpu.weight $v, want 59 (or runc 1.1's 20) for shares 512" || return 1 ;; esac
 	else
 		[ "$v" = 512 ] || fail "cpu.shares $v, want 512" || return 1
 	fi
