@@ -46,6 +46,9 @@ type CreateOpts struct {
 	// Rootless tolerates cgroup permission errors (--rootless).
 	Rootless bool
 	Stdio    [3]*os.File
+	// CacheDir holds what rt can rebuild (compiled seccomp filters);
+	// "" caches nothing.
+	CacheDir string
 }
 
 // LoadSpec reads and validates bundle/config.json.
@@ -98,6 +101,14 @@ func resolveRootfs(spec *specs.Spec, bundle string) (string, error) {
 		return "", fmt.Errorf("config.json: root.path: %w", err)
 	}
 	return rootfs, nil
+}
+
+// seccompCache is the seccomp compile cache under the cache dir.
+func seccompCache(cacheDir string) string {
+	if cacheDir == "" {
+		return ""
+	}
+	return filepath.Join(cacheDir, "seccomp")
 }
 
 // makeStateDir claims the container's state directory under root: its
@@ -234,7 +245,7 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 	defer closeNs()
 
 	if spec.Linux != nil && spec.Linux.Seccomp != nil {
-		prog, err := seccomp.Compile(spec.Linux.Seccomp, filepath.Join(o.Root, ".seccomp-cache"))
+		prog, err := seccomp.Compile(spec.Linux.Seccomp, seccompCache(o.CacheDir))
 		if err != nil {
 			return nil, nil, fmt.Errorf("seccomp: %w", err)
 		}
@@ -326,6 +337,7 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 		cfg.MemoryPolicy = spec.Linux.MemoryPolicy
 	}
 	cfg.State = c.specState(Creating)
+	cfg.HookEnv = createContainerHookEnv(spec)
 	if err = ch.sendConfig(cfg); err != nil {
 		return nil, nil, err
 	}
@@ -450,6 +462,22 @@ func (c *Container) waitCreated(ch *child) error {
 			return fmt.Errorf("sync: unexpected %q message from init", m.Type)
 		}
 	}
+}
+
+// createContainerHookEnv is this command's environment when a
+// createContainer hook lacks one of its own: the init runs those hooks,
+// and they get the runtime's environment, as with crun (runc 1.1 gave them
+// the process's, later runc an empty one).
+func createContainerHookEnv(spec *specs.Spec) []string {
+	if spec.Hooks == nil {
+		return nil
+	}
+	for _, h := range spec.Hooks.CreateContainer {
+		if len(h.Env) == 0 {
+			return os.Environ()
+		}
+	}
+	return nil
 }
 
 // hitMemoryLimit reports an OOM kill (v2) or a charge that failed against

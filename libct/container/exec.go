@@ -45,6 +45,8 @@ type ExecOpts struct {
 	// IgnorePaused execs in a paused container too; the process then
 	// starts once the container is resumed (exec --ignore-paused).
 	IgnorePaused bool
+	// CacheDir is CreateOpts.CacheDir.
+	CacheDir string
 }
 
 // Process is a started exec (or a foreground init) the caller may wait on.
@@ -182,7 +184,7 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 	}
 	var cfgSeccomp []byte
 	if linux.Seccomp != nil {
-		prog, err := seccomp.Compile(linux.Seccomp, filepath.Join(c.root, ".seccomp-cache"))
+		prog, err := seccomp.Compile(linux.Seccomp, seccompCache(o.CacheDir))
 		if err != nil {
 			return nil, fmt.Errorf("seccomp: %w", err)
 		}

@@ -33,6 +33,9 @@ func createContainer(cfg *Config, conn *Conn) error {
 	if _, _, err := conn.Expect(MsgOK); err != nil {
 		return err
 	}
+	if err := loopbackUp(spec); err != nil {
+		return err
+	}
 	if cfg.NewCgroupNS {
 		if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
 			return fmt.Errorf("unshare cgroup namespace: %w", err)
@@ -91,7 +94,7 @@ func createContainer(cfg *Config, conn *Conn) error {
 		if err := unix.Chdir(cfg.Rootfs); err != nil {
 			return fmt.Errorf("chdir to rootfs %s: %w", cfg.Rootfs, err)
 		}
-		if err := hooks.Run("createContainer", spec.Hooks.CreateContainer, cfg.State); err != nil {
+		if err := hooks.Run("createContainer", withEnv(spec.Hooks.CreateContainer, cfg.HookEnv), cfg.State); err != nil {
 			return err
 		}
 	}
@@ -106,6 +109,9 @@ func createContainer(cfg *Config, conn *Conn) error {
 		return fmt.Errorf("chroot %s: %w", cfg.Rootfs, err)
 	} else if err := unix.Chdir("/"); err != nil {
 		return fmt.Errorf("chdir /: %w", err)
+	}
+	if err := rootfs.MakeCwd(cfg.Process.Cwd); err != nil {
+		return err
 	}
 	if cfg.Process.Terminal {
 		var err error
@@ -188,10 +194,10 @@ func checkProcess(cfg *Config) error {
 	}
 	var st unix.Stat_t
 	if err := unix.Stat(cwd, &st); err != nil {
-		return fmt.Errorf("cwd %q: %w", cwd, err)
+		return fmt.Errorf("process.cwd %q: %w", cwd, err)
 	}
 	if st.Mode&unix.S_IFMT != unix.S_IFDIR {
-		return fmt.Errorf("cwd %q: %w", cwd, unix.ENOTDIR)
+		return fmt.Errorf("process.cwd %q: %w", cwd, unix.ENOTDIR)
 	}
 	// A relative path with a slash is resolved in cwd, where the exec runs.
 	name := p.Args[0]

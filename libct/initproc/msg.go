@@ -62,6 +62,10 @@ type Config struct {
 	Hooks *specs.Hooks `json:"hooks,omitempty"`
 	// State is the container state handed to hooks run by the init.
 	State *specs.State `json:"state,omitempty"`
+	// HookEnv is the environment of the rt command, for the
+	// createContainer hooks without one of their own (the init clears its
+	// own environment first thing).
+	HookEnv []string `json:"hookEnv,omitempty"`
 }
 
 // Message types on the sync socket.
