@@ -2,29 +2,9 @@
 # the suite's daemon, waiting, cgroup files, and the check that RUNTIME
 # really runs a container.
 
-# A busy process that exits on TERM: sh defers a trap while a foreground
-# child runs, so it waits on a background sleep instead.
-LOOP='trap "echo got-term; exit 0" TERM; trap "echo got-usr1" USR1; echo ready; while :; do sleep 1 & wait; done'
-export LOOP
-
 d() { "$DOCKER" -H "unix://$sock" "$@"; }
 
 dr() { d run --runtime "$DRT" "$@"; }
-
-fail() {
-	echo "$*"
-	return 1
-}
-
-# until_ok SECONDS CMD...: CMD until it succeeds, at most SECONDS.
-until_ok() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ $SECONDS -lt $end ] || return 1
-		sleep 0.3
-	done
-}
 
 cname() { echo "t-$RUNTIME_NAME-$1"; }
 
@@ -93,6 +73,20 @@ in_tty() {
 	rc=$?
 	printf '%s\n' "$out" | tr -d '\r\000' | sed 's/\^@//g'
 	return $rc
+}
+
+# tty_check RC DOCKER-ARGS...: `docker DOCKER-ARGS sh -c ...` under a
+# terminal: the process has a pty as stdin and stdout, and its exit code
+# (RC) comes back.
+tty_check() {
+	local want=$1 out rc
+	shift
+	out=$(in_tty "$DOCKER -H unix://$sock $* sh -c 'tty; [ -t 0 ] && echo stdin-tty; exit $want'")
+	rc=$?
+	echo "$out"
+	echo "$out" | grep -q '^/dev/pts/[0-9]' || fail "no pty: $(echo $out)" || return 1
+	echo "$out" | grep -qx stdin-tty || fail "stdin not a tty: $(echo $out)" || return 1
+	[ $rc = "$want" ] || fail "exit code $rc, want $want"
 }
 
 # http_get HOST PORT: the body of / (busybox's wget crashes when static).

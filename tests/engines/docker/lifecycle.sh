@@ -62,15 +62,7 @@ t_run_stdin() {
 	[ "$out" = "got piped-in" ] || fail "output: '$out'"
 }
 
-t_run_it() {
-	local out rc
-	out=$(in_tty "$DOCKER -H unix://$sock run --runtime $DRT --rm -it $IMG sh -c 'tty; [ -t 0 ] && echo stdin-tty; exit 4'")
-	rc=$?
-	echo "$out"
-	echo "$out" | grep -qx '/dev/pts/0' || fail "no pty: $(echo $out)" || return 1
-	echo "$out" | grep -qx stdin-tty || fail "stdin not a tty: $(echo $out)" || return 1
-	[ $rc = 4 ] || fail "run -it exit code $rc, want 4"
-}
+t_run_it() { tty_check 4 run --runtime "$DRT" --rm -it $IMG; }
 
 t_run_d_logs() {
 	local n
@@ -92,15 +84,7 @@ t_exec() {
 	[ $rc = 5 ] || fail "exit code $rc, want 5"
 }
 
-t_exec_it() {
-	local out rc
-	out=$(in_tty "$DOCKER -H unix://$sock exec -it $(cname ex) sh -c 'tty; [ -t 0 ] && echo stdin-tty; exit 6'")
-	rc=$?
-	echo "$out"
-	echo "$out" | grep -q '^/dev/pts/[0-9]' || fail "no pty: $(echo $out)" || return 1
-	echo "$out" | grep -qx stdin-tty || fail "stdin not a tty: $(echo $out)" || return 1
-	[ $rc = 6 ] || fail "exec -it exit code $rc, want 6"
-}
+t_exec_it() { tty_check 6 exec -it "$(cname ex)"; }
 
 t_exec_user() {
 	local out
