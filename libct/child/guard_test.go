@@ -22,8 +22,8 @@ const pkgPrefix = "github.com/rt-runtime/rt/libct/child."
 var childCallees = regexp.MustCompile(`^(syscall\.RawSyscall6|internal/runtime/syscall/linux\.Syscall6|runtime\.memmove|runtime\.memclrNoHeapPointers|runtime\.duffzero|runtime\.duffcopy|runtime\.panicBounds|runtime\.panicIndex\w*|runtime\.panicSlice\w*|runtime\.panicdivide|runtime\.panicshift)(\.abi0)?$`)
 
 type textSym struct {
-	file    string
-	callees map[string]bool
+	file     string
+	callees  map[string]bool
 	indirect []string
 }
 
