@@ -1,7 +1,6 @@
 package child
 
 import (
-	"fmt"
 	"syscall"
 	"unsafe"
 
@@ -54,33 +53,6 @@ func (p *Program) fork() (pid int, err syscall.Errno) {
 		return int(r1), e
 	}
 	runtimeAfterForkInChild()
-	p.run()
-	return 0, 0 // not reached: run ends in execve or exit
-}
-
-// Start clones rt into the child that runs p, with the clone flags given
-// (CLONE_NEW* for new namespaces; CLONE_PIDFD is added) and, when
-// cgroupFd >= 0, born in that cgroup (CLONE_INTO_CGROUP). It returns the
-// child's pid and a pidfd of it.
-//
-// The child's parent-death signal fires when the thread that cloned it
-// exits: the caller runs Start on a locked OS thread and keeps it until the
-// child may outlive it.
-func (p *Program) Start(flags uint64, cgroupFd int) (pid, pidfd int, err error) {
-	p.Seal()
-	p.pidfd = -1
-	p.clone = cloneArgs{
-		flags:      flags | unix.CLONE_PIDFD,
-		pidfd:      uint64(uintptr(unsafe.Pointer(&p.pidfd))),
-		exitSignal: uint64(unix.SIGCHLD),
-	}
-	if cgroupFd >= 0 {
-		p.clone.flags |= unix.CLONE_INTO_CGROUP
-		p.clone.cgroup = uint64(cgroupFd)
-	}
-	pid, e := p.fork()
-	if e != 0 {
-		return 0, -1, fmt.Errorf("clone3: %w", e)
-	}
-	return pid, int(p.pidfd), nil
+	runOnStack(p, p.stackTop)
+	return 0, 0 // not reached: the child ends in execve or exit
 }

@@ -3,99 +3,90 @@ package child
 import (
 	"io"
 	"os"
-	"runtime"
+	"strings"
 	"testing"
-	"unsafe"
 
-	"golang.org/x/sys/unix"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
-// startTest clones a child running p with stdout on a pipe and the sync
-// socket on fd 3; it returns the child's pidfd, the parent's Conn and the
-// stdout reader.
-func startTest(t *testing.T, p *Program, flags uint64) (int, *Conn, *os.File) {
-	t.Helper()
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn := NewConn(os.NewFile(uintptr(fds[0]), "sync"))
-	t.Cleanup(func() { conn.Close() })
+// noHandler refuses every request.
+type noHandler struct{ t *testing.T }
+
+func (h noHandler) Cgroup() ([]byte, error)       { h.t.Error("unexpected cgroup request"); return nil, nil }
+func (h noHandler) Hooks() error                  { h.t.Error("unexpected hooks request"); return nil }
+func (h noHandler) MountFd(int) (*os.File, error) { h.t.Error("unexpected mountfd request"); return nil, nil }
+func (h noHandler) Mounts() ([]string, error)     { h.t.Error("unexpected mounts request"); return nil, nil }
+func (h noHandler) Seccomp(int) error             { h.t.Error("unexpected seccomp request"); return nil }
+
+func TestExecChild(t *testing.T) {
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	null, err := os.Open("/dev/null")
+	defer r.Close()
+	p, err := Compile(&Config{
+		Mode:        Exec,
+		ThreadPidNS: -1,
+		Process: &specs.Process{
+			Args: []string{"sh", "-c", "echo hello from $X in $(pwd); ls /proc/self/fd | wc -l"},
+			Env:  []string{"X=child", "PATH=/usr/bin:/bin"},
+			Cwd:  "/tmp",
+		},
+		Stdio: [3]*os.File{nil, w, os.Stderr},
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer null.Close()
-	p.Fd(0, int(null.Fd()), true)
-	p.Fd(1, int(w.Fd()), true)
-	p.Fd(2, 2, true)
-	p.Fd(3, fds[1], false)
-	p.SyncFd(3)
-	runtime.LockOSThread()
-	_, pidfd, err := p.Start(flags, -1)
-	runtime.UnlockOSThread()
-	unix.Close(fds[1])
+	ch, err := p.Start(nil)
 	w.Close()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return pidfd, conn, r
-}
-
-// waitPidfd reaps the child and returns its wait status.
-func waitPidfd(t *testing.T, pidfd int) unix.WaitStatus {
-	t.Helper()
-	var info [128]byte
-	if _, _, e := unix.Syscall6(unix.SYS_WAITID, unix.P_PIDFD, uintptr(pidfd), uintptr(unsafe.Pointer(&info[0])), unix.WEXITED, 0, 0); e != 0 {
-		t.Fatal(e)
+	defer ch.Release()
+	if _, err := ch.Conn.Serve(noHandler{t}, KindReady); err != nil {
+		t.Fatal(ch.Failure(err))
 	}
-	unix.Close(pidfd)
-	// siginfo_t: si_code at 8, si_status at 24.
-	code := *(*int32)(unsafe.Pointer(&info[8]))
-	status := *(*int32)(unsafe.Pointer(&info[24]))
-	if code == 1 { // CLD_EXITED
-		return unix.WaitStatus(status << 8)
-	}
-	return unix.WaitStatus(status)
-}
-
-func TestChildExecs(t *testing.T) {
-	p := NewProgram()
-	p.Send(KindReady)
-	p.Expect(KindOK)
-	p.Exec("/bin/sh", []string{"sh", "-c", "echo hello from $X; ls /proc/self/fd | wc -l"}, []string{"X=child"})
-	pidfd, conn, out := startTest(t, p, 0)
-	if _, _, err := conn.Expect(KindReady); err != nil {
+	if err := ch.Conn.Send(Msg{Kind: KindOK}); err != nil {
 		t.Fatal(err)
 	}
-	if err := conn.Send(Msg{Kind: KindOK}); err != nil {
+	if _, err := ch.Conn.Serve(noHandler{t}, 0); err != nil {
 		t.Fatal(err)
 	}
-	b, _ := io.ReadAll(out)
+	b, _ := io.ReadAll(r)
 	// stdin, stdout, stderr and the fd ls reads /proc/self/fd with: the
-	// sync socket is close-on-exec and nothing else was inherited.
-	if string(b) != "hello from child\n4\n" {
+	// child's own fds are close-on-exec and nothing else was inherited.
+	if got := strings.TrimSpace(string(b)); got != "hello from child in /tmp\n4" {
 		t.Errorf("child printed %q", b)
 	}
-	if st := waitPidfd(t, pidfd); st.ExitStatus() != 0 {
-		t.Errorf("exit status %d", st)
+	if ws, err := ch.Wait(); err != nil || ws.ExitStatus() != 0 {
+		t.Errorf("wait: %v, %v", ws, err)
 	}
 }
 
-func TestChildReportsFailedStep(t *testing.T) {
-	p := NewProgram()
-	p.Mkdir("/nonexistent-dir-for-rt/x", 0o755)
-	pidfd, conn, _ := startTest(t, p, 0)
-	_, _, err := conn.Recv()
-	want := "mkdir /nonexistent-dir-for-rt/x: no such file or directory"
+func TestExecChildReportsFailedStep(t *testing.T) {
+	p, err := Compile(&Config{
+		Mode:        Exec,
+		ThreadPidNS: -1,
+		Process:     &specs.Process{Args: []string{"true"}, Cwd: "/nonexistent-dir-for-rt"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch, err := p.Start(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ch.Release()
+	if _, err := ch.Conn.Serve(noHandler{t}, KindReady); err != nil {
+		t.Fatal(err)
+	}
+	ch.Conn.Send(Msg{Kind: KindOK})
+	_, err = ch.Conn.Serve(noHandler{t}, 0)
+	want := `chdir to cwd "/nonexistent-dir-for-rt": no such file or directory`
 	if err == nil || err.Error() != want {
 		t.Errorf("got %v, want %q", err, want)
 	}
-	if st := waitPidfd(t, pidfd); st.ExitStatus() != 1 {
-		t.Errorf("exit status %d", st)
+	if ws, _ := ch.Wait(); ws.ExitStatus() != 1 {
+		t.Errorf("exit status %v", ws)
 	}
 }

@@ -53,12 +53,23 @@ const (
 	// go before a --no-pivot chroot; the answer's payload is their mount
 	// points, NUL-terminated.
 	KindMounts
+	// KindHookError child -> peer: a hook failed. Step is the hook kind
+	// (HookCreateContainer, HookStartContainer), Arg the hook's index
+	// (bit 32: it timed out), Errno its wait status, the payload the
+	// first 64 KiB of its stderr.
+	KindHookError
+)
+
+// Hook kinds of KindHookError.
+const (
+	HookCreateContainer = 1
+	HookStartContainer  = 2
 )
 
 var kindNames = [...]string{
 	KindError: "error", KindOK: "ok", KindReady: "ready", KindCgroup: "cgroup",
 	KindHooks: "hooks", KindMountFd: "mountfd", KindIDMap: "idmap", KindPid: "pid",
-	KindSeccomp: "seccomp", KindStart: "start", KindMounts: "mounts",
+	KindSeccomp: "seccomp", KindStart: "start", KindMounts: "mounts", KindHookError: "hookerror",
 }
 
 func (k Kind) String() string {
@@ -87,9 +98,11 @@ const (
 
 // Msg is a decoded message.
 type Msg struct {
-	Kind Kind
-	Arg  int64
-	Data []byte
+	Kind  Kind
+	Arg   int64
+	Data  []byte
+	Step  int32  // KindHookError: the hook kind
+	Errno uint32 // KindHookError: the wait status
 }
 
 // Error is a failure reported over the socket: Text names what failed, in
@@ -243,9 +256,11 @@ func (c *Conn) Recv() (Msg, []int, error) {
 		return Msg{}, nil, fmt.Errorf("read sync message: %d bytes is too short", n)
 	}
 	m := Msg{
-		Kind: Kind(binary.NativeEndian.Uint32(buf[0:])),
-		Arg:  int64(binary.NativeEndian.Uint64(buf[16:])),
-		Data: buf[headerSize:n],
+		Kind:  Kind(binary.NativeEndian.Uint32(buf[0:])),
+		Errno: binary.NativeEndian.Uint32(buf[4:]),
+		Step:  int32(binary.NativeEndian.Uint32(buf[8:])),
+		Arg:   int64(binary.NativeEndian.Uint64(buf[16:])),
+		Data:  buf[headerSize:n],
 	}
 	if m.Kind == KindError {
 		closeFds(fds)

@@ -73,6 +73,7 @@ func (p *Program) bytes(s str) []byte {
 // run is the child's main: it puts its fds in place, makes sure it dies
 // with rt until told otherwise, runs the steps and ends in execve or exit.
 //
+//go:noinline
 //go:nosplit
 //go:norace
 func (p *Program) run() {
@@ -85,6 +86,7 @@ func (p *Program) run() {
 	}
 	p.exitIfOrphan()
 	for i := range p.steps {
+		p.st.errMode = errModeNone
 		if e := p.do(i); e != 0 {
 			p.fail(i, e)
 		}
@@ -95,6 +97,7 @@ func (p *Program) run() {
 // exitIfOrphan ends a child whose parent died before the parent-death
 // signal was armed: the parent's end of the sync socket is closed then.
 //
+//go:noinline
 //go:nosplit
 //go:norace
 func (p *Program) exitIfOrphan() {
@@ -115,6 +118,7 @@ var zeroTimespec unix.Timespec
 // target number not its own moves above all of them, then each is
 // duplicated onto its number.
 //
+//go:noinline
 //go:nosplit
 //go:norace
 func (p *Program) arrangeFds() syscall.Errno {
@@ -158,6 +162,7 @@ func (p *Program) arrangeFds() syscall.Errno {
 
 // closeFrom closes every fd from first on.
 //
+//go:noinline
 //go:nosplit
 //go:norace
 func closeFrom(first int32) syscall.Errno {
@@ -167,19 +172,34 @@ func closeFrom(first int32) syscall.Errno {
 
 // fail reports step i's failure on the sync socket and exits.
 //
+//go:noinline
 //go:nosplit
 //go:norace
 func (p *Program) fail(i int, e syscall.Errno) {
-	var what []byte
-	if i >= 0 {
-		what = p.bytes(p.steps[i].what)
+	st := &p.st
+	b := st.pd
+	n := 0
+	if st.errMode != errModeReplace && i >= 0 {
+		n = app(b, n, p.bytes(p.steps[i].what))
 	}
-	p.sendMsg(KindError, int32(i), e, 0, what, -1)
+	if st.errMode != errModeNone {
+		if n > 0 && st.errLen > 0 {
+			n = apps(b, n, ": ")
+		}
+		n = app(b, n, st.errText[:st.errLen])
+	}
+	if e == errCheck {
+		e = 0
+	}
+	if st.peer >= 0 {
+		p.sendMsg(KindError, int32(i), e, 0, b[:n], -1)
+	}
 	exit(1)
 }
 
 // sendMsg sends one message on the sync socket (see proto.go).
 //
+//go:noinline
 //go:nosplit
 //go:norace
 func (p *Program) sendMsg(k Kind, step int32, e syscall.Errno, arg int64, data []byte, fd int32) syscall.Errno {
@@ -206,7 +226,7 @@ func (p *Program) sendMsg(k Kind, step int32, e syscall.Errno, arg int64, data [
 		st.msg.controllen = 24 // CMSG_SPACE(4)
 	}
 	for {
-		_, e := sys(unix.SYS_SENDMSG, uintptr(p.syncFd), uintptr(unsafe.Pointer(&st.msg)), unix.MSG_NOSIGNAL, 0, 0, 0)
+		_, e := sys(unix.SYS_SENDMSG, uintptr(st.peer), uintptr(unsafe.Pointer(&st.msg)), unix.MSG_NOSIGNAL, 0, 0, 0)
 		if e != unix.EINTR {
 			return e
 		}
@@ -216,6 +236,7 @@ func (p *Program) sendMsg(k Kind, step int32, e syscall.Errno, arg int64, data [
 // recvMsg reads one message into st.in and its fds into st.inFds. It
 // returns the message's kind (0 on EOF) and the payload's length.
 //
+//go:noinline
 //go:nosplit
 //go:norace
 func (p *Program) recvMsg() (Kind, int, syscall.Errno) {
@@ -231,7 +252,7 @@ func (p *Program) recvMsg() (Kind, int, syscall.Errno) {
 	var n uintptr
 	var e syscall.Errno
 	for {
-		n, e = sys(unix.SYS_RECVMSG, uintptr(p.syncFd), uintptr(unsafe.Pointer(&st.msg)), unix.MSG_CMSG_CLOEXEC, 0, 0, 0)
+		n, e = sys(unix.SYS_RECVMSG, uintptr(st.peer), uintptr(unsafe.Pointer(&st.msg)), unix.MSG_CMSG_CLOEXEC, 0, 0, 0)
 		if e != unix.EINTR {
 			break
 		}
@@ -259,6 +280,7 @@ func (p *Program) recvMsg() (Kind, int, syscall.Errno) {
 // expect waits for the parent's word: k, or an error the parent already
 // reports itself (the child only exits).
 //
+//go:noinline
 //go:nosplit
 //go:norace
 func (p *Program) expect(k Kind) syscall.Errno {
