@@ -14,8 +14,6 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urfave/cli"
 
-	"github.com/rt-runtime/rt/libct/initproc"
-	_ "github.com/rt-runtime/rt/libct/nsenter" // the pre-Go namespace joiner
 	"github.com/rt-runtime/rt/libct/seccomp"
 )
 
@@ -49,9 +47,6 @@ func withCode(err error, code int) error {
 }
 
 func main() {
-	if initproc.IsInit() {
-		initproc.Main()
-	}
 	app := cli.NewApp()
 	app.Name = "rt"
 	app.Usage = "an OCI container runtime"

@@ -106,6 +106,7 @@ type compiler struct {
 	cfg *Config
 	// The child's fd numbers of its own fds.
 	syncFd, startFd, consoleFd int
+	trampFd                    int
 	newCgroupNS                bool
 }
 
@@ -161,6 +162,13 @@ func (c *compiler) fds() error {
 		p.Fd(c.consoleFd, int(cfg.Console.Fd()), false)
 		p.st.consoleSock = int32(c.consoleFd)
 	}
+	tramp, err := trampolineFile()
+	if err != nil {
+		return err
+	}
+	p.tramp = tramp
+	c.trampFd = p.NextFd()
+	p.Fd(c.trampFd, int(tramp.Fd()), false)
 	return nil
 }
 

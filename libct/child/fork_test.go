@@ -12,11 +12,17 @@ import (
 // noHandler refuses every request.
 type noHandler struct{ t *testing.T }
 
-func (h noHandler) Cgroup() ([]byte, error)       { h.t.Error("unexpected cgroup request"); return nil, nil }
-func (h noHandler) Hooks() error                  { h.t.Error("unexpected hooks request"); return nil }
-func (h noHandler) MountFd(int) (*os.File, error) { h.t.Error("unexpected mountfd request"); return nil, nil }
-func (h noHandler) Mounts() ([]string, error)     { h.t.Error("unexpected mounts request"); return nil, nil }
-func (h noHandler) Seccomp(int) error             { h.t.Error("unexpected seccomp request"); return nil }
+func (h noHandler) Cgroup() ([]byte, error) { h.t.Error("unexpected cgroup request"); return nil, nil }
+func (h noHandler) Hooks() error            { h.t.Error("unexpected hooks request"); return nil }
+func (h noHandler) MountFd(int) (*os.File, error) {
+	h.t.Error("unexpected mountfd request")
+	return nil, nil
+}
+func (h noHandler) Mounts() ([]string, error) {
+	h.t.Error("unexpected mounts request")
+	return nil, nil
+}
+func (h noHandler) Seccomp(int) error { h.t.Error("unexpected seccomp request"); return nil }
 
 func TestExecChild(t *testing.T) {
 	r, w, err := os.Pipe()

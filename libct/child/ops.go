@@ -56,3 +56,64 @@ const (
 	opExec
 	opProcClose
 )
+
+var opNames = [...]string{
+	opNone:           "none",
+	opMount:          "mount",
+	opOpenRoot:       "openroot",
+	opChdir:          "chdir",
+	opChroot:         "chroot",
+	opMountEntry:     "mountentry",
+	opDevice:         "device",
+	opUmask:          "umask",
+	opDevSymlinks:    "devsymlinks",
+	opPivot:          "pivot",
+	opMoveRoot:       "moveroot",
+	opNewConsole:     "newconsole",
+	opAttachTerminal: "attachterminal",
+	opSetupConsole:   "setupconsole",
+	opReadonly:       "readonly",
+	opMask:           "mask",
+	opFinishRO:       "finishro",
+	opProcWrite:      "procwrite",
+	opKeyring:        "keyring",
+	opSend:           "send",
+	opExpect:         "expect",
+	opAsk:            "ask",
+	opPrctl:          "prctl",
+	opUnshare:        "unshare",
+	opSethostname:    "sethostname",
+	opSetdomainname:  "setdomainname",
+	opJoinNs:         "joinns",
+	opWaitIDMap:      "waitidmap",
+	opTimeOffsets:    "timeoffsets",
+	opForkInit:       "forkinit",
+	opCloseFd:        "closefd",
+	opWaitStart:      "waitstart",
+	opSetsid:         "setsid",
+	opPersonality:    "personality",
+	opMempolicy:      "mempolicy",
+	opAffinity:       "affinity",
+	opSched:          "sched",
+	opIoprio:         "ioprio",
+	opCwd:            "cwd",
+	opCheckCwd:       "checkcwd",
+	opRlimit:         "rlimit",
+	opCheckRlimit:    "checkrlimit",
+	opCloexec:        "cloexec",
+	opSeccomp:        "seccomp",
+	opUser:           "user",
+	opLookPath:       "lookpath",
+	opHome:           "home",
+	opListenPid:      "listenpid",
+	opHooks:          "hooks",
+	opExec:           "exec",
+	opProcClose:      "procclose",
+}
+
+func (o op) String() string {
+	if int(o) < len(opNames) {
+		return opNames[o]
+	}
+	return "op?"
+}

@@ -108,9 +108,10 @@ func (c *compiler) lookPath(env []string, cwd string) *step {
 		s = p.addOp(opLookPath, fmt.Sprintf("exec %q: executable file not found in $PATH", name))
 	}
 	s.v = p.strs(cands)
+	// The prefix of the trampoline's message when the execve fails.
 	texts := make([]string, len(cands))
 	for i, cand := range cands {
-		texts[i] = "exec " + quoteIfOdd(cand)
+		texts[i] = "exec " + quoteIfOdd(cand) + ": "
 	}
 	s.v2 = p.strs(texts)
 	return s
@@ -239,10 +240,12 @@ func (c *compiler) processTail() error {
 			return err
 		}
 	}
-	argvOff, _ := p.strv(proc.Args)
+	// The trampoline's argv: the message prefix and the path the child
+	// fills in, then the process's.
+	argvOff, _ := p.strv(append([]string{"\x00prefix", "\x00path"}, proc.Args...))
 	s = p.addOp(opExec, "exec")
 	s.v, s.v2 = look.v, look.v2
-	s.n[0], s.n[1] = int64(argvOff), int64(envOff)
+	s.n[0], s.n[1], s.n[2] = int64(argvOff), int64(envOff), int64(c.trampFd)
 	return nil
 }
 
@@ -507,7 +510,8 @@ func (c *compiler) hooks(kind string, code int, hs []specs.Hook, state int) erro
 		if len(args) == 0 {
 			args = []string{h.Path}
 		}
-		argv, _ := p.strv(args)
+		// Through the trampoline, as the process (see trampoline.go).
+		argv, _ := p.strv(append([]string{"exec " + quoteIfOdd(h.Path) + ": ", h.Path}, args...))
 		hs.argv = int32(argv)
 		if len(h.Env) > 0 || code == HookCreateContainer {
 			envp, _ := p.strv(h.Env)
@@ -517,7 +521,7 @@ func (c *compiler) hooks(kind string, code int, hs []specs.Hook, state int) erro
 	}
 	s := p.addOp(opHooks, "run "+kind+" hooks")
 	s.v = vec{off: int32(off), n: int32(len(hs))}
-	s.n[0], s.n[1] = int64(code), int64(state)
+	s.n[0], s.n[1], s.n[2] = int64(code), int64(state), int64(c.trampFd)
 	return nil
 }
 

@@ -49,17 +49,17 @@ type mountSpec struct {
 	propName [4]str
 	nprop    int32
 	// mount_setattr(AT_RECURSIVE) attributes.
-	recursive                 bool
+	recursive                  bool
 	attrSet, attrClr, attrProp uint64
-	exact     bool // proc, sysfs, /dev: no symlink on the way
-	isProc    bool // a procfs may go on /proc
-	tmpfsMode bool // a tmpfs takes the covered directory's mode
-	copyup    bool // tmpcopyup
-	deferRO   bool // read-only only at finishReadonly
-	remount   bool // a bind needs MS_REMOUNT for its flags
-	askParent bool // a bind source the child may not reach: the parent opens it
-	label     str  // SELinux label of an mqueue mount
-	fallback  str  // cgroup2: bind this host path on EPERM/EBUSY
+	exact                      bool // proc, sysfs, /dev: no symlink on the way
+	isProc                     bool // a procfs may go on /proc
+	tmpfsMode                  bool // a tmpfs takes the covered directory's mode
+	copyup                     bool // tmpcopyup
+	deferRO                    bool // read-only only at finishReadonly
+	remount                    bool // a bind needs MS_REMOUNT for its flags
+	askParent                  bool // a bind source the child may not reach: the parent opens it
+	label                      str  // SELinux label of an mqueue mount
+	fallback                   str  // cgroup2: bind this host path on EPERM/EBUSY
 }
 
 // Mount kinds.
@@ -82,14 +82,14 @@ type deviceSpec struct {
 
 // userSpec is the process's credentials.
 type userSpec struct {
-	uid, gid   uint32
-	groups     vec // in gids
-	groupsText str
-	noGroupsOK bool // a user namespace that denies setgroups, no groups wanted
-	caps       bool
-	drop       vec // nums: capabilities to drop from the bounding set
+	uid, gid                          uint32
+	groups                            vec // in gids
+	groupsText                        str
+	noGroupsOK                        bool // a user namespace that denies setgroups, no groups wanted
+	caps                              bool
+	drop                              vec // nums: capabilities to drop from the bounding set
 	effective, permitted, inheritable uint64
-	ambient    vec // nums: capabilities to raise
+	ambient                           vec // nums: capabilities to raise
 }
 
 // hookSpec is a hook the child runs.
@@ -164,6 +164,7 @@ type Program struct {
 	parentSock int
 	childSock  int
 	null       *os.File
+	tramp      *os.File // the exec trampoline (trampoline.go)
 
 	sealed bool
 	base   uintptr // &arena[0] once sealed
@@ -198,6 +199,7 @@ type state struct {
 	oldUmask    int
 	forkPidfd   int32
 	hookPidfd   int32
+	tramp       int32
 	stateOff    [4]int // hook states in state: creating [0:1], created [2:3]
 
 	errText []byte
@@ -213,24 +215,25 @@ type state struct {
 	capHdr  unix.CapUserHeader
 	capData [2]unix.CapUserData
 	rlim    unix.Rlimit
+	sigact  sigaction
 	fprog   sockFprog
 	siginfo [128]byte
 
 	copy      []copyLevel
 	copyDepth int
 
-	out, in        []byte
-	pb, pc, pd     []byte
-	link, data     []byte
-	rem            [2][]byte
-	fdp, fdp2      [64]byte
-	dents, dents2  []byte
-	home           []byte
-	listenPid      []byte
-	passwd         []byte
-	hookErr        []byte
-	hookErrLen     int
-	state          []byte
+	out, in       []byte
+	pb, pc, pd    []byte
+	link, data    []byte
+	rem           [2][]byte
+	fdp, fdp2     [64]byte
+	dents, dents2 []byte
+	home          []byte
+	listenPid     []byte
+	passwd        []byte
+	hookErr       []byte
+	hookErrLen    int
+	state         []byte
 
 	msg   msghdr
 	iov   iovec
@@ -452,6 +455,10 @@ func (p *Program) Close() {
 	if p.null != nil {
 		p.null.Close()
 		p.null = nil
+	}
+	if p.tramp != nil {
+		p.tramp.Close()
+		p.tramp = nil
 	}
 	if p.stack != nil {
 		unix.Munmap(p.stack)

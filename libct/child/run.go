@@ -84,7 +84,11 @@ func (p *Program) run() {
 	if _, e := sys(unix.SYS_PRCTL, unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL), 0, 0, 0, 0); e != 0 {
 		p.fail(-1, e)
 	}
+	p.catchSignals()
 	p.exitIfOrphan()
+	// Rather than rt's: `ps` tells it from the user's process, and so
+	// does rt (a created container's init until its execve).
+	sys(unix.SYS_PRCTL, unix.PR_SET_NAME, cstr(initName), 0, 0, 0, 0)
 	for i := range p.steps {
 		p.st.errMode = errModeNone
 		if e := p.do(i); e != 0 {
@@ -112,6 +116,9 @@ func (p *Program) exitIfOrphan() {
 }
 
 var zeroTimespec unix.Timespec
+
+// initName is the child's name until its execve (InitName).
+var initName = []byte("rt:[init]\x00")
 
 // arrangeFds makes the parent's fds fdSrc the child's 0..n-1 and closes
 // every other fd the clone inherited. First every source that sits on a

@@ -24,6 +24,7 @@ import (
 //go:norace
 func (p *Program) runHooks(s *step) syscall.Errno {
 	st := &p.st
+	st.tramp = int32(s.n[2])
 	state := st.state[st.stateOff[2*s.n[1]]:st.stateOff[2*s.n[1]+1]]
 	for i := 0; i < int(s.v.n); i++ {
 		h := &p.hooks[int(s.v.off)+i]
@@ -99,7 +100,7 @@ func (p *Program) runHook(h *hookSpec, state []byte) (uint32, bool, syscall.Errn
 		sys(unix.SYS_DUP3, uintptr(in), 0, 0, 0, 0, 0)
 		sys(unix.SYS_DUP3, null, 1, 0, 0, 0, 0)
 		sys(unix.SYS_DUP3, uintptr(pipe[1]), 2, 0, 0, 0, 0)
-		_, e := sys(unix.SYS_EXECVE, p.ptr(h.path), p.wordsAt(h.argv), p.wordsAt(envp), 0, 0, 0)
+		e := p.execTrampoline(p.st.tramp, p.wordsAt(h.argv), p.wordsAt(envp))
 		b := st.pb
 		n := apps(b, 0, "exec ")
 		n = app(b, n, p.bytes(h.path))

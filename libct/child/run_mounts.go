@@ -139,7 +139,7 @@ func (p *Program) fsMount(m *mountSpec) syscall.Errno {
 			}
 		}
 		if e == unix.ELOOP || e == unix.ENOTDIR {
-			p.errReplace("filesystem \"")
+			p.errDetail("filesystem \"")
 			p.errAppStr(m.fstype)
 			p.errApps("\" must be mounted on ordinary directory")
 			return errCheck

@@ -36,9 +36,9 @@ func (p *Program) joinNamespaces(s *step) syscall.Errno {
 				if pass == 0 && e == unix.EPERM {
 					continue
 				}
-				p.errReplace("join ")
+				p.errReplace("join namespace (")
 				p.errApps(nsName(typ))
-				p.errApps(" namespace")
+				p.errApps(")")
 				return e
 			}
 			closefd(fd)
@@ -146,7 +146,14 @@ func (p *Program) waitIDMap(s *step) syscall.Errno {
 //go:nosplit
 //go:norace
 func (p *Program) writeTimeOffsets(s *step) syscall.Errno {
+	// The file is its owner's to write, and the owner of a non-dumpable
+	// process's /proc files is the root of its memory's user namespace:
+	// the host's, for a clone of rt, which a new user namespace does not
+	// map. Dumpable for the open, the file is the child's own. Nothing
+	// else is in its namespaces yet.
+	sys(unix.SYS_PRCTL, unix.PR_SET_DUMPABLE, 1, 0, 0, 0, 0)
 	fd, e := sys(unix.SYS_OPENAT, atFdcwd, cstr(timensOffsets), unix.O_WRONLY|unix.O_CLOEXEC, 0, 0, 0)
+	sys(unix.SYS_PRCTL, unix.PR_SET_DUMPABLE, 0, 0, 0, 0, 0)
 	if e != 0 {
 		p.errReplace("open /proc/self/timens_offsets")
 		return e

@@ -252,8 +252,11 @@ func (p *Program) finishReadonly(s *step) syscall.Errno {
 			return e
 		}
 	}
+	// The container is built: nothing of it stays open (a cwd of
+	// /proc/self/fd/N must not find the root, CVE-2024-21626).
 	closefd(st.maskDir)
 	closefd(st.devNull)
-	st.maskDir, st.devNull = -1, -1
+	closefd(st.root)
+	st.maskDir, st.devNull, st.root = -1, -1, -1
 	return 0
 }

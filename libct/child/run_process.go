@@ -463,35 +463,53 @@ func (p *Program) setListenPid(s *step) syscall.Errno {
 	return 0
 }
 
-// execProcess is the execve of the user's process. It only returns on
-// failure, which is the process's own, as in runc: everything was checked,
-// the process is as good as started, so one line on its stderr (where
-// engines and users look for "exec /entrypoint.sh: exec format error")
-// and exit status 255; the peer just sees the socket close.
+// execProcess is the execve of the user's process, through the
+// trampoline (trampoline.go), which reports a failed execve of the program
+// as the process's own failure, as runc: everything was checked, the
+// process is as good as started, so one line on its stderr (where engines
+// and users look for "exec /entrypoint.sh: exec format error") and exit
+// status 255; the peer just sees the socket close.
 //
 //go:noinline
 //go:nosplit
 //go:norace
 func (p *Program) execProcess(s *step) syscall.Errno {
 	st := &p.st
-	cand := p.strAt(s.v, int(st.exe))
-	argv := p.wordsAt(int32(s.n[0]))
-	envp := p.wordsAt(int32(s.n[1]))
-	var e syscall.Errno
-	for {
-		_, e = sys(unix.SYS_EXECVE, p.ptr(cand), argv, envp, 0, 0, 0)
-		if e != unix.EINTR {
-			break
-		}
-	}
+	argv := int32(s.n[0])
+	p.words[argv] = p.ptr(p.strAt(s.v2, int(st.exe)))
+	p.words[argv+1] = p.ptr(p.strAt(s.v, int(st.exe)))
+	e := p.execTrampoline(int32(s.n[2]), p.wordsAt(argv), p.wordsAt(int32(s.n[1])))
+	// Not even the trampoline ran: say so as it would have.
 	b := st.pb
 	n := app(b, 0, p.bytes(p.strAt(s.v2, int(st.exe))))
-	n = apps(b, n, ": ")
 	n = apps(b, n, errnoText(e))
 	n = apps(b, n, "\n")
 	writeAll(2, b[:n])
 	exit(255)
 	return 0
+}
+
+// execTrampoline execs the trampoline (fd tramp) with argv and envp; it
+// returns only on failure. Where execveat is filtered (a seccomp profile
+// that knows only execve) the trampoline goes by its /proc/self/fd name.
+//
+//go:noinline
+//go:nosplit
+//go:norace
+func (p *Program) execTrampoline(tramp int32, argv, envp uintptr) syscall.Errno {
+	var e syscall.Errno
+	for {
+		_, e = sys(unix.SYS_EXECVEAT, uintptr(tramp), cstr(empty), argv, envp, unix.AT_EMPTY_PATH, 0)
+		if e != unix.EINTR {
+			break
+		}
+	}
+	name := p.st.fdp[:]
+	appInt(name, apps(name, 0, "/proc/self/fd/"), int64(tramp))
+	if _, e2 := sys(unix.SYS_EXECVE, cstr(name), argv, envp, 0, 0, 0); e2 != unix.ENOENT {
+		e = e2
+	}
+	return e
 }
 
 // errnoText is what syscall.Errno's Error says (see errnoTexts).

@@ -13,3 +13,17 @@ TEXT ·runOnStack(SB),NOSPLIT|NOFRAME,$0-16
 	MOVQ	AX, 0(SP)
 	CALL	·childMain(SB)
 	INT	$3
+
+// sigExit is the child's handler of the signals that end it (see
+// catchSignals): the kernel calls it with the C ABI, and it exits.
+TEXT ·sigExit(SB),NOSPLIT|NOFRAME,$0
+	MOVL	$2, DI
+	MOVL	$231, AX	// exit_group
+	SYSCALL
+	INT	$3
+
+// func sigExitAddr() uintptr
+TEXT ·sigExitAddr(SB),NOSPLIT|NOFRAME,$0-8
+	LEAQ	·sigExit(SB), AX
+	MOVQ	AX, ret+0(FP)
+	RET

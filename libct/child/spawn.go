@@ -13,6 +13,9 @@ import (
 	"github.com/rt-runtime/rt/libct/userns"
 )
 
+// InitName is the name (comm) of a child until its execve.
+const InitName = "rt:[init]"
+
 // Child is a started child, seen from the parent.
 type Child struct {
 	Pid   int

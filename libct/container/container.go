@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/rt-runtime/rt/libct/cgroups"
+	"github.com/rt-runtime/rt/libct/child"
 	"github.com/rt-runtime/rt/libct/kfile"
 	"github.com/rt-runtime/rt/libct/validate"
 )
@@ -258,5 +259,5 @@ func initStage(pid int, start uint64) initStatus {
 	return initWaiting
 }
 
-// initComm is the name the nsenter constructor gives rt's init.
-const initComm = "rt:[init]"
+// initComm is the name of rt's init until its execve.
+const initComm = child.InitName

@@ -16,9 +16,12 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/rt-runtime/rt/libct/cgroups"
+	"github.com/rt-runtime/rt/libct/child"
 	"github.com/rt-runtime/rt/libct/hooks"
-	"github.com/rt-runtime/rt/libct/initproc"
-	"github.com/rt-runtime/rt/libct/seccomp"
+	"github.com/rt-runtime/rt/libct/idmap"
+	"github.com/rt-runtime/rt/libct/netdev"
+	"github.com/rt-runtime/rt/libct/rootfs"
+	"github.com/rt-runtime/rt/libct/specconv"
 	"github.com/rt-runtime/rt/libct/validate"
 )
 
@@ -119,7 +122,9 @@ func makeStateDir(root, id string) (string, error) {
 // Create makes a container in the created state: its init is alive,
 // inside every namespace and its cgroup, and blocked until Start. On any
 // error nothing is left behind: no state dir, cgroup, mount or process.
-func Create(o CreateOpts) (_ *Container, _ *child, err error) {
+// The init is a clone of this process that runs the config compiled into
+// a libct/child program, and asks for what needs rt itself.
+func Create(o CreateOpts) (_ *Container, _ *child.Child, err error) {
 	if err := validate.ID(o.ID); err != nil {
 		return nil, nil, err
 	}
@@ -133,21 +138,59 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 	if err := rootlessGroups(spec.Process); err != nil {
 		return nil, nil, err
 	}
-	if spec.Process.Terminal && o.ConsoleSocket == "" && o.Console == nil {
-		return nil, nil, errors.New("process.terminal is set: --console-socket is required (or run in the foreground)")
-	}
-	if (spec.Process.SelinuxLabel != "" || spec.Linux != nil && spec.Linux.MountLabel != "") && !selinux.GetEnabled() {
-		slog.Debug("SELinux is disabled on this host: ignoring process.selinuxLabel and linux.mountLabel")
-	}
-	rootfs, err := resolveRootfs(spec, bundle)
+	rootPath, err := resolveRootfs(spec, bundle)
 	if err != nil {
 		return nil, nil, err
 	}
+	cr := &creation{o: o, spec: spec}
+	defer func() {
+		if err != nil {
+			err = cr.undo(err)
+		}
+	}()
+	if err = cr.claim(bundle, rootPath); err != nil {
+		return nil, nil, err
+	}
+	if cr.io, err = openChildIO(spec.Process, o.Console, o.ConsoleSocket, o.PidfdSocket, linuxSeccomp(spec), o.Root); err != nil {
+		return nil, nil, err
+	}
+	defer cr.io.close()
+	if err = cr.startInit(); err != nil {
+		return nil, nil, err
+	}
+	if err = cr.setUp(); err != nil {
+		return nil, nil, err
+	}
+	if err = cr.recordCreated(); err != nil {
+		return nil, nil, err
+	}
+	return cr.c, cr.ch, nil
+}
 
+// creation is a Create under way, what its phases share.
+type creation struct {
+	o    CreateOpts
+	spec *specs.Spec
+	c    *Container
+	cg   cgroups.Manager // set once the cgroup is ours to remove
+	io   *childIO
+	ch   *child.Child
+	// intoCgroup: the init is born in its cgroup (CLONE_INTO_CGROUP).
+	intoCgroup bool
+	mounts     *idmap.Server
+}
+
+// claim makes the container exist: the state directory, locked, with
+// state.json naming its cgroup before anything else is made.
+func (cr *creation) claim(bundle, rootPath string) error {
+	o, spec := cr.o, cr.spec
+	if (spec.Process.SelinuxLabel != "" || spec.Linux != nil && spec.Linux.MountLabel != "") && !selinux.GetEnabled() {
+		slog.Debug("SELinux is disabled on this host: ignoring process.selinuxLabel and linux.mountLabel")
+	}
 	// The root exists once a create got this far, even one the cgroup
 	// driver then refuses: `list` of it answers, as after runc.
 	if err := os.MkdirAll(o.Root, 0o700); err != nil {
-		return nil, nil, fmt.Errorf("create root %s: %w", o.Root, err)
+		return fmt.Errorf("create root %s: %w", o.Root, err)
 	}
 	cgPath := ""
 	if spec.Linux != nil {
@@ -157,299 +200,285 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 	// that its first record already names its cgroup.
 	cgm, err := cgroups.New(cgroups.Config{Path: cgPath, ID: o.ID, Systemd: o.SystemdCgroup, Rootless: o.Rootless})
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
 	dir, err := makeStateDir(o.Root, o.ID)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
 	crashPoint("create: state dir made")
-	// Locals, not named results: the cleanup below must still see them
-	// after a "return nil, nil, err".
-	c := &Container{root: o.Root, dir: dir}
-	var ch *child
-	if c.lock, err = lockDir(dir); err != nil {
+	cr.c = &Container{root: o.Root, dir: dir}
+	if cr.c.lock, err = lockDir(dir); err != nil {
 		os.RemoveAll(dir)
-		return nil, nil, err
+		cr.c = nil
+		return err
 	}
 	crashPoint("create: locked")
-	var cg cgroups.Manager
-	defer func() {
-		if err == nil {
-			return
-		}
-		if ch != nil {
-			ch.releaseThread()
-			ch.kill()
-		}
-		if cg != nil {
-			// A limit too low to even set the container up shows as an
-			// init SIGKILLed for no visible reason: name the cause.
-			if errors.Is(err, errInitKilled) && hitMemoryLimit(cg) {
-				err = errors.New("container init was OOM-killed: linux.resources.memory.limit is too low")
-			}
-			if derr := cg.Destroy(); derr != nil {
-				slog.Warn("remove cgroup after failed create", "err", derr)
-			}
-		}
-		os.RemoveAll(dir)
-		c.Unlock()
-	}()
 	// A cgroup that is someone else's (it has processes, or is frozen) is
 	// refused while cg is still nil, so the cleanup leaves it alone.
-	if err = cgroups.CheckUnused(cgm); err != nil {
-		return nil, nil, err
+	if err := cgroups.CheckUnused(cgm); err != nil {
+		return err
 	}
-
 	owner := ""
 	if u, uerr := user.Current(); uerr == nil {
 		owner = u.Username
 	}
-	cg = cgm
-	c.state = &State{
+	cr.cg = cgm
+	cr.c.state = &State{
 		OCIVersion: spec.Version, ID: o.ID, Status: Creating, Bundle: bundle,
-		Rootfs: rootfs, Created: time.Now().UTC(), Owner: owner,
-		Annotations: spec.Annotations, Spec: spec, CgroupPaths: cg.Paths(),
+		Rootfs: rootPath, Created: time.Now().UTC(), Owner: owner,
+		Annotations: spec.Annotations, Spec: spec, CgroupPaths: cgm.Paths(),
 	}
 	// The record comes before everything it names: whenever this process
 	// dies from here on, delete finds the cgroup (and, in config.json once
 	// written, the poststop hooks) and removes them with this directory.
-	// No process needs recording: until the init is released below, it
-	// dies with us (parent-death signal, and EOF on its sync socket).
-	if err = c.saveStatus(); err != nil {
-		return nil, nil, fmt.Errorf("record container %q: %w", o.ID, err)
+	// No process needs recording: until the init is released, it dies
+	// with us (parent-death signal, and EOF on its sync socket).
+	if err := cr.c.saveStatus(); err != nil {
+		return fmt.Errorf("record container %q: %w", o.ID, err)
 	}
 	crashPoint("create: recorded")
+	return nil
+}
 
-	co := childOpts{mode: "create", extraFds: o.ListenFDs + o.PreserveFDs, stdio: o.Stdio}
-	icfg := &initproc.Config{}
-	if err := namespaceOpts(spec, &co, icfg); err != nil {
-		return nil, nil, err
-	}
-	closeNs := func() {
-		for _, fd := range co.setns {
-			unix.Close(fd)
-		}
-	}
-	defer closeNs()
-
-	if spec.Linux != nil && spec.Linux.Seccomp != nil {
-		prog, err := seccomp.Compile(spec.Linux.Seccomp, filepath.Join(o.Root, ".seccomp-cache"))
-		if err != nil {
-			return nil, nil, fmt.Errorf("seccomp: %w", err)
-		}
-		icfg.Seccomp = prog.Bytes()
-	}
-
-	startL, err := listenStart(dir)
+// startInit compiles the init and clones it. On cgroup v2, when the
+// limits leave ample room, it is born in its cgroup (clone3 with
+// CLONE_INTO_CGROUP): no migration, so no migration wait; not with
+// systemd, whose scope only exists once it is given a pid. Otherwise the
+// cgroup is made and limited while the init joins its namespaces, and it
+// moves in when it asks.
+func (cr *creation) startInit() error {
+	o, spec, c := cr.o, cr.spec, cr.c
+	startL, err := listenStart(c.dir)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
 	defer startL.Close()
-	co.startFd = startL
-	if o.Console != nil {
-		co.console = o.Console
-	} else if o.ConsoleSocket != "" {
-		if co.console, err = dialConsole(o.ConsoleSocket); err != nil {
-			return nil, nil, err
-		}
-		defer co.console.Close()
+	cfg := &child.Config{
+		Mode: child.Create, ID: o.ID, Bundle: c.state.Bundle, Rootfs: c.state.Rootfs,
+		Spec: spec, Process: spec.Process, NoPivot: o.NoPivot, NoNewKeyring: o.NoNewKeyring,
+		ListenFDs: o.ListenFDs, PreserveFDs: o.PreserveFDs, ThreadPidNS: -1,
+		UserNS:  specconv.HasNamespace(spec, specs.UserNamespace),
+		Seccomp: cr.io.seccomp, Stdio: o.Stdio, Console: cr.io.console, StartListener: startL,
+		CgroupV2: cgroups.IsV2(),
 	}
-
-	var pidfdSock *os.File
-	if o.PidfdSocket != "" {
-		if pidfdSock, err = dialPidfdSocket(o.PidfdSocket); err != nil {
-			return nil, nil, err
-		}
-		defer pidfdSock.Close()
+	if l := spec.Linux; l != nil {
+		cfg.Personality, cfg.MemoryPolicy = l.Personality, l.MemoryPolicy
 	}
-
-	var threadOps []nsOp
-	threadOps, err = threadNamespaceOps(spec)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer func() {
-		for _, op := range threadOps {
-			if op.fd >= 0 {
-				unix.Close(op.fd)
-			}
-		}
-	}()
-
-	// On cgroup v2 the init can be born in its cgroup (clone3 with
-	// CLONE_INTO_CGROUP): no migration, so no migration wait. Its Go
-	// runtime is then charged to the container, so only when the limits
-	// leave ample room for that.
-	// Not with systemd: its scope only exists once it is given a pid.
-	intoCgroup := cgroups.IsV2() && roomForInit(spec) && !o.SystemdCgroup
-	if intoCgroup {
-		if err = makeCgroup(c, cg, spec); err != nil {
-			return nil, nil, err
+	cr.intoCgroup = cgroups.IsV2() && roomForInit(spec) && !o.SystemdCgroup
+	var cgroupDir *os.File
+	if cr.intoCgroup {
+		if err := makeCgroup(c, cr.cg, spec); err != nil {
+			return err
 		}
 		crashPoint("create: cgroup made")
 		// A rootless container may have no cgroup at all.
 		if dir := c.state.CgroupPaths[""]; dir != "" {
-			if co.cgroupDir, err = os.OpenFile(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err != nil {
-				return nil, nil, fmt.Errorf("open cgroup %s: %w", dir, err)
+			if cgroupDir, err = os.OpenFile(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err != nil {
+				return fmt.Errorf("open cgroup %s: %w", dir, err)
 			}
-			defer co.cgroupDir.Close()
+			defer cgroupDir.Close()
 		} else {
-			intoCgroup = false
+			cr.intoCgroup = false
 		}
 	}
-
-	var cfg *initproc.Config
-	if ch, cfg, err = newChild(co); err != nil {
-		return nil, nil, err
+	cfg.CgroupPaths = cgroups.DirPaths(c.state.CgroupPaths)
+	prog, err := child.Compile(cfg)
+	if err != nil {
+		return err
 	}
-	ch.threadO = threadOps
-	if err = ch.start(); err != nil {
-		ch = nil
-		return nil, nil, err
+	if cr.ch, err = prog.Start(cgroupDir); err != nil {
+		return fmt.Errorf("start container init: %w", err)
 	}
-	defer ch.releaseThread()
+	slog.Debug("nsexec container setup: init started", "pid", cr.ch.Pid)
 	crashPoint("create: init started")
-	pid := ch.cmd.Process.Pid
-	c.state.Pid = pid
-	if _, c.state.InitStartTime, err = procStat(pid); err != nil {
-		return nil, nil, fmt.Errorf("read init start time: %w", err)
+	c.state.Pid = cr.ch.Pid
+	if _, c.state.InitStartTime, err = procStat(cr.ch.Pid); err != nil {
+		return fmt.Errorf("read init start time: %w", err)
 	}
-
-	cfg.ID, cfg.Bundle, cfg.Rootfs, cfg.Container, cfg.Process = o.ID, bundle, rootfs, initproc.ContainerOf(spec), spec.Process
-	cfg.NoPivot, cfg.NoNewKeyring, cfg.ListenFds = o.NoPivot, o.NoNewKeyring, o.ListenFDs
-	cfg.UserNS, cfg.NewCgroupNS = icfg.UserNS, icfg.NewCgroupNS
-	cfg.CgroupPaths, cfg.CgroupV2 = cgroups.DirPaths(cg.Paths()), cgroups.IsV2()
-	cfg.Seccomp = icfg.Seccomp
-	if spec.Linux != nil {
-		cfg.Personality = spec.Linux.Personality
-		cfg.MemoryPolicy = spec.Linux.MemoryPolicy
-	}
-	cfg.State = c.specState(Creating)
-	if err = ch.sendConfig(cfg); err != nil {
-		return nil, nil, err
-	}
-	crashPoint("create: config sent")
-	// While the init decodes its config: the hooks that delete must run
+	// While the init joins its namespaces: the hooks that delete must run
 	// are known from here on, before any of them has run.
-	if err = c.saveConfig(); err != nil {
-		return nil, nil, fmt.Errorf("record container %q: %w", o.ID, err)
+	if err := c.saveConfig(); err != nil {
+		return fmt.Errorf("record container %q: %w", o.ID, err)
 	}
 	crashPoint("create: config saved")
-	// Otherwise the cgroup is made and limited while the init decodes its
-	// config, and the init moves in when it asks.
-	if !intoCgroup {
-		if err = makeCgroup(c, cg, spec); err != nil {
-			return nil, nil, err
+	if !cr.intoCgroup {
+		if err := makeCgroup(c, cr.cg, spec); err != nil {
+			return err
 		}
 		crashPoint("create: cgroup made")
 	}
+	return nil
+}
 
-	_, _, err = ch.conn.Expect(initproc.MsgCgroup)
-	if err != nil {
-		return nil, nil, ch.failure(err)
+// setUp answers the init while it builds the container, until it is
+// ready (see the child.Handler methods below).
+func (cr *creation) setUp() error {
+	defer cr.mounts.Close()
+	if _, err := cr.ch.Conn.Serve(cr, child.KindReady); err != nil {
+		return cr.failure(err)
 	}
-	slog.Debug("child process in init(): config received, moving it into its cgroup")
+	// runc's words first, which its tests and people who know its logs
+	// look for; rt has no pipe there: what it does follows.
+	slog.Debug("init: closing the pipe to signal completion: created, the init waits on its start socket")
+	crashPoint("create: init ready")
+	return nil
+}
+
+// Cgroup moves the init into its cgroup (unless it was born there) before
+// it builds anything, so that all the container does from here on is
+// accounted and limited; what the clone touched so far stays rt's.
+func (cr *creation) Cgroup() ([]byte, error) {
+	c, spec, pid := cr.c, cr.spec, cr.ch.Pid
+	slog.Debug("child process in init(): in its namespaces, moving it into its cgroup")
 	// The init is inside its namespaces now.
-	if err = checkJoinedMappings(spec, pid); err != nil {
-		return nil, nil, err
+	if err := checkJoinedMappings(spec, pid); err != nil {
+		return nil, err
 	}
-	// Into the cgroup before the init builds anything, so all the
-	// container does from here on is accounted and limited.
-	if !intoCgroup {
-		if err = cg.Apply(pid); err != nil {
-			return nil, nil, err
+	if !cr.intoCgroup {
+		if err := cr.cg.Apply(pid); err != nil {
+			return nil, err
 		}
 		crashPoint("create: init in cgroup")
 	}
 	// That was the last migration: stop paying for keeping them cheap.
 	cgroups.StopWarm()
-	if err = setOOMScoreAdj(pid, spec.Process.OOMScoreAdj); err != nil {
-		return nil, nil, err
+	if err := setOOMScoreAdj(pid, spec.Process.OOMScoreAdj); err != nil {
+		return nil, err
 	}
 	if spec.Linux != nil {
-		if err = moveNetDevices(spec.Linux.NetDevices, pid); err != nil {
-			return nil, nil, err
+		if err := netdev.Move(spec.Linux.NetDevices, pid); err != nil {
+			return nil, err
 		}
 	}
-
-	if err = ch.conn.Send(initproc.Message{Type: initproc.MsgOK}); err != nil {
-		return nil, nil, err
+	// The states the init's hooks get on stdin: creating, and created for
+	// the startContainer hooks.
+	creating, err := json.Marshal(c.specState(Creating))
+	if err != nil {
+		return nil, err
 	}
-	if err = c.waitCreated(ch); err != nil {
-		return nil, nil, err
+	created, err := json.Marshal(c.specState(Created))
+	if err != nil {
+		return nil, err
 	}
-	crashPoint("create: init ready")
+	return append(append(creating, 0), created...), nil
+}
 
+// Hooks runs the prestart and createRuntime hooks, in the runtime's
+// namespaces, once the init's mounts are made.
+func (cr *creation) Hooks() error {
+	h := cr.spec.Hooks
+	st := cr.c.specState(Creating)
+	if err := hooks.Run("prestart", h.Prestart, st); err != nil { //lint:ignore SA1019 deprecated but honoured
+		return err
+	}
+	return hooks.Run("createRuntime", h.CreateRuntime, st)
+}
+
+// MountFd makes the idmapped mount, or opens the bind source, of the
+// config's mount index (see libct/idmap).
+func (cr *creation) MountFd(index int) (*os.File, error) {
+	if cr.mounts == nil {
+		cr.mounts = &idmap.Server{Spec: cr.spec, Bundle: cr.c.state.Bundle, Pid: cr.ch.Pid}
+	}
+	return cr.mounts.Open(index)
+}
+
+// Mounts lists the host's procfs and sysfs mounts that a --no-pivot
+// chroot would leave under the new root, as the init sees them.
+func (cr *creation) Mounts() ([]string, error) {
+	return hiddenKernelMounts(cr.ch.Pid, cr.c.state.Rootfs)
+}
+
+// Seccomp is not asked for during create.
+func (cr *creation) Seccomp(int) error {
+	return errors.New("sync: seccomp listener before start")
+}
+
+// failure words a failed set-up: a hook the init ran, or an init that
+// died without a word (a memory limit too low to set up the container
+// shows as an init SIGKILLed for no visible reason).
+func (cr *creation) failure(err error) error {
+	var he *child.HookError
+	if errors.As(err, &he) {
+		return hookFailure(cr.spec.Hooks, he)
+	}
+	return cr.ch.Failure(err)
+}
+
+// recordCreated writes the created state; then the init may outlive us:
+// it drops its parent-death signal and closes the sync socket, whose EOF
+// says it has.
+func (cr *creation) recordCreated() error {
+	c, ch := cr.c, cr.ch
 	c.state.Status = Created
-	if err = c.saveStatus(); err != nil {
-		return nil, nil, err
+	if err := c.saveStatus(); err != nil {
+		return err
 	}
 	crashPoint("create: created recorded")
-	// Recorded with its pid: now the init may outlive us. It drops its
-	// parent-death signal and closes the socket; the EOF says it has.
-	if err = ch.conn.Send(initproc.Message{Type: initproc.MsgOK}); err != nil {
-		return nil, nil, err
+	if err := ch.Conn.Send(child.Msg{Kind: child.KindOK}); err != nil {
+		return err
 	}
-	if _, _, err = ch.conn.Recv(); err != initproc.ErrClosed {
+	if _, _, err := ch.Conn.Recv(); err != child.ErrClosed {
 		if err == nil {
 			err = errors.New("sync: unexpected message from init")
 		}
-		return nil, nil, err
+		return err
 	}
-	ch.conn.Close()
+	ch.Conn.Close()
+	ch.Release()
 	crashPoint("create: init released")
-	if pidfdSock != nil {
-		if err = sendPidfd(pidfdSock, pid, "standard"); err != nil {
-			return nil, nil, err
-		}
+	if err := cr.io.sendPidfd(ch.Pid, "standard"); err != nil {
+		return err
 	}
-	if o.PidFile != "" {
-		if err = writePidFile(o.PidFile, pid); err != nil {
-			return nil, nil, err
-		}
+	if cr.o.PidFile != "" {
+		return writePidFile(cr.o.PidFile, ch.Pid)
 	}
-	return c, ch, nil
+	return nil
 }
 
-// waitCreated serves the init's requests until it reports ready.
-func (c *Container) waitCreated(ch *child) error {
-	var mfds *mountFds
-	defer mfds.close()
-	for {
-		m, _, err := ch.conn.Recv()
-		if err != nil {
-			return ch.failure(err)
+// undo removes what a failed create made and returns its error, made
+// clearer where it can be.
+func (cr *creation) undo(err error) error {
+	if cr.ch != nil {
+		cr.ch.Kill()
+	}
+	if cr.cg != nil {
+		// A limit too low to even set the container up shows as an
+		// init SIGKILLed for no visible reason: name the cause.
+		if errors.Is(err, child.ErrKilled) && hitMemoryLimit(cr.cg) {
+			err = errors.New("container init was OOM-killed: linux.resources.memory.limit is too low")
 		}
-		switch m.Type {
-		case initproc.MsgHooks:
-			h := c.state.Spec.Hooks
-			st := c.specState(Creating)
-			err := hooks.Run("prestart", h.Prestart, st) //nolint:staticcheck // deprecated but honoured
-			if err == nil {
-				err = hooks.Run("createRuntime", h.CreateRuntime, st)
-			}
-			if err != nil {
-				ch.conn.Send(initproc.Message{Type: initproc.MsgError, Msg: err.Error()})
-				return err
-			}
-			if err := ch.conn.Send(initproc.Message{Type: initproc.MsgOK}); err != nil {
-				return err
-			}
-		case initproc.MsgMountFd:
-			if mfds == nil {
-				mfds = &mountFds{spec: c.state.Spec, bundle: c.state.Bundle, pid: c.state.Pid}
-			}
-			if err := mfds.serve(ch.conn, m); err != nil {
-				return err
-			}
-		case initproc.MsgReady:
-			slog.Debug("init: closing the pipe to signal completion: created, waiting for start")
-			return nil
-		default:
-			return fmt.Errorf("sync: unexpected %q message from init", m.Type)
+		if derr := cr.cg.Destroy(); derr != nil {
+			slog.Warn("remove cgroup after failed create", "err", derr)
 		}
 	}
+	if cr.c != nil {
+		os.RemoveAll(cr.c.dir)
+		cr.c.Unlock()
+	}
+	return err
+}
+
+// hookFailure words a hook the init ran that failed.
+func hookFailure(h *specs.Hooks, he *child.HookError) error {
+	if h == nil {
+		h = &specs.Hooks{}
+	}
+	switch he.Kind {
+	case child.HookCreateContainer:
+		return hooks.Failed("createContainer", h.CreateContainer, he.Index, he.StatusText(), he.TimedOut, he.Stderr)
+	case child.HookStartContainer:
+		return hooks.Failed("startContainer", h.StartContainer, he.Index, he.StatusText(), he.TimedOut, he.Stderr)
+	}
+	return he
+}
+
+func linuxSeccomp(spec *specs.Spec) *specs.LinuxSeccomp {
+	if spec.Linux == nil {
+		return nil
+	}
+	return spec.Linux.Seccomp
 }
 
 // hitMemoryLimit reports an OOM kill (v2) or a charge that failed against
@@ -515,18 +544,6 @@ func sockAddr(dir, name string) (*unix.SockaddrUnix, func(), error) {
 	return &unix.SockaddrUnix{Name: "/proc/self/fd/" + strconv.Itoa(int(d.Fd())) + "/" + name}, func() { d.Close() }, nil
 }
 
-func dialConsole(path string) (*os.File, error) {
-	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return nil, fmt.Errorf("console socket: %w", err)
-	}
-	if err := unix.Connect(fd, &unix.SockaddrUnix{Name: path}); err != nil {
-		unix.Close(fd)
-		return nil, fmt.Errorf("connect to console socket %s: %w", path, err)
-	}
-	return os.NewFile(uintptr(fd), "console-socket"), nil
-}
-
 // makeCgroup creates the container's cgroup and writes its limits.
 func makeCgroup(c *Container, cg cgroups.Manager, spec *specs.Spec) error {
 	if err := cg.Apply(0); err != nil {
@@ -554,4 +571,9 @@ func roomForInit(spec *specs.Spec) bool {
 		return false
 	}
 	return true
+}
+
+// hiddenKernelMounts is rootfs.HostKernelMounts, for a --no-pivot init.
+func hiddenKernelMounts(pid int, root string) ([]string, error) {
+	return rootfs.HostKernelMounts(pid, root)
 }

@@ -133,7 +133,7 @@ func (r *Restoring) SendConsole(master *os.File) error {
 			return errors.New("the checkpoint has a terminal: --console-socket is required")
 		}
 		var err error
-		if sock, err = dialConsole(r.opts.ConsoleSocket); err != nil {
+		if sock, err = dialUnix(r.opts.ConsoleSocket, "console socket"); err != nil {
 			return err
 		}
 		defer sock.Close()

@@ -1,4 +1,7 @@
-package container
+// Package idmap makes, on the init's request, what a container's mounts
+// need from outside it: the idmapped mounts (mounts[].uidMappings, idmap,
+// ridmap) and the bind sources a user namespace's root cannot open.
+package idmap
 
 import (
 	"errors"
@@ -11,13 +14,12 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
-	"github.com/rt-runtime/rt/libct/initproc"
 	"github.com/rt-runtime/rt/libct/rootfs"
 	"github.com/rt-runtime/rt/libct/specconv"
 	"github.com/rt-runtime/rt/libct/userns"
 )
 
-// mountFds answers the init's MsgMountFd while it builds the container:
+// Server answers the init's KindMountFd while it builds the container:
 // it makes the idmapped mounts, and opens the plain bind sources a user
 // namespace's root cannot reach (below a directory only the host's root
 // may search). The init cannot make idmapped mounts: idmapping a host
@@ -28,10 +30,10 @@ import (
 // mount namespace could not be bound), and hands over the detached mount
 // or the O_PATH source for the init to put in place. Only mounts of the
 // spec are ever made or opened.
-type mountFds struct {
-	spec   *specs.Spec
-	bundle string
-	pid    int // the init
+type Server struct {
+	Spec   *specs.Spec
+	Bundle string
+	Pid    int // the init
 	mntNS  *os.File
 	// The container's user namespace and its mappings, read once.
 	ctrNS          *os.File
@@ -40,7 +42,8 @@ type mountFds struct {
 	made map[string]*os.File
 }
 
-func (s *mountFds) close() {
+// Close releases what the server opened.
+func (s *Server) Close() {
 	if s == nil {
 		return
 	}
@@ -59,27 +62,17 @@ func mapValues(m map[string]*os.File) []*os.File {
 	return out
 }
 
-// serve answers one request: the mount's fd with "ok", or the error (which
-// also ends the create).
-func (s *mountFds) serve(conn *initproc.Conn, m initproc.Message) error {
-	f, err := s.make(m.Index)
-	if err != nil {
-		conn.Send(initproc.Message{Type: initproc.MsgError, Msg: err.Error()})
-		return err
-	}
-	defer f.Close()
-	return conn.Send(initproc.Message{Type: initproc.MsgOK}, int(f.Fd()))
-}
-
-func (s *mountFds) make(i int) (*os.File, error) {
-	if i < 0 || i >= len(s.spec.Mounts) {
+// Open returns the fd the config's mount i needs from outside: the
+// detached idmapped mount, or the O_PATH bind source.
+func (s *Server) Open(i int) (*os.File, error) {
+	if i < 0 || i >= len(s.Spec.Mounts) {
 		return nil, fmt.Errorf("sync: the init asked for mount %d, which config.json does not have", i)
 	}
-	mnt := s.spec.Mounts[i]
+	mnt := s.Spec.Mounts[i]
 	bind := mnt.Type == "bind" || hasBindOption(mnt.Options)
 	src := mnt.Source
 	if !filepath.IsAbs(src) && src != "" && bind {
-		src = filepath.Join(s.bundle, src)
+		src = filepath.Join(s.Bundle, src)
 	}
 	if !rootfs.IsIDMapped(mnt) {
 		if !bind {
@@ -119,16 +112,16 @@ func hasBindOption(opts []string) bool {
 // container's when the mount names none ("implied mapping", what the
 // runtime-spec allows for idmap/ridmap without mappings) or the same
 // ones, otherwise one made for it.
-func (s *mountFds) userNS(mnt specs.Mount) (*os.File, error) {
+func (s *Server) userNS(mnt specs.Mount) (*os.File, error) {
 	implied := len(mnt.UIDMappings) == 0 && len(mnt.GIDMappings) == 0
-	if specconv.HasNamespace(s.spec, specs.UserNamespace) {
+	if specconv.HasNamespace(s.Spec, specs.UserNamespace) {
 		if s.ctrNS == nil {
-			f, err := os.Open("/proc/" + strconv.Itoa(s.pid) + "/ns/user")
+			f, err := os.Open("/proc/" + strconv.Itoa(s.Pid) + "/ns/user")
 			if err != nil {
 				return nil, fmt.Errorf("open the container's user namespace: %w", err)
 			}
 			s.ctrNS = f
-			if s.ctrUID, s.ctrGID, err = userns.ReadMappings(s.pid); err != nil {
+			if s.ctrUID, s.ctrGID, err = userns.ReadMappings(s.Pid); err != nil {
 				return nil, err
 			}
 		}
@@ -156,9 +149,9 @@ func (s *mountFds) userNS(mnt specs.Mount) (*os.File, error) {
 // inMountNS runs fn on a thread of its own that has joined the init's
 // mount namespace. The thread is never unlocked, so the Go runtime ends
 // it with the goroutine rather than reuse it elsewhere.
-func (s *mountFds) inMountNS(fn func() error) error {
+func (s *Server) inMountNS(fn func() error) error {
 	if s.mntNS == nil {
-		f, err := os.Open("/proc/" + strconv.Itoa(s.pid) + "/ns/mnt")
+		f, err := os.Open("/proc/" + strconv.Itoa(s.Pid) + "/ns/mnt")
 		if err != nil {
 			return fmt.Errorf("open the container's mount namespace: %w", err)
 		}

@@ -1,4 +1,6 @@
-package container
+// Package netdev moves host network devices into a container's network
+// namespace (linux.netDevices).
+package netdev
 
 import (
 	"errors"
@@ -15,7 +17,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// moveNetDevices moves the host interfaces named in linux.netDevices into
+// Move moves the host interfaces named in linux.netDevices into
 // the network namespace of pid (the init, already inside it), renaming
 // those that have a name, and brings each up there. It runs before the
 // init builds anything, so hooks and the container's process find the
@@ -23,7 +25,7 @@ import (
 // it is: the spec leaves it to the namespace's end (the kernel returns a
 // physical device to the host and destroys a virtual one), and a joined
 // namespace belongs to whoever made it.
-func moveNetDevices(devs map[string]specs.LinuxNetDevice, pid int) error {
+func Move(devs map[string]specs.LinuxNetDevice, pid int) error {
 	if len(devs) == 0 {
 		return nil
 	}
