@@ -131,7 +131,7 @@ perf report -i "$OUT/cpu.data" --no-children --comm rt --sort dso,sym -g none --
 # binary: the init runs it from a detached mount perf cannot name.
 echo "-- rt parent, inclusive, user-space frames (share of the parent's samples)"
 "$REPO/bench/inclusive.sh" "$OUT/cpu.data" "$OUT/sym/rt" rt | head -30 | tee "$OUT/cpu-incl-parent.txt" || true
-# The init names itself rt:[init] in the nsenter constructor, before Go
-# starts; only its first instants carry the exec name ($ICOMM).
+# The init (a clone of rt, libct/child) names itself rt:[init] first
+# thing; only its first instants carry rt's name.
 echo "-- rt init (comm rt:[init]), inclusive (share of the init's samples, until it execs)"
 "$REPO/bench/inclusive.sh" "$OUT/cpu.data" "$OUT/sym/rt" "rt:[init]" | head -30 | tee "$OUT/cpu-incl-init.txt" || true

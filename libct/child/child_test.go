@@ -2,6 +2,7 @@ package child
 
 import (
 	"encoding/json"
+	"flag"
 	"io"
 	"os"
 	"os/exec"
@@ -43,8 +44,11 @@ func started(p *Program) {
 var notCovered = map[op]bool{opNone: true, opChroot: true}
 
 func TestMain(m *testing.M) {
+	flag.Parse()
 	code := m.Run()
-	if code == 0 && os.Geteuid() == 0 && !testing.Short() && len(ranOps) > 0 {
+	// Only when every test ran (no -run) can every step have.
+	all := flag.Lookup("test.run").Value.String() == ""
+	if code == 0 && all && os.Geteuid() == 0 && len(ranOps) > 0 {
 		var missing []string
 		for o := opNone; o <= opProcClose; o++ {
 			if !ranOps[o] && !notCovered[o] {
@@ -547,4 +551,155 @@ func appIntTest(b []byte, n int) []byte {
 		b = appIntTest(b, n/10)
 	}
 	return append(b, byte('0'+n%10))
+}
+
+// baseSpec is a container of root with the usual mounts.
+func baseSpec(root string, args ...string) *specs.Spec {
+	return &specs.Spec{
+		Root:    &specs.Root{Path: root},
+		Process: &specs.Process{Args: args, Env: []string{"PATH=/bin"}, Cwd: "/"},
+		Mounts: []specs.Mount{
+			{Destination: "/proc", Type: "proc", Source: "proc"},
+			{Destination: "/dev", Type: "tmpfs", Source: "tmpfs", Options: []string{"mode=755"}},
+			{Destination: "/tmp", Type: "tmpfs", Source: "tmpfs"},
+		},
+		Linux: &specs.Linux{
+			Namespaces:  []specs.LinuxNamespace{{Type: "pid"}, {Type: "mount"}},
+			MaskedPaths: []string{"/proc/keys"},
+		},
+	}
+}
+
+// createFails makes the container of spec and returns the error the
+// child reports before it is ready.
+func createFails(t *testing.T, spec *specs.Spec, console *os.File) error {
+	t.Helper()
+	root := spec.Root.Path
+	lfd, _ := unix.Socket(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	listener := os.NewFile(uintptr(lfd), "start")
+	defer listener.Close()
+	p, err := Compile(&Config{
+		Mode: Create, ID: "ct", Bundle: filepath.Dir(root), Rootfs: root, Spec: spec, Process: spec.Process,
+		ThreadPidNS: -1, StartListener: listener, Console: console,
+	})
+	if err != nil {
+		return err
+	}
+	ch, err := p.Start(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ch.Release()
+	_, err = ch.Conn.Serve(&handler{t: t, pid: func() int { return ch.Pid }}, KindReady)
+	if err == nil {
+		ch.Kill()
+		t.Fatal("the container was made")
+	}
+	ch.Wait()
+	return err
+}
+
+// The child refuses what would put a mount, a mask or the console where
+// the image (or config) sends it rather than where it belongs.
+func TestCreateChildRefuses(t *testing.T) {
+	needRoot(t)
+	tests := []struct {
+		name  string
+		setup func(root string, s *specs.Spec)
+		want  string
+	}{
+		{"proc through a symlink", func(root string, s *specs.Spec) {
+			os.Remove(filepath.Join(root, "proc"))
+			os.Symlink("/tmp", filepath.Join(root, "proc"))
+		}, `mount proc on /proc: filesystem "proc" must be mounted on ordinary directory`},
+		{"missing bind source", func(root string, s *specs.Spec) {
+			s.Mounts = append(s.Mounts, specs.Mount{Destination: "/mnt", Type: "bind", Source: "/nonexistent-rt-test", Options: []string{"bind"}})
+		}, "bind /nonexistent-rt-test on /mnt: open bind source /nonexistent-rt-test for /mnt: no such file or directory"},
+		{"unknown filesystem", func(root string, s *specs.Spec) {
+			s.Mounts = append(s.Mounts, specs.Mount{Destination: "/mnt", Type: "nosuchfs", Source: "x"})
+		}, "mount nosuchfs on /mnt: no such device"},
+		{"not a procfs on /proc", func(root string, s *specs.Spec) {
+			s.Mounts[0].Type = "tmpfs"
+		}, "mount on /proc: only a procfs may be mounted on /proc"},
+		{"a bind inside /proc", func(root string, s *specs.Spec) {
+			s.Mounts = append(s.Mounts, specs.Mount{Destination: "/proc/sys/kernel/hostname", Type: "bind", Source: "/etc/hostname", Options: []string{"bind"}})
+		}, "/proc/sys/kernel/hostname is inside /proc"},
+		{"a bind sent into /proc through a symlink", func(root string, s *specs.Spec) {
+			os.Symlink("/proc/sys/kernel", filepath.Join(root, "data"))
+			os.Remove(filepath.Join(root, "data"))
+			os.Symlink("/proc/sys/kernel", filepath.Join(root, "data"))
+			s.Mounts = append(s.Mounts, specs.Mount{Destination: "/data/hostname", Type: "bind", Source: "/etc/hostname", Options: []string{"bind"}})
+		}, "/proc/sys/kernel/hostname is inside /proc"},
+		{"a fake /dev/null to mask with", func(root string, s *specs.Spec) {
+			// No tmpfs on /dev: the image's /dev/null would be used, a
+			// symlink to a file the mask would otherwise expose.
+			s.Mounts = s.Mounts[:1]
+			os.WriteFile(filepath.Join(root, "etc/target"), []byte("x"), 0o644)
+			os.Symlink("/etc/target", filepath.Join(root, "dev/null"))
+		}, "/dev/null is not the 1:3 character device"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			root := busyboxRootfs(t)
+			spec := baseSpec(root, "true")
+			tc.setup(root, spec)
+			err := createFails(t, spec, nil)
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %q, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// A /dev/console the image planted as a symlink is not followed when the
+// pty is bound there (CVE-2025-52565).
+func TestCreateChildConsoleRefusesSymlink(t *testing.T) {
+	needRoot(t)
+	root := busyboxRootfs(t)
+	spec := baseSpec(root, "true")
+	// The image's own /dev, with a devpts for the pty.
+	spec.Mounts = append(spec.Mounts[:1], specs.Mount{Destination: "/dev/pts", Type: "devpts", Source: "devpts", Options: []string{"newinstance", "ptmxmode=0666"}})
+	os.WriteFile(filepath.Join(root, "etc/target"), []byte("x"), 0o644)
+	os.Symlink("/etc/target", filepath.Join(root, "dev/console"))
+	spec.Process.Terminal = true
+	sock, peer, err := console.Pair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sock.Close()
+	defer peer.Close()
+	go func() {
+		if m, err := console.Recv(peer); err == nil {
+			m.Close()
+		}
+	}()
+	err = createFails(t, spec, sock)
+	if !strings.Contains(err.Error(), "refusing to mount console over /dev/console") {
+		t.Errorf("got %v", err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(root, "etc/target")); string(b) != "x" {
+		t.Errorf("the symlink's target changed: %q", b)
+	}
+}
+
+// On cgroup v2 without a cgroup namespace, the container's own cgroup is
+// bound on /sys/fs/cgroup (the hybrid host's unified tree serves here).
+func TestCreateChildCgroup2Bind(t *testing.T) {
+	needRoot(t)
+	p := filepath.Join("/sys/fs/cgroup/unified", "rt-test-child-"+itoa(os.Getpid()))
+	if err := os.Mkdir(p, 0o755); err != nil {
+		t.Skipf("no cgroup2 tree to test with: %v", err)
+	}
+	defer os.Remove(p)
+	root := busyboxRootfs(t)
+	spec := baseSpec(root, "sh", "-c", "echo fs=$(stat -f -c %t /sys/fs/cgroup); echo files=$(ls /sys/fs/cgroup | grep -c cgroup.procs)")
+	spec.Mounts = append(spec.Mounts, specs.Mount{Destination: "/sys/fs/cgroup", Type: "cgroup", Source: "cgroup", Options: []string{"nosuid", "ro"}})
+	out, ws := runCreate(t, &Config{
+		ID: "ct", Bundle: filepath.Dir(root), Rootfs: root, Spec: spec, Process: spec.Process,
+		CgroupV2: true, CgroupPaths: map[string]string{"": p},
+	}, &handler{t: t})
+	if ws.ExitStatus() != 0 {
+		t.Errorf("exit status %v", ws)
+	}
+	checkLines(t, out, map[string]string{"fs": "63677270", "files": "1"}) // CGROUP2_SUPER_MAGIC
 }

@@ -1,13 +1,11 @@
 package child
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/opencontainers/selinux/go-selinux"
@@ -525,11 +523,6 @@ func (c *compiler) hooks(kind string, code int, hs []specs.Hook, state int) erro
 	return nil
 }
 
-// HookTimeout is how hooks word a timeout ("timed out after 2s").
-func HookTimeout(secs int) string { return (time.Duration(secs) * time.Second).String() }
-
 func runningInUserNS() bool { return userns.RunningInUserNS() }
 
 func statOK(path string) (os.FileInfo, error) { return os.Stat(path) }
-
-var errNoProcess = errors.New("child: no process")

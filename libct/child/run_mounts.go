@@ -582,21 +582,21 @@ func (p *Program) remountBind(m *mountSpec, f int32, want, cleared uint64) sysca
 		return e
 	}
 	current := statfsMountFlags(uint64(sfs.Flags))
-	if locked := current & cleared & lockedFlags; locked != 0 {
+	retry, locked, atime := lockedRemountFlags(current, want, cleared)
+	switch {
+	case locked != 0:
 		p.errDetail("remount ")
 		p.errAppStr(m.dest)
 		p.errApps(": cannot clear locked flags ")
 		p.appFlagNames(locked)
 		return err
-	}
-	if want&atimeFlags != 0 && want&atimeFlags != current&atimeFlags {
+	case atime:
 		p.errDetail("remount ")
 		p.errAppStr(m.dest)
 		p.errApps(": cannot change locked atime flags ")
 		p.appFlagNames(current & atimeFlags)
 		return err
 	}
-	retry := want | current&lockedFlags
 	if _, e := sys(unix.SYS_MOUNT, 0, cstr(target), 0, unix.MS_BIND|unix.MS_REMOUNT|uintptr(retry), 0, 0); e != 0 {
 		p.errDetail("remount ")
 		p.errAppStr(m.dest)
@@ -606,6 +606,27 @@ func (p *Program) remountBind(m *mountSpec, f int32, want, cleared uint64) sysca
 		return e
 	}
 	return 0
+}
+
+// lockedRemountFlags is for a bind remount with exactly the flags want
+// that the kernel refused because the mount has locked flags (current,
+// from statfs): it returns the flags to retry with, the wanted ones plus
+// the lockable ones the mount has. It refuses, in locked or atime, what
+// that cannot give: a locked flag the config clears, or an atime other
+// than the locked one. The kernel would not say so itself: MS_RELATIME is
+// ignored next to MS_NOATIME, and MS_STRICTATIME overrides both, so a
+// retry would silently give another atime than the one asked for.
+//
+//go:nosplit
+//go:norace
+func lockedRemountFlags(current, want, cleared uint64) (retry, locked uint64, atime bool) {
+	if locked = current & cleared & lockedFlags; locked != 0 {
+		return 0, locked, false
+	}
+	if want&atimeFlags != 0 && want&atimeFlags != current&atimeFlags {
+		return 0, 0, true
+	}
+	return want | current&lockedFlags, 0, false
 }
 
 // statfsMountFlags converts statfs f_flags (ST_*) to the MS_* flags a bind

@@ -418,6 +418,10 @@ var passwdPath = []byte("/etc/passwd\x00")
 //go:nosplit
 //go:norace
 func homeOf(line []byte, uid uint32) []byte {
+	// glibc's files backend skips comment lines too.
+	if len(line) > 0 && line[0] == '#' {
+		return nil
+	}
 	field, start := 0, 0
 	var id uint64
 	idOK := false

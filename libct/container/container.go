@@ -229,9 +229,9 @@ const (
 )
 
 // initStage tells a created container's init waiting for start from one
-// that has exec'd the user's process: rt's init is named rt:[init] (the
-// nsenter constructor's prctl) until its execve renames it. One read of
-// /proc/PID/stat, as alive.
+// that has exec'd the user's process: rt's init is named rt:[init] (its
+// first prctl) until its execve renames it. One read of /proc/PID/stat,
+// as alive.
 func initStage(pid int, start uint64) initStatus {
 	if pid <= 0 {
 		return initGone

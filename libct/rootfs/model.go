@@ -1,6 +1,8 @@
 package rootfs
 
 import (
+	"fmt"
+
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -62,29 +64,20 @@ func DevIsBindMount(mounts []specs.Mount) bool { return devIsBindMount(mounts) }
 func RootPropagation(p string) (before, after uintptr, err error) { return rootPropagation(p) }
 
 // PropagationName spells MS_* propagation flags as an option.
-func PropagationName(flags uintptr) string { return propagationName(flags) }
-
-// MountFlagNames spells MS_* flags as mount options, for messages.
-func MountFlagNames(flags uintptr) string { return mountFlagNames(flags) }
+func PropagationName(flags uintptr) string {
+	for name, f := range propagationOpts {
+		if f == flags {
+			return name
+		}
+	}
+	return fmt.Sprintf("propagation %#x", flags)
+}
 
 // CgroupMountName is the directory a v1 controller appears under.
 func CgroupMountName(ctrl string) string { return cgroupMountName(ctrl) }
 
 // SortedKeys returns m's keys in order.
 func SortedKeys(m map[string]string) []string { return sortedKeys(m) }
-
-// LockedFlags are the per-mount flags the kernel locks on the mounts of a
-// mount namespace copied into a less privileged user namespace, and
-// AtimeFlags the atime behaviours among them.
-const (
-	LockedFlags = mntLockFlags
-	AtimeFlags  = mntAtime
-	// NoSymfollowStat is ST_NOSYMFOLLOW of statfs(2).
-	NoSymfollowStat = stNoSymfollow
-)
-
-// ProcMountable are the files below /proc a mount may cover.
-func ProcMountable() map[string]bool { return procMountable }
 
 // NoLabelTypes are filesystems that reject an SELinux context= option.
 func NoLabelType(fstype string) bool { return noLabelTypes[fstype] }
