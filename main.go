@@ -1,5 +1,14 @@
 // Command rt is an OCI container runtime. This file holds the CLI app and
 // its global flags; each command lives in a file of its own.
+
+// The Go runtime reads the cgroup CPU limit of the process at start to
+// size GOMAXPROCS, and then checks it again in the background: about
+// 0.9 ms of CPU and a score of thread switches in every rt process here
+// (bench/RESULTS.md). rt's commands are short and mostly wait on the
+// kernel: the number of CPUs it may run on is plenty.
+//
+//go:debug containermaxprocs=0
+//go:debug updatemaxprocs=0
 package main
 
 import (

@@ -43,11 +43,11 @@ var runCommand = cli.Command{
 		o := createOpts(ctx, id, bundle)
 		o.Args = args
 		detach := ctx.Bool("detach")
-		spec, err := container.LoadSpec(bundle)
+		spec, raw, err := container.LoadSpec(bundle)
 		if err != nil {
 			return err
 		}
-		o.Spec = spec
+		o.Spec, o.SpecJSON = spec, raw
 		var ours *os.File
 		if spec.Process != nil && spec.Process.Terminal && o.ConsoleSocket == "" {
 			if detach {

@@ -117,8 +117,6 @@ EV=$EV,syscalls:sys_exit_accept4,syscalls:sys_exit_waitid
 perf record -q -e "$EV" -o "$OUT/phases.data" -- sh -c "for i in \$(seq $N); do ${RT[*]} >/dev/null; done" 2>/dev/null
 perf script -i "$OUT/phases.data" -F comm,pid,tid,time,event,trace 2>/dev/null >"$OUT/phases.txt"
 awk -f "$REPO/bench/phases.awk" "$OUT/phases.txt" | tee "$OUT/phases-summary.txt"
-# The init's comm is the name it was exec'd by: /proc/self/fd/N gives "N".
-ICOMM=$(grep -m1 -o 'filename=/proc/self/fd/[0-9]*' "$OUT/phases.txt" | sed 's|.*/||')
 
 echo "== CPU by symbol, $N runs of rt run (perf record -g, all processes of the tree)"
 perf record -q -F 10000 -g -o "$OUT/cpu.data" -- sh -c "for i in \$(seq $N); do ${RT[*]} >/dev/null; done" 2>/dev/null
@@ -128,7 +126,7 @@ echo "-- top symbols of the rt parent (comm rt)"
 perf report -i "$OUT/cpu.data" --no-children --comm rt --sort dso,sym -g none --stdio 2>/dev/null |
 	grep -v '^#' | grep -v '^$' | head -25 | tee "$OUT/cpu-top-parent.txt" || true
 # Inclusive shares (a function and what it calls), resolved against the
-# binary: the init runs it from a detached mount perf cannot name.
+# binary with its symbols.
 echo "-- rt parent, inclusive, user-space frames (share of the parent's samples)"
 "$REPO/bench/inclusive.sh" "$OUT/cpu.data" "$OUT/sym/rt" rt | head -30 | tee "$OUT/cpu-incl-parent.txt" || true
 # The init (a clone of rt, libct/child) names itself rt:[init] first

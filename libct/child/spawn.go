@@ -21,9 +21,11 @@ type Child struct {
 	Pid   int
 	Pidfd int // -1 once closed
 	Conn  *Conn
-	// keepThread holds the spawning thread: the child's parent-death
-	// signal fires when the thread that cloned it exits.
+	// The spawning thread is held until Release: the child's parent-death
+	// signal fires when the thread that cloned it exits. It is the
+	// caller's, locked (unlock), or one of its own (keepThread).
 	keepThread chan struct{}
+	unlock     bool
 	prog       *Program
 }
 
@@ -32,7 +34,7 @@ type Child struct {
 // id maps when the child asks, and adopts the init the child forks into a
 // pid namespace. On error nothing is left of the child.
 //
-// The clone happens on an OS thread of its own, held until Release (the
+// The clone happens on the caller's thread, locked until Release (the
 // child's parent-death signal fires when the thread that cloned it exits,
 // and Go ends a thread whenever a goroutine that locked it returns without
 // unlocking, as rt's mount-namespace helpers do). rt is made non-dumpable
@@ -58,42 +60,35 @@ func (p *Program) Start(cgroupDir *os.File) (_ *Child, err error) {
 		p.clone.flags |= unix.CLONE_INTO_CGROUP
 		p.clone.cgroup = uint64(cgroupDir.Fd())
 	}
-	ch := &Child{Pidfd: -1, Conn: conn, keepThread: make(chan struct{}), prog: p}
-	type result struct {
+	ch := &Child{Pidfd: -1, Conn: conn, prog: p}
+	var r struct {
 		pid int
 		err error
 	}
-	done := make(chan result, 1)
-	go func() {
+	if p.threadNS < 0 {
+		// On the caller's own thread, held until Release.
 		runtime.LockOSThread()
-		if p.threadNS >= 0 {
-			// Only children of this thread are in the pid namespace.
+		ch.unlock = true
+		r.pid, r.err = p.forkNonDumpable()
+	} else {
+		// Only children of the thread that joined it are in the pid
+		// namespace: a thread of its own, discarded after.
+		ch.keepThread = make(chan struct{})
+		done := make(chan struct{})
+		go func() {
+			runtime.LockOSThread()
 			if err := unix.Setns(p.threadNS, unix.CLONE_NEWPID); err != nil {
-				done <- result{err: fmt.Errorf("join pid namespace: %w", err)}
-				return // the thread is discarded: its namespace changed
+				r.err = fmt.Errorf("join pid namespace: %w", err)
+			} else {
+				r.pid, r.err = p.forkNonDumpable()
 			}
-		}
-		dumpable, _ := unix.PrctlRetInt(unix.PR_GET_DUMPABLE, 0, 0, 0, 0)
-		if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
-			done <- result{err: fmt.Errorf("prctl PR_SET_DUMPABLE: %w", err)}
-			return
-		}
-		pid, e := p.fork()
-		if dumpable != 0 {
-			unix.Prctl(unix.PR_SET_DUMPABLE, uintptr(dumpable), 0, 0, 0)
-		}
-		if e != 0 {
-			done <- result{err: fmt.Errorf("clone3: %w", e)}
-		} else {
-			done <- result{pid: pid}
-		}
-		<-ch.keepThread
-		if p.threadNS < 0 {
-			runtime.UnlockOSThread()
-		}
-	}()
-	r := <-done
+			close(done)
+			<-ch.keepThread
+		}()
+		<-done
+	}
 	if r.err != nil {
+		ch.Release()
 		conn.Close()
 		return nil, r.err
 	}
@@ -153,6 +148,27 @@ func (ch *Child) Release() {
 		close(ch.keepThread)
 		ch.keepThread = nil
 	}
+	if ch.unlock {
+		runtime.UnlockOSThread()
+		ch.unlock = false
+	}
+}
+
+// forkNonDumpable clones the child with rt non-dumpable for the clone, so
+// that the child is from its first instruction (see Start).
+func (p *Program) forkNonDumpable() (int, error) {
+	dumpable, _ := unix.PrctlRetInt(unix.PR_GET_DUMPABLE, 0, 0, 0, 0)
+	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
+		return 0, fmt.Errorf("prctl PR_SET_DUMPABLE: %w", err)
+	}
+	pid, e := p.fork()
+	if dumpable != 0 {
+		unix.Prctl(unix.PR_SET_DUMPABLE, uintptr(dumpable), 0, 0, 0)
+	}
+	if e != 0 {
+		return 0, fmt.Errorf("clone3: %w", e)
+	}
+	return pid, nil
 }
 
 // Kill ends a child that will not be used, and reaps it.

@@ -32,8 +32,10 @@ type CreateOpts struct {
 	Bundle string
 	Args   []string // replaces process.args when set (rt run DIR -- CMD)
 	// Spec, when set, is the bundle's config.json as the caller already
-	// read it (run does, to see whether it needs a terminal).
+	// read it (run does, to see whether it needs a terminal), and
+	// SpecJSON its bytes.
 	Spec          *specs.Spec
+	SpecJSON      []byte
 	ConsoleSocket string
 	// PidfdSocket receives a pidfd of the init (--pidfd-socket).
 	PidfdSocket string
@@ -51,43 +53,46 @@ type CreateOpts struct {
 	Stdio    [3]*os.File
 }
 
-// LoadSpec reads and validates bundle/config.json.
-func LoadSpec(bundle string) (*specs.Spec, error) {
+// LoadSpec reads bundle/config.json; it returns the config and its
+// bytes.
+func LoadSpec(bundle string) (*specs.Spec, []byte, error) {
 	b, err := os.ReadFile(filepath.Join(bundle, "config.json"))
 	if err != nil {
-		return nil, fmt.Errorf("config.json: %w", err)
+		return nil, nil, fmt.Errorf("config.json: %w", err)
 	}
 	var s specs.Spec
 	if err := json.Unmarshal(b, &s); err != nil {
-		return nil, fmt.Errorf("config.json: %w", err)
+		return nil, nil, fmt.Errorf("config.json: %w", err)
 	}
-	return &s, nil
+	return &s, b, nil
 }
 
 // loadBundle is what Create and BeginRestore (verb) check before they
 // claim anything: the bundle's absolute path and its config, validated,
-// with o.Args in place of process.args when given.
-func loadBundle(o CreateOpts, verb string) (string, *specs.Spec, error) {
+// with o.Args in place of process.args when given, and the config's
+// bytes as stored (nil when o.Args changed it).
+func loadBundle(o CreateOpts, verb string) (string, *specs.Spec, []byte, error) {
 	bundle, err := filepath.Abs(o.Bundle)
 	if err != nil {
-		return "", nil, err
+		return "", nil, nil, err
 	}
-	spec := o.Spec
+	spec, raw := o.Spec, o.SpecJSON
 	if spec == nil {
-		if spec, err = LoadSpec(bundle); err != nil {
-			return "", nil, err
+		if spec, raw, err = LoadSpec(bundle); err != nil {
+			return "", nil, nil, err
 		}
 	}
 	if len(o.Args) > 0 && spec.Process != nil {
 		spec.Process.Args = o.Args
+		raw = nil
 	}
 	if err := validate.Spec(spec, bundle); err != nil {
-		return "", nil, err
+		return "", nil, nil, err
 	}
 	if spec.Process == nil {
-		return "", nil, fmt.Errorf("config.json: process is required to %s a container", verb)
+		return "", nil, nil, fmt.Errorf("config.json: process is required to %s a container", verb)
 	}
-	return bundle, spec, nil
+	return bundle, spec, raw, nil
 }
 
 // resolveRootfs is root.path as a host path with no symlinks.
@@ -131,7 +136,7 @@ func Create(o CreateOpts) (_ *Container, _ *child.Child, err error) {
 	// Off the critical path: see cgroups.StartWarm.
 	cgroups.StartWarm()
 	defer cgroups.StopWarm()
-	bundle, spec, err := loadBundle(o, "create")
+	bundle, spec, raw, err := loadBundle(o, "create")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -151,6 +156,7 @@ func Create(o CreateOpts) (_ *Container, _ *child.Child, err error) {
 	if err = cr.claim(bundle, rootPath); err != nil {
 		return nil, nil, err
 	}
+	cr.c.state.specJSON = raw
 	if cr.io, err = openChildIO(spec.Process, o.Console, o.ConsoleSocket, o.PidfdSocket, linuxSeccomp(spec), o.Root); err != nil {
 		return nil, nil, err
 	}

@@ -41,7 +41,7 @@ func BeginRestore(o CreateOpts) (_ *Restoring, err error) {
 	if err := validate.ID(o.ID); err != nil {
 		return nil, err
 	}
-	bundle, spec, err := loadBundle(o, "restore")
+	bundle, spec, _, err := loadBundle(o, "restore")
 	if err != nil {
 		return nil, err
 	}

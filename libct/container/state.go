@@ -55,6 +55,9 @@ type State struct {
 	// its own file, read only by the commands that need it, so state,
 	// list and kill do not decode a whole config.
 	Spec *specs.Spec `json:"-"`
+	// specJSON is Spec as config.json had it, when this process read it:
+	// written as it is, there is no encoder to build.
+	specJSON []byte
 }
 
 // writeFileAtomic writes data to a temp file in the same directory and
@@ -102,9 +105,12 @@ func (c *Container) saveConfig() error {
 	if c.state.Spec == nil {
 		return nil
 	}
-	b, err := json.Marshal(c.state.Spec)
-	if err != nil {
-		return err
+	b := c.state.specJSON
+	if b == nil {
+		var err error
+		if b, err = json.Marshal(c.state.Spec); err != nil {
+			return err
+		}
 	}
 	return writeFileAtomic(filepath.Join(c.dir, specFile), b, 0o600)
 }
