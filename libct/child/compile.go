@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -246,6 +247,10 @@ func (c *compiler) create() error {
 	// container's state for the hooks the child runs.
 	s := p.addOp(opAsk, "ask for the cgroup")
 	s.n[0], s.n[1] = int64(KindCgroup), 1
+	if ns, ok := specconv.Namespace(spec, specs.NetworkNamespace); ok && ns.Path == "" {
+		// A namespace joined by path is someone else's to set up.
+		p.addOp(opLoopback, "bring up lo")
+	}
 	if c.newCgroupNS {
 		s := p.addOp(opUnshare, "unshare cgroup namespace")
 		s.n[0] = unix.CLONE_NEWCGROUP
@@ -292,6 +297,11 @@ func (c *compiler) create() error {
 	}
 	if err := c.enterRoot(hasNamespace(spec, specs.MountNamespace)); err != nil {
 		return err
+	}
+	if cwd := cfg.Process.Cwd; cwd != "" && cwd != "/" {
+		// Before finishRootfs may make the root read-only.
+		s := p.addOp(opMakeCwd, fmt.Sprintf("process.cwd %q", cwd))
+		s.s[0] = p.str(filepath.Clean(cwd))
 	}
 	console := cfg.Process.Terminal
 	if console {
@@ -348,7 +358,7 @@ func (c *compiler) checkProcess() error {
 	if cwd == "" {
 		cwd = "/"
 	}
-	s := p.addOp(opCheckCwd, fmt.Sprintf("cwd %q", cwd))
+	s := p.addOp(opCheckCwd, fmt.Sprintf("process.cwd %q", cwd))
 	s.s[0] = p.str(cwd)
 	c.lookPath(processEnv(c.cfg.ListenFDs, proc), cwd)
 	return nil

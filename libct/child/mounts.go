@@ -59,6 +59,12 @@ func (c *compiler) prepareRootfs(o rootfsOpts) error {
 		if err := c.mount(i, mnt, o, rootArg); err != nil {
 			return err
 		}
+		if c.containerPath(mnt.Destination, rootArg) == "/" {
+			// A mount on / (runc allows it) is the root from here on:
+			// the mounts after it, /dev and pivot_root go onto it.
+			s = p.addOp(opOpenRoot, fmt.Sprintf("open rootfs %s after mounts[%d]", rootPath, i))
+			s.s[0] = p.str(rootPath)
+		}
 	}
 	if !rootfs.DevIsBindMount(spec.Mounts) {
 		return c.devices(o)
@@ -154,6 +160,7 @@ func (c *compiler) fsMount(m *mountSpec, fstype, source, dest string, mo rootfs.
 func (c *compiler) addMount(m *mountSpec, source, dest string, mo rootfs.MountOpts, what string) error {
 	p := c.p
 	m.dest = p.str(dest)
+	m.onRoot = dest == "/"
 	if m.kind != mkFs || source != "" {
 		m.src = p.str(source)
 	}

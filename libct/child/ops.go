@@ -55,6 +55,8 @@ const (
 	opHooks
 	opExec
 	opProcClose
+	opMakeCwd
+	opLoopback
 )
 
 var opNames = [...]string{
@@ -109,6 +111,8 @@ var opNames = [...]string{
 	opHooks:          "hooks",
 	opExec:           "exec",
 	opProcClose:      "procclose",
+	opMakeCwd:        "makecwd",
+	opLoopback:       "loopback",
 }
 
 func (o op) String() string {

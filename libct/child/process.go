@@ -511,8 +511,14 @@ func (c *compiler) hooks(kind string, code int, hs []specs.Hook, state int) erro
 		// Through the trampoline, as the process (see trampoline.go).
 		argv, _ := p.strv(append([]string{"exec " + quoteIfOdd(h.Path) + ": ", h.Path}, args...))
 		hs.argv = int32(argv)
-		if len(h.Env) > 0 || code == HookCreateContainer {
-			envp, _ := p.strv(h.Env)
+		// A hook without env gets the process's (startContainer) or
+		// the rt command's (createContainer), as with crun.
+		env := h.Env
+		if len(env) == 0 && code == HookCreateContainer {
+			env = os.Environ()
+		}
+		if len(env) > 0 {
+			envp, _ := p.strv(env)
 			hs.envp = int32(envp)
 		}
 		p.hooks = append(p.hooks, hs)

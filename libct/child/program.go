@@ -60,6 +60,7 @@ type mountSpec struct {
 	askParent                  bool // a bind source the child may not reach: the parent opens it
 	label                      str  // SELinux label of an mqueue mount
 	fallback                   str  // cgroup2: bind this host path on EPERM/EBUSY
+	onRoot                     bool // the destination is "/": the mount becomes the root
 }
 
 // Mount kinds.

@@ -49,7 +49,7 @@ func (p *Program) createDevice(s *step) syscall.Errno {
 		closefd(int32(src))
 		return e
 	}
-	parent, e := segMkdirAllInRoot(p, root, p.cbytes(d.dir))
+	parent, e := segMkdirAllStrict(p, root, p.cbytes(d.dir))
 	if e != 0 {
 		p.errDetail("create parent directory")
 		return e

@@ -383,7 +383,17 @@ func (p *Program) mountOnto(m *mountSpec, dst int32, act int, src int32) (int32,
 	if e != 0 {
 		return -1, e
 	}
-	mounted, e := p.openInRoot(st.root, p.cbytes(m.dest), 0)
+	var mounted int32
+	if m.onRoot {
+		// Onto the root itself: st.root is the handle on the mount now
+		// covered, whose "/" is itself; the new one is what the rootfs
+		// path (resolved from the host before any mount) shows.
+		var fd uintptr
+		fd, e = sys(unix.SYS_OPENAT, atFdcwd, p.ptr(p.rootPath), unix.O_PATH|unix.O_CLOEXEC, 0, 0, 0)
+		mounted = int32(fd)
+	} else {
+		mounted, e = p.openInRoot(st.root, p.cbytes(m.dest), 0)
+	}
 	if e != 0 {
 		p.errDetail("reopen ")
 		p.errAppStr(m.dest)

@@ -167,6 +167,62 @@ func (p *Program) mkdirAllInRoot(root int32, b []byte) (int32, syscall.Errno) {
 	return p.mkdirPlan(root, plan)
 }
 
+// mkdirAllStrict is mkdirAllInRoot for paths a symlink must not redirect
+// to somewhere new (device nodes, the cwd), as pathrs-lite makes them:
+// symlinks on the way are followed inside root, but a dangling one is an
+// error (ENOENT), not a target to create. Each missing component is made
+// through the fd of its parent, then opened again from root.
+//
+//go:noinline
+//go:nosplit
+//go:norace
+func (p *Program) mkdirAllStrict(root int32, b []byte) (int32, syscall.Errno) {
+	fd, e := p.openInRoot(root, b, unix.O_DIRECTORY)
+	if e != unix.ENOENT {
+		return fd, e
+	}
+	buf := p.st.pd
+	n := clen(b)
+	if n+1 > len(buf) {
+		return -1, unix.ENAMETOOLONG
+	}
+	for i := 0; i < n; i++ {
+		buf[i] = b[i]
+	}
+	buf[n] = 0
+	dir, e := p.openat2(root, cstr(slash), unix.O_PATH|unix.O_DIRECTORY, unix.RESOLVE_IN_ROOT)
+	if e != 0 {
+		return -1, e
+	}
+	for i := 1; i < n; {
+		j := i
+		for j < n && buf[j] != '/' {
+			j++
+		}
+		// buf[:j] is the path up to the next component, buf[i:j] that
+		// component: NUL-terminate both in place.
+		c := buf[j]
+		buf[j] = 0
+		next, e := p.openat2(root, cstr(buf), unix.O_PATH|unix.O_DIRECTORY, unix.RESOLVE_IN_ROOT)
+		if e == unix.ENOENT {
+			// root's and 0755 (runc, crun).
+			_, e = sys(unix.SYS_MKDIRAT, uintptr(dir), cstr(buf[i:]), 0o755, 0, 0, 0)
+			if e == 0 || e == unix.EEXIST {
+				// A dangling symlink's EEXIST is ENOENT here.
+				next, e = p.openat2(root, cstr(buf), unix.O_PATH|unix.O_DIRECTORY, unix.RESOLVE_IN_ROOT)
+			}
+		}
+		buf[j] = c
+		closefd(dir)
+		if e != 0 {
+			return -1, e
+		}
+		dir = next
+		i = j + 1
+	}
+	return dir, 0
+}
+
 // mkdirPlan walks plan, an absolute path without symlinks (secureJoin's),
 // from root: one component at a time, each opened (or made, then opened)
 // through the fd of its parent without following symlinks.

@@ -526,3 +526,55 @@ func errnoText(e syscall.Errno) string {
 	}
 	return "unknown error"
 }
+
+// makeCwd makes process.cwd when it is missing, as runc and crun do, once
+// the child is inside its root and before the root may turn read-only:
+// through mkdirAllStrict, from "/". One that exists is checkCwd's to
+// judge.
+//
+//go:noinline
+//go:nosplit
+//go:norace
+func (p *Program) makeCwd(s *step) syscall.Errno {
+	if _, e := sys(unix.SYS_NEWFSTATAT, atFdcwd, p.ptr(s.s[0]), uintptr(unsafe.Pointer(&p.st.stat)), 0, 0, 0); e != unix.ENOENT {
+		return 0
+	}
+	root, e := sys(unix.SYS_OPENAT, atFdcwd, cstr(slash), unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0, 0, 0)
+	if e != 0 {
+		return e
+	}
+	fd, e := segMkdirAllStrict(p, int32(root), p.cbytes(s.s[0]))
+	closefd(int32(root))
+	if e == 0 {
+		closefd(fd)
+	}
+	return e
+}
+
+// loopbackUp brings lo up in a network namespace the container got new,
+// as runc and crun do: the kernel makes it down, and 127.0.0.1 would not
+// answer. Interface ioctls, not netlink: one socket and two calls.
+//
+//go:noinline
+//go:nosplit
+//go:norace
+func (p *Program) loopbackUp(s *step) syscall.Errno {
+	fd, e := sys(unix.SYS_SOCKET, unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0, 0, 0, 0)
+	if e != 0 {
+		p.errDetail("socket")
+		return e
+	}
+	var ifr [unix.IFNAMSIZ + 24]byte // struct ifreq: the name, then ifr_flags
+	ifr[0], ifr[1] = 'l', 'o'
+	if _, e = sys(unix.SYS_IOCTL, fd, unix.SIOCGIFFLAGS, uintptr(unsafe.Pointer(&ifr)), 0, 0, 0); e != 0 {
+		p.errDetail("get flags")
+	} else {
+		flags := uint16(ifr[unix.IFNAMSIZ]) | uint16(ifr[unix.IFNAMSIZ+1])<<8 | unix.IFF_UP
+		ifr[unix.IFNAMSIZ], ifr[unix.IFNAMSIZ+1] = byte(flags), byte(flags>>8)
+		if _, e = sys(unix.SYS_IOCTL, fd, unix.SIOCSIFFLAGS, uintptr(unsafe.Pointer(&ifr)), 0, 0, 0); e != 0 {
+			p.errDetail("set flags")
+		}
+	}
+	closefd(int32(fd))
+	return e
+}

@@ -75,6 +75,8 @@ var stepFuncs = [...]func(*Program, *step) syscall.Errno{
 	opHooks:          (*Program).runHooks,
 	opExec:           (*Program).execProcess,
 	opProcClose:      (*Program).sProcClose,
+	opMakeCwd:        (*Program).makeCwd,
+	opLoopback:       (*Program).loopbackUp,
 }
 
 //go:nosplit
@@ -383,6 +385,7 @@ func (p *Program) affinityNarrowed() bool {
 var (
 	segOpenOrCreate   = (*Program).openOrCreate
 	segMkdirAllInRoot = (*Program).mkdirAllInRoot
+	segMkdirAllStrict = (*Program).mkdirAllStrict
 	segSecureJoin     = (*Program).secureJoin
 	segMountOnto      = (*Program).mountOnto
 	segBindSource     = (*Program).bindSource

@@ -3,7 +3,6 @@ package container
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -24,8 +23,9 @@ type childIO struct {
 
 // openChildIO dials the sockets and compiles the seccomp profile: console
 // is an already connected console socket (a foreground run or exec makes
-// its own), consoleSocket the path of --console-socket.
-func openChildIO(p *specs.Process, console *os.File, consoleSocket, pidfdSocket string, sc *specs.LinuxSeccomp, root string) (*childIO, error) {
+// its own), consoleSocket the path of --console-socket, cacheDir
+// CreateOpts.CacheDir.
+func openChildIO(p *specs.Process, console *os.File, consoleSocket, pidfdSocket string, sc *specs.LinuxSeccomp, cacheDir string) (*childIO, error) {
 	io := &childIO{console: console}
 	if p.Terminal && console == nil && consoleSocket == "" {
 		return nil, fmt.Errorf("process.terminal is set: --console-socket is required (or run in the foreground)")
@@ -50,7 +50,7 @@ func openChildIO(p *specs.Process, console *os.File, consoleSocket, pidfdSocket 
 		}
 	}
 	if sc != nil {
-		prog, err := seccomp.Compile(sc, filepath.Join(root, ".seccomp-cache"))
+		prog, err := seccomp.Compile(sc, seccompCache(cacheDir))
 		if err != nil {
 			return nil, err
 		}

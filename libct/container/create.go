@@ -51,6 +51,9 @@ type CreateOpts struct {
 	// Rootless tolerates cgroup permission errors (--rootless).
 	Rootless bool
 	Stdio    [3]*os.File
+	// CacheDir holds what rt can rebuild (compiled seccomp filters);
+	// "" caches nothing.
+	CacheDir string
 }
 
 // LoadSpec reads bundle/config.json; it returns the config and its
@@ -108,6 +111,14 @@ func resolveRootfs(spec *specs.Spec, bundle string) (string, error) {
 	return rootfs, nil
 }
 
+// seccompCache is the seccomp compile cache under the cache dir.
+func seccompCache(cacheDir string) string {
+	if cacheDir == "" {
+		return ""
+	}
+	return filepath.Join(cacheDir, "seccomp")
+}
+
 // makeStateDir claims the container's state directory under root: its
 // existence is what makes an id taken.
 func makeStateDir(root, id string) (string, error) {
@@ -157,7 +168,7 @@ func Create(o CreateOpts) (_ *Container, _ *child.Child, err error) {
 		return nil, nil, err
 	}
 	cr.c.state.specJSON = raw
-	if cr.io, err = openChildIO(spec.Process, o.Console, o.ConsoleSocket, o.PidfdSocket, linuxSeccomp(spec), o.Root); err != nil {
+	if cr.io, err = openChildIO(spec.Process, o.Console, o.ConsoleSocket, o.PidfdSocket, linuxSeccomp(spec), o.CacheDir); err != nil {
 		return nil, nil, err
 	}
 	defer cr.io.close()
@@ -485,6 +496,22 @@ func linuxSeccomp(spec *specs.Spec) *specs.LinuxSeccomp {
 		return nil
 	}
 	return spec.Linux.Seccomp
+}
+
+// createContainerHookEnv is this command's environment when a
+// createContainer hook lacks one of its own: the init runs those hooks,
+// and they get the runtime's environment, as with crun (runc 1.1 gave them
+// the process's, later runc an empty one).
+func createContainerHookEnv(spec *specs.Spec) []string {
+	if spec.Hooks == nil {
+		return nil
+	}
+	for _, h := range spec.Hooks.CreateContainer {
+		if len(h.Env) == 0 {
+			return os.Environ()
+		}
+	}
+	return nil
 }
 
 // hitMemoryLimit reports an OOM kill (v2) or a charge that failed against

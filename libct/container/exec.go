@@ -44,6 +44,8 @@ type ExecOpts struct {
 	// IgnorePaused execs in a paused container too; the process then
 	// starts once the container is resumed (exec --ignore-paused).
 	IgnorePaused bool
+	// CacheDir is CreateOpts.CacheDir.
+	CacheDir string
 }
 
 // Process is a started exec (or a foreground init) the caller may wait on.
@@ -114,7 +116,7 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 		return nil, err
 	}
 	defer ns.close()
-	io, err := openChildIO(p, o.Console, o.ConsoleSocket, o.PidfdSocket, linux.Seccomp, c.root)
+	io, err := openChildIO(p, o.Console, o.ConsoleSocket, o.PidfdSocket, linux.Seccomp, o.CacheDir)
 	if err != nil {
 		return nil, err
 	}

@@ -214,12 +214,25 @@ func readState(dir string) (*State, error) {
 	if err := json.Unmarshal(b, &s); err != nil {
 		return nil, fmt.Errorf("decode %s: %w", filepath.Join(dir, stateFile), err)
 	}
+	// Engines give runc, rt and others one root: runc keeps a state.json
+	// too (with the same id, but no status or ociVersion), youki one with
+	// oci_version. rt's always holds both, and a status it stores.
+	if s.OCIVersion == "" || (s.Status != Creating && s.Status != Created && s.Status != Running) {
+		return nil, foreignDir(dir, filepath.Join(dir, stateFile)+" is another runtime's, or damaged")
+	}
 	// Every command relies on these; a damaged or hand-edited file must
 	// be an error, not a nil dereference or another container's name.
 	if s.ID != filepath.Base(dir) {
 		return nil, fmt.Errorf("%s is damaged (not this container's)", filepath.Join(dir, stateFile))
 	}
 	return &s, nil
+}
+
+// errForeign marks a directory under the root that is not an rt container.
+var errForeign = errors.New("not an rt container")
+
+func foreignDir(dir, why string) error {
+	return fmt.Errorf("container %q: %w (%s)", filepath.Base(dir), errForeign, why)
 }
 
 // lockDir takes an exclusive flock on the container directory: every

@@ -24,6 +24,8 @@ setup_rt() {
 	ROOT="$BATS_TEST_TMPDIR/root"
 	BUNDLE="$BATS_TEST_TMPDIR/bundle"
 	CG_PARENT="/rt-test-$$-$BATS_TEST_NUMBER"
+	# The test's own cache, so that tests neither share nor fill /run/rt-cache.
+	export RT_CACHE_DIR="$BATS_TEST_TMPDIR/cache"
 	local t
 	t=$(rootfs_template)
 	mkdir -p "$BUNDLE"

@@ -169,8 +169,8 @@ bad_json() {
 	bad_run "process.cwd" '.process.cwd = "tmp"'
 }
 
-@test "hostile: cwd that does not exist" {
-	bad_run "cwd" '.process.cwd = "/no/such/dir"'
+@test "hostile: cwd below a file" {
+	bad_run "process.cwd" '.process.cwd = "/bin/sh/dir"'
 }
 
 @test "hostile: env entry without =" {
@@ -378,8 +378,15 @@ bad_json() {
 	bad_run "cgroupsPath" '.linux.cgroupsPath = "/../../escape"'
 }
 
-@test "hostile: device outside /dev" {
-	bad_run "linux.devices" '.linux.devices = [{"path": "/etc/evil", "type": "c", "major": 1, "minor": 3}]'
+@test "hostile: device with a relative path" {
+	bad_run "linux.devices[0].path" '.linux.devices = [{"path": "etc/evil", "type": "c", "major": 1, "minor": 3}]'
+}
+
+@test "hostile: device through a symlink to a host directory" {
+	mkdir "$BATS_TEST_TMPDIR/hostdir"
+	ln -s "$BATS_TEST_TMPDIR/hostdir" "$BUNDLE/rootfs/evil"
+	bad_run "/evil/null" '.linux.devices = [{"path": "/evil/null", "type": "c", "major": 1, "minor": 3}]'
+	[ -z "$(ls -A "$BATS_TEST_TMPDIR/hostdir")" ]
 }
 
 @test "hostile: unknown device type" {
@@ -680,7 +687,7 @@ bad_json() {
 		must_fail - "state.json" exec ct1 true
 	done
 	# A pid without its start time is not taken for the container's init.
-	echo '{"id": "ct1", "pid": 1, "status": "running"}' >"$ROOT/ct1/state.json"
+	echo '{"ociVersion": "1.0.2", "id": "ct1", "pid": 1, "status": "running"}' >"$ROOT/ct1/state.json"
 	[ "$(status ct1)" = stopped ]
 	must_fail - "not running" kill ct1 KILL
 	cp "$BATS_TEST_TMPDIR/state.json" "$ROOT/ct1/state.json"

@@ -432,11 +432,45 @@ create_fails() {
 }
 
 @test "a bad cwd is one line naming it, at create, with nothing left" {
-	update_config '.process.cwd = "/no/such/dir"'
-	create_fails 'cwd' '/no/such/dir' 'no such file or directory'
-	run_fails 'cwd' '/no/such/dir' 'no such file or directory'
+	update_config '.process.cwd = "/etc/passwd/dir"'
+	create_fails 'process.cwd "/etc/passwd/dir": not a directory'
+	run_fails 'process.cwd "/etc/passwd/dir": not a directory'
+	# A dangling symlink is not followed to create its target (runc and
+	# crun refuse it too), here one to a directory of the host's.
+	mkdir "$BATS_TEST_TMPDIR/hostdir"
+	ln -s "$BATS_TEST_TMPDIR/hostdir" "$BUNDLE/rootfs/escape"
+	update_config '.process.cwd = "/escape/sub"'
+	run_fails 'process.cwd "/escape/sub"'
+	[ ! -e "$BATS_TEST_TMPDIR/hostdir/sub" ]
+	[ ! -e "$BUNDLE/rootfs$BATS_TEST_TMPDIR/hostdir" ]
 	update_config '.process.cwd = "relative"'
 	run_fails 'cwd' 'relative'
+}
+
+@test "a missing cwd is made inside the rootfs before it turns read-only, through symlinks that stay inside (runc, crun)" {
+	update_config '.root.readonly = true | .process.cwd = "/no/such/dir" | .process.user = {"uid": 1000, "gid": 1000}'
+	set_cmd sh -c 'pwd; stat -c "%u %a" /no /no/such/dir; touch /x'
+	run rt run -b "$BUNDLE" ct1
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[ "${lines[0]}" = /no/such/dir ]
+	# root's, 0755, as runc and crun make it, whoever the process is
+	[ "${lines[1]}" = "0 755" ]
+	[ "${lines[2]}" = "0 755" ]
+	[[ "${lines[3]}" == *"Read-only file system"* ]]
+	[ -d "$BUNDLE/rootfs/no/such/dir" ]
+	expect_no_leftovers ct1
+
+	# A relative symlink climbing past / stays in the rootfs, as the
+	# kernel resolves it in there.
+	ln -s ../../../../../root "$BUNDLE/rootfs/up"
+	update_config '.process.cwd = "/up/made"'
+	set_cmd pwd
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[ "$output" = /root/made ]
+	[ -d "$BUNDLE/rootfs/root/made" ]
+	expect_no_leftovers ct1
 }
 
 @test "an impossible rlimit is one line naming it, at create, with nothing left" {
