@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -15,6 +14,7 @@ import (
 	"github.com/rt-runtime/rt/libct/cgroups"
 	"github.com/rt-runtime/rt/libct/console"
 	"github.com/rt-runtime/rt/libct/container"
+	"github.com/rt-runtime/rt/libct/specjson"
 	"github.com/rt-runtime/rt/libct/user"
 )
 
@@ -131,7 +131,7 @@ func execProcess(ctx *cli.Context, own *specs.Process) (*specs.Process, error) {
 			return nil, fmt.Errorf("exec --process: %w", err)
 		}
 		var p specs.Process
-		if err := json.Unmarshal(b, &p); err != nil {
+		if err := specjson.Process(b, &p); err != nil {
 			return nil, fmt.Errorf("exec --process %s: %w", f, err)
 		}
 		if len(p.Args) == 0 {

@@ -22,6 +22,7 @@ import (
 	"github.com/rt-runtime/rt/libct/netdev"
 	"github.com/rt-runtime/rt/libct/rootfs"
 	"github.com/rt-runtime/rt/libct/specconv"
+	"github.com/rt-runtime/rt/libct/specjson"
 	"github.com/rt-runtime/rt/libct/validate"
 )
 
@@ -64,7 +65,7 @@ func LoadSpec(bundle string) (*specs.Spec, []byte, error) {
 		return nil, nil, fmt.Errorf("config.json: %w", err)
 	}
 	var s specs.Spec
-	if err := json.Unmarshal(b, &s); err != nil {
+	if err := specjson.Spec(b, &s); err != nil {
 		return nil, nil, fmt.Errorf("config.json: %w", err)
 	}
 	return &s, b, nil

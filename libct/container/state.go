@@ -16,6 +16,8 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/rt-runtime/rt/libct/specjson"
 )
 
 // Status is the runtime-spec state machine (plus paused).
@@ -137,60 +139,43 @@ func (c *Container) Spec() *specs.Spec {
 }
 
 // stored is the part of config.json that exec reads: the process,
-// namespaces, seccomp rules and personality. Commands after create decode
-// only the parts they use: a whole specs.Spec costs about 1.2 ms in a
-// fresh process, because encoding/json builds its codecs for every type
-// the runtime-spec reaches, whether or not the document uses it.
+// namespaces, seccomp rules and personality.
 type stored struct {
-	Process *specs.Process `json:"process,omitempty"`
+	Process *specs.Process
 	Linux   struct {
-		Namespaces   []specs.LinuxNamespace   `json:"namespaces,omitempty"`
-		Seccomp      *specs.LinuxSeccomp      `json:"seccomp,omitempty"`
-		Personality  *specs.LinuxPersonality  `json:"personality,omitempty"`
-		MemoryPolicy *specs.LinuxMemoryPolicy `json:"memoryPolicy,omitempty"`
-	} `json:"linux"`
+		Namespaces   []specs.LinuxNamespace
+		Seccomp      *specs.LinuxSeccomp
+		Personality  *specs.LinuxPersonality
+		MemoryPolicy *specs.LinuxMemoryPolicy
+	}
 }
 
-// stored returns those parts, from the spec when this process has it and
-// from config.json otherwise.
+// stored returns those parts of the config.
 func (c *Container) stored() *stored {
 	if c.parts != nil {
 		return c.parts
 	}
 	p := &stored{}
-	if s := c.state.Spec; s != nil {
-		p.Process = s.Process
-		if s.Linux != nil {
-			p.Linux.Namespaces, p.Linux.Seccomp, p.Linux.Personality = s.Linux.Namespaces, s.Linux.Seccomp, s.Linux.Personality
-			p.Linux.MemoryPolicy = s.Linux.MemoryPolicy
-		}
-	} else {
-		c.readConfig(p)
+	s := c.Spec()
+	p.Process = s.Process
+	if s.Linux != nil {
+		p.Linux.Namespaces, p.Linux.Seccomp, p.Linux.Personality = s.Linux.Namespaces, s.Linux.Seccomp, s.Linux.Personality
+		p.Linux.MemoryPolicy = s.Linux.MemoryPolicy
 	}
 	c.parts = p
 	return p
 }
 
-// hooks returns the container's hooks (start and delete need nothing
-// else of the config).
-func (c *Container) hooks() *specs.Hooks {
-	if s := c.state.Spec; s != nil {
-		return s.Hooks
-	}
-	var v struct {
-		Hooks *specs.Hooks `json:"hooks"`
-	}
-	c.readConfig(&v)
-	return v.Hooks
-}
+// hooks returns the container's hooks.
+func (c *Container) hooks() *specs.Hooks { return c.Spec().Hooks }
 
-// readConfig decodes the stored config.json into v. Like Spec, it only
+// readConfig decodes the stored config.json into s. Like Spec, it only
 // warns when the config cannot be read, so that the container can still
 // be killed and deleted.
-func (c *Container) readConfig(v any) {
+func (c *Container) readConfig(s *specs.Spec) {
 	b, err := os.ReadFile(filepath.Join(c.dir, specFile))
 	if err == nil {
-		err = json.Unmarshal(b, v)
+		err = specjson.Spec(b, s)
 	} else if errors.Is(err, os.ErrNotExist) {
 		// Only a killed command leaves no config: a create before it
 		// wrote it (no hook had run yet), or a delete after it removed
@@ -211,7 +196,7 @@ func readState(dir string) (*State, error) {
 		return nil, err
 	}
 	var s State
-	if err := json.Unmarshal(b, &s); err != nil {
+	if err := decodeState(b, &s); err != nil {
 		return nil, fmt.Errorf("decode %s: %w", filepath.Join(dir, stateFile), err)
 	}
 	// Engines give runc, rt and others one root: runc keeps a state.json
