@@ -68,7 +68,7 @@ func TestGenerated(t *testing.T) {
 type generator struct {
 	pkgPath string
 	body    bytes.Buffer
-	vars    bytes.Buffer // the key lists of the structs
+	vars    bytes.Buffer      // the key lists of the structs
 	imports map[string]string // path -> name
 	names   map[reflect.Type]string
 	queue   []reflect.Type
