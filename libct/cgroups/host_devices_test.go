@@ -8,8 +8,6 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/cilium/ebpf"
-	"github.com/cilium/ebpf/link"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -60,11 +58,11 @@ func attachedCount(t *testing.T, dir string) int {
 		t.Fatal(err)
 	}
 	defer unix.Close(fd)
-	q, err := link.QueryPrograms(link.QueryOptions{Target: fd, Attach: ebpf.AttachCGroupDevice})
+	ids, err := attachedDevicePrograms(fd)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return len(q.Programs)
+	return len(ids)
 }
 
 // TestHostDevicesV2Filter loads the eBPF device filter into a cgroup of the
