@@ -39,20 +39,26 @@ type cloneArgs struct {
 	cgroup     uint64
 }
 
-// fork clones this process without CLONE_VM: the child gets a copy of the
-// address space, runs p.run on a copy of this goroutine's stack and never
-// returns. Nothing in the child may call into the Go runtime: see doc.go.
+// fork clones this process with CLONE_VM: the child shares rt's memory
+// (no copy of the page tables, no copy-on-write faults in rt afterwards,
+// nothing to tear down at the child's execve) and runs p.run on the stack
+// Seal mapped for it, never returning. Nothing in the child may call into
+// the Go runtime nor write anything but p's own buffers: see doc.go.
 //
 //go:norace
 //go:noinline
 func (p *Program) fork() (pid int, err syscall.Errno) {
+	p.clone.flags |= unix.CLONE_VM
+	p.clone.stack = uint64(p.stackTop) - childStack
+	p.clone.stackSize = childStack
 	runtimeBeforeFork()
-	r1, _, e := syscall.RawSyscall6(unix.SYS_CLONE3, uintptr(unsafe.Pointer(&p.clone)), unsafe.Sizeof(p.clone), 0, 0, 0, 0)
-	if e != 0 || r1 != 0 {
-		runtimeAfterFork()
-		return int(r1), e
-	}
-	runtimeAfterForkInChild()
-	runOnStack(p, p.stackTop)
-	return 0, 0 // not reached: the child ends in execve or exit
+	r1, e := cloneVM(&p.clone, unsafe.Sizeof(p.clone), p)
+	runtimeAfterFork()
+	return int(r1), syscall.Errno(e)
 }
+
+// cloneVM is clone3 for fork (run_stack_*.s): the child starts in
+// childStart(p) on the stack args give it.
+//
+//go:noescape
+func cloneVM(args *cloneArgs, size uintptr, p *Program) (pid uintptr, errno uintptr)

@@ -23,10 +23,12 @@ const pkgPrefix = "github.com/rt-runtime/rt/libct/child."
 
 // childCallees are the only functions outside the child's own that its
 // machine code may call: the raw system call, the runtime's assembly copy
-// and clear (which never check the stack), and the bounds-check failures,
+// and clear (which never check the stack), the runtime's reset of signal
+// handlers and mask for a child that shares its memory (package syscall's
+// vfork'd child calls it the same way), and the bounds-check failures,
 // which end the child on a bug (they grow the stack, and the spoilt stack
 // guard makes that a crash, not a silent corruption).
-var childCallees = regexp.MustCompile(`^(syscall\.RawSyscall6|internal/runtime/syscall/linux\.Syscall6|runtime\.memmove|runtime\.memclrNoHeapPointers|runtime\.duffzero|runtime\.duffcopy|runtime\.panicBounds\w*|runtime\.panicIndex\w*|runtime\.panicSlice\w*|runtime\.panicunsafeslice\w*|runtime\.panicdivide|runtime\.panicshift)(\.abi0)?$`)
+var childCallees = regexp.MustCompile(`^(syscall\.RawSyscall6|syscall\.runtime_AfterForkInChild|internal/runtime/syscall/linux\.Syscall6|runtime\.memmove|runtime\.memclrNoHeapPointers|runtime\.duffzero|runtime\.duffcopy|runtime\.panicBounds\w*|runtime\.panicIndex\w*|runtime\.panicSlice\w*|runtime\.panicunsafeslice\w*|runtime\.panicdivide|runtime\.panicshift)(\.abi0)?$`)
 
 type textSym struct {
 	file    string
@@ -77,7 +79,7 @@ func TestChildCodeNeverEntersTheRuntime(t *testing.T) {
 	if len(roots) < 50 {
 		t.Fatalf("found only %d functions in run*.go: is the objdump output what this test expects?", len(roots))
 	}
-	for _, want := range []string{"(*Program).run", "runOnStack", "(*Program).do"} {
+	for _, want := range []string{"(*Program).run", "cloneVM", "childStart", "(*Program).do"} {
 		if _, ok := syms[pkgPrefix+want]; !ok {
 			t.Fatalf("%s not found", want)
 		}
@@ -149,12 +151,12 @@ func parseObjdump(out []byte) map[string]*textSym {
 			cur.callees[strings.TrimSuffix(m[2], ".abi0")] = true
 		}
 	}
-	// The assembly calls childMain through its ABI0 wrapper.
-	if w, ok := syms[pkgPrefix+"childMain.wrapper"]; ok {
-		if asm, ok := syms[pkgPrefix+"runOnStack"]; ok && asm.callees[pkgPrefix+"childMain"] {
-			delete(asm.callees, pkgPrefix+"childMain")
-			asm.callees[pkgPrefix+"childMain.wrapper"] = true
-			w.callees[pkgPrefix+"childMain"] = true
+	// The assembly calls childStart through its ABI0 wrapper.
+	if w, ok := syms[pkgPrefix+"childStart.wrapper"]; ok {
+		if asm, ok := syms[pkgPrefix+"cloneVM"]; ok && asm.callees[pkgPrefix+"childStart"] {
+			delete(asm.callees, pkgPrefix+"childStart")
+			asm.callees[pkgPrefix+"childStart.wrapper"] = true
+			w.callees[pkgPrefix+"childStart"] = true
 		}
 	}
 	return syms
@@ -236,6 +238,9 @@ func TestChildStackDepth(t *testing.T) {
 			switch f := call.Fun.(type) {
 			case *ast.Ident:
 				switch {
+				case f.Name == "runtimeAfterForkInChild":
+					// The runtime's (see childCallees): nosplit, so the
+					// linker checks it in childStart's chain.
 				case funcs[f.Name] != nil:
 					graph[key] = append(graph[key], edge{f.Name, false})
 				case segments[f.Name] != "":

@@ -168,6 +168,8 @@ type Program struct {
 	tramp      *os.File // the exec trampoline (trampoline.go)
 
 	sealed bool
+	// started: a child runs on p (see running).
+	started bool
 	base   uintptr // &arena[0] once sealed
 	fdNext int32   // above every fd of fdSrc: room for the shuffle
 	clone  cloneArgs
@@ -460,6 +462,23 @@ func (p *Program) Close() {
 	if p.tramp != nil {
 		p.tramp.Close()
 		p.tramp = nil
+	}
+	if p.stack != nil && !p.started {
+		unix.Munmap(p.stack)
+		p.stack = nil
+	}
+}
+
+// running holds the programs of children that may still run: a child
+// shares rt's memory (see fork) and reads its program, buffers and stack
+// until its execve or exit, so the garbage collector must not hand any of
+// it to something else, nor Close unmap the stack, meanwhile.
+var running sync.Map // *Program -> struct{}
+
+// release lets p go once its child is gone (reaped).
+func (p *Program) release() {
+	if _, ok := running.LoadAndDelete(p); !ok {
+		return
 	}
 	if p.stack != nil {
 		unix.Munmap(p.stack)

@@ -6,13 +6,20 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// runOnStack moves the child onto its own stack (run_stack_*.s) and runs
-// childMain(p) there.
+// childStart is the child's first Go function, on its own stack: the
+// signal handlers Go installed go back to their defaults and the signal
+// mask to what it was before runtimeBeforeFork blocked every signal, as
+// package syscall does in a vfork'd child (which shares the parent's
+// memory, as this one does).
 //
-//go:noescape
-func runOnStack(p *Program, top uintptr)
+//go:nosplit
+//go:norace
+func childStart(p *Program) {
+	runtimeAfterForkInChild()
+	childMain(p)
+}
 
-// childMain is the child's first function on its own stack.
+// childMain runs the program and exits if it returns.
 //
 //go:nosplit
 //go:norace

@@ -61,6 +61,8 @@ func (p *Program) Start(cgroupDir *os.File) (_ *Child, err error) {
 		p.clone.cgroup = uint64(cgroupDir.Fd())
 	}
 	ch := &Child{Pidfd: -1, Conn: conn, prog: p}
+	p.started = true
+	running.Store(p, struct{}{})
 	var r struct {
 		pid int
 		err error
@@ -90,6 +92,7 @@ func (p *Program) Start(cgroupDir *os.File) (_ *Child, err error) {
 	if r.err != nil {
 		ch.Release()
 		conn.Close()
+		p.release()
 		return nil, r.err
 	}
 	ch.Pid, ch.Pidfd = r.pid, int(p.pidfd)
@@ -154,17 +157,14 @@ func (ch *Child) Release() {
 	}
 }
 
-// forkNonDumpable clones the child with rt non-dumpable for the clone, so
-// that the child is from its first instruction (see Start).
+// forkNonDumpable clones the child with rt non-dumpable, so that the
+// child is from its first instruction (see Start). rt stays so: the child
+// shares its memory, and with it the flag, until its execve.
 func (p *Program) forkNonDumpable() (int, error) {
-	dumpable, _ := unix.PrctlRetInt(unix.PR_GET_DUMPABLE, 0, 0, 0, 0)
 	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
 		return 0, fmt.Errorf("prctl PR_SET_DUMPABLE: %w", err)
 	}
 	pid, e := p.fork()
-	if dumpable != 0 {
-		unix.Prctl(unix.PR_SET_DUMPABLE, uintptr(dumpable), 0, 0, 0)
-	}
 	if e != 0 {
 		return 0, fmt.Errorf("clone3: %w", e)
 	}
@@ -192,6 +192,9 @@ func (ch *Child) Wait() (unix.WaitStatus, error) {
 		if ch.Pidfd >= 0 {
 			unix.Close(ch.Pidfd)
 			ch.Pidfd = -1
+		}
+		if err == nil || err == unix.ECHILD {
+			ch.prog.release()
 		}
 		return ws, err
 	}
