@@ -170,10 +170,10 @@ type Program struct {
 	sealed bool
 	// started: a child runs on p (see running).
 	started bool
-	base   uintptr // &arena[0] once sealed
-	fdNext int32   // above every fd of fdSrc: room for the shuffle
-	clone  cloneArgs
-	pidfd  int32
+	base    uintptr // &arena[0] once sealed
+	fdNext  int32   // above every fd of fdSrc: room for the shuffle
+	clone   cloneArgs
+	pidfd   int32
 	// stack is the child's own stack, with a guard page at its low end:
 	// mapped by Seal, unmapped by Close (the child has its copy).
 	stack    []byte
