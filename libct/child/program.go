@@ -175,7 +175,8 @@ type Program struct {
 	clone   cloneArgs
 	pidfd   int32
 	// stack is the child's own stack, with a guard page at its low end:
-	// mapped by Seal, unmapped by Close (the child has its copy).
+	// mapped by Seal, unmapped by Close before a child runs on it, else
+	// once the child is reaped (release).
 	stack    []byte
 	stackTop uintptr
 
