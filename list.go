@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"text/tabwriter"
@@ -42,10 +41,16 @@ var listCommand = cli.Command{
 		}
 		switch ctx.String("format") {
 		case "json":
-			if states == nil {
-				states = []container.OCIState{}
+			// What json.Encoder writes for the slice.
+			b := []byte{'['}
+			for i, s := range states {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = append(b, s.Marshal()...)
 			}
-			return json.NewEncoder(os.Stdout).Encode(states)
+			_, err := os.Stdout.Write(append(b, ']', '\n'))
+			return err
 		case "table":
 			w := tabwriter.NewWriter(os.Stdout, 12, 1, 3, ' ', 0)
 			fmt.Fprint(w, "ID\tPID\tSTATUS\tBUNDLE\tCREATED\tOWNER\n")

@@ -55,7 +55,21 @@ func withCode(err error, code int) error {
 	return codedError{err, code}
 }
 
+// growStack grows the main goroutine's stack once, first thing, to what
+// rt's deepest paths use. It starts at 2 KiB, and growing it step by step
+// copies it each time, walking every frame on it: about 0.1 ms in a run.
+//
+//go:noinline
+func growStack() byte {
+	var b [24 << 10]byte
+	b[stackIndex] = 1 // kept: the compiler cannot drop the array
+	return b[len(b)-stackIndex]
+}
+
+var stackIndex = 1
+
 func main() {
+	growStack()
 	app := cli.NewApp()
 	app.Name = "rt"
 	app.Usage = "an OCI container runtime"

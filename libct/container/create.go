@@ -371,6 +371,9 @@ func (cr *creation) Cgroup() ([]byte, error) {
 	}
 	// The states the init's hooks get on stdin: creating, and created for
 	// the startContainer hooks.
+	if h := spec.Hooks; h == nil || len(h.CreateContainer) == 0 && len(h.StartContainer) == 0 {
+		return nil, nil
+	}
 	creating, err := json.Marshal(c.specState(Creating))
 	if err != nil {
 		return nil, err

@@ -119,11 +119,7 @@ func (c *Container) saveConfig() error {
 
 // saveStatus rewrites state.json only.
 func (c *Container) saveStatus() error {
-	b, err := json.Marshal(c.state)
-	if err != nil {
-		return err
-	}
-	return writeFileAtomic(filepath.Join(c.dir, stateFile), b, 0o600)
+	return writeFileAtomic(filepath.Join(c.dir, stateFile), c.state.marshal(), 0o600)
 }
 
 // Spec returns the container's config as it was at create, reading it on
@@ -236,3 +232,44 @@ func lockDir(dir string) (*os.File, error) {
 
 // ErrNotExist is returned for an unknown container ID.
 var ErrNotExist = errors.New("container does not exist")
+
+// marshal is json.Marshal(s), written field by field (see
+// specjson.AppendString); TestStateJSON holds them to the same bytes.
+func (s *State) marshal() []byte {
+	f := specjson.Fields{B: make([]byte, 0, 512)}
+	f.Str("ociVersion", s.OCIVersion)
+	f.Str("id", s.ID)
+	f.Int("pid", int64(s.Pid))
+	f.Str("status", string(s.Status))
+	f.Str("bundle", s.Bundle)
+	f.Str("rootfs", s.Rootfs)
+	created, _ := s.Created.MarshalJSON()
+	f.Raw("created", created)
+	f.Str("owner", s.Owner)
+	if len(s.Annotations) > 0 {
+		f.Map("annotations", s.Annotations)
+	}
+	f.Uint("initStartTime", s.InitStartTime)
+	if len(s.CgroupPaths) > 0 {
+		f.Map("cgroupPaths", s.CgroupPaths)
+	}
+	return f.End()
+}
+
+// Marshal is json.Marshal(s), as State.marshal.
+func (s OCIState) Marshal() []byte {
+	f := specjson.Fields{B: make([]byte, 0, 256)}
+	f.Str("ociVersion", s.OCIVersion)
+	f.Str("id", s.ID)
+	f.Int("pid", int64(s.Pid))
+	f.Str("status", string(s.Status))
+	f.Str("bundle", s.Bundle)
+	f.Str("rootfs", s.Rootfs)
+	created, _ := s.Created.MarshalJSON()
+	f.Raw("created", created)
+	f.Str("owner", s.Owner)
+	if len(s.Annotations) > 0 {
+		f.Map("annotations", s.Annotations)
+	}
+	return f.End()
+}
