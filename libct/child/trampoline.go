@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -29,12 +30,21 @@ import (
 
 const trampolineBase = 0x400000 // where the image is loaded
 
-// trampolineImage returns the ELF image of the trampoline for this
-// machine.
-func trampolineImage() ([]byte, error) {
-	code, fixups := trampolineCode()
-	if code == nil {
-		return nil, errors.New("no exec trampoline for this architecture")
+// trampolineImage returns the ELF image of the trampoline for arch (a
+// GOARCH).
+func trampolineImage(arch string) ([]byte, error) {
+	var code []byte
+	var fixups func(code []byte, table, nl uint64, n uint32)
+	var machine uint16
+	switch arch {
+	case "amd64":
+		code, fixups = trampolineX86()
+		machine = 0x3e // EM_X86_64
+	case "arm64":
+		code, fixups = trampolineAArch64()
+		machine = 0xb7 // EM_AARCH64
+	default:
+		return nil, errors.New("no exec trampoline for " + arch)
 	}
 	const hdrLen = 64 + 56
 	codeOff := hdrLen
@@ -54,7 +64,7 @@ func trampolineImage() ([]byte, error) {
 	le := binary.LittleEndian
 	copy(img, []byte{0x7f, 'E', 'L', 'F', 2, 1, 1, 0})
 	le.PutUint16(img[16:], 2) // ET_EXEC
-	le.PutUint16(img[18:], trampolineMachine)
+	le.PutUint16(img[18:], machine)
 	le.PutUint32(img[20:], 1)
 	le.PutUint64(img[24:], trampolineBase+uint64(codeOff)) // entry
 	le.PutUint64(img[32:], 64)                             // phoff
@@ -78,7 +88,7 @@ func trampolineImage() ([]byte, error) {
 // trampolineFile makes the trampoline's sealed memfd.
 func trampolineFile() (*os.File, error) {
 	errnoTextsOnce.Do(fillErrnoTexts)
-	img, err := trampolineImage()
+	img, err := trampolineImage(runtime.GOARCH)
 	if err != nil {
 		return nil, err
 	}

@@ -56,3 +56,48 @@ func TestTrampoline(t *testing.T) {
 		}
 	}
 }
+
+// The AArch64 trampoline, run by qemu-aarch64 (user mode) where there is
+// one: its execve of a host program goes to the host's kernel.
+func TestTrampolineAArch64(t *testing.T) {
+	qemu, err := exec.LookPath("qemu-aarch64-static")
+	if err != nil {
+		if qemu, err = exec.LookPath("qemu-aarch64"); err != nil {
+			t.Skip("no qemu-aarch64 to run it")
+		}
+	}
+	fillErrnoTexts()
+	img, err := trampolineImage("arm64")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "trampoline")
+	if err := os.WriteFile(path, img, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	run := func(args ...string) (string, int) {
+		// -0 sets argv[0], the prefix; the rest are argv[1:].
+		cmd := exec.Command(qemu, append([]string{"-0", args[0], path}, args[1:]...)...)
+		cmd.Env = []string{"X=from the env"}
+		out, err := cmd.CombinedOutput()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return string(out), code
+	}
+	out, code := run("exec /bin/sh: ", "/bin/sh", "sh", "-c", `echo "$0 $1 $X"`, "zero", "one")
+	if out != "zero one from the env\n" || code != 0 {
+		t.Errorf("ran: %q, exit %d", out, code)
+	}
+	out, code = run("exec /nonexistent: ", "/nonexistent", "x")
+	if out != "exec /nonexistent: no such file or directory\n" || code != 255 {
+		t.Errorf("missing program: %q, exit %d", out, code)
+	}
+	out, code = run("exec /etc/passwd: ", "/etc/passwd", "x")
+	if out != "exec /etc/passwd: permission denied\n" || code != 255 {
+		t.Errorf("not executable: %q, exit %d", out, code)
+	}
+}

@@ -2,11 +2,9 @@ package child
 
 import "encoding/binary"
 
-const trampolineMachine = 0x3e // EM_X86_64
-
-// trampolineCode is the trampoline's x86-64 code, and what fills in its
+// trampolineX86 is the trampoline's x86-64 code, and what fills in its
 // absolute addresses (the errno table, the newline) and the table's size.
-func trampolineCode() ([]byte, func(code []byte, table, nl uint64, n uint32)) {
+func trampolineX86() ([]byte, func(code []byte, table, nl uint64, n uint32)) {
 	var c []byte
 	at := func(b ...byte) int { c = append(c, b...); return len(c) }
 	at(0x48, 0x8b, 0x0c, 0x24)       // mov rcx, [rsp]            argc
