@@ -65,6 +65,11 @@ type Config struct {
 	Console *os.File
 	// StartListener is create's start socket, which the init waits on.
 	StartListener *os.File
+	// CopyMemory gives the child a copy of rt's memory rather than a
+	// share of it (see fork): for a container whose memory limit is so
+	// low that the set-up may hit it, whose OOM kill would otherwise
+	// take rt with it.
+	CopyMemory bool
 }
 
 // Namespace is a namespace fd to join and its CLONE_NEW* type.
@@ -78,6 +83,7 @@ type Namespace struct {
 func Compile(cfg *Config) (*Program, error) {
 	p := NewProgram()
 	p.mode = cfg.Mode
+	p.ownMM = cfg.CopyMemory
 	if cfg.Process == nil {
 		return nil, errors.New("child: no process")
 	}
@@ -202,6 +208,11 @@ func (c *compiler) joinFds(list []Namespace) {
 		n := p.NextFd()
 		p.Fd(n, ns.Fd, false)
 		pairs = append(pairs, int64(n), int64(ns.Type))
+		if ns.Type == unix.CLONE_NEWTIME {
+			// setns into a time namespace wants a process whose memory
+			// no other shares (its vDSO data changes).
+			p.ownMM = true
+		}
 	}
 	s := p.addOp(opJoinNs, "join namespaces")
 	s.v = p.numv(pairs...)

@@ -45,10 +45,17 @@ type cloneArgs struct {
 // Seal mapped for it, never returning. Nothing in the child may call into
 // the Go runtime nor write anything but p's own buffers: see doc.go.
 //
+// A child that joins a time namespace gets a copy of rt's memory instead,
+// as with fork(2): setns refuses one that shares its memory (EUSERS), for
+// the vDSO's clock data it switches is the memory's. The copy costs what
+// CLONE_VM saves; the child runs the same way.
+//
 //go:norace
 //go:noinline
 func (p *Program) fork() (pid int, err syscall.Errno) {
-	p.clone.flags |= unix.CLONE_VM
+	if !p.ownMM {
+		p.clone.flags |= unix.CLONE_VM
+	}
 	p.clone.stack = uint64(p.stackTop) - childStack
 	p.clone.stackSize = childStack
 	runtimeBeforeFork()

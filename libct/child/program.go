@@ -170,10 +170,12 @@ type Program struct {
 	sealed bool
 	// started: a child runs on p (see running).
 	started bool
-	base    uintptr // &arena[0] once sealed
-	fdNext  int32   // above every fd of fdSrc: room for the shuffle
-	clone   cloneArgs
-	pidfd   int32
+	// ownMM: the child gets a copy of rt's memory (see fork).
+	ownMM  bool
+	base   uintptr // &arena[0] once sealed
+	fdNext int32   // above every fd of fdSrc: room for the shuffle
+	clone  cloneArgs
+	pidfd  int32
 	// stack is the child's own stack, with a guard page at its low end:
 	// mapped by Seal, unmapped by Close before a child runs on it, else
 	// once the child is reaped (release).

@@ -29,6 +29,9 @@ type Container struct {
 	parts *stored // see stored
 	// destroyed is set once Delete has run its course (or begun it).
 	destroyed bool
+	// restoreOOM gives rt its oom_score_adj back (see takeOOMScoreAdj)
+	// once the init of the container this process created has exec'd.
+	restoreOOM func()
 }
 
 var errNotRunning = errors.New("container is not running")

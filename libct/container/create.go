@@ -1,6 +1,7 @@
 package container
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -278,7 +279,7 @@ func (cr *creation) startInit() error {
 		ListenFDs: o.ListenFDs, PreserveFDs: o.PreserveFDs, ThreadPidNS: -1,
 		UserNS:  specconv.HasNamespace(spec, specs.UserNamespace),
 		Seccomp: cr.io.seccomp, Stdio: o.Stdio, Console: cr.io.console, StartListener: startL,
-		CgroupV2: cgroups.IsV2(),
+		CgroupV2: cgroups.IsV2(), CopyMemory: lowMemoryLimit(spec),
 	}
 	if l := spec.Linux; l != nil {
 		cfg.Personality, cfg.MemoryPolicy = l.Personality, l.MemoryPolicy
@@ -305,6 +306,13 @@ func (cr *creation) startInit() error {
 	if err != nil {
 		return err
 	}
+	restore, err := takeOOMScoreAdj(spec.Process.OOMScoreAdj)
+	if err != nil {
+		return err
+	}
+	// rt gets its own back once the init has exec'd: at start, when this
+	// process runs it (rt run), else with this process.
+	c.restoreOOM = restore
 	if cr.ch, err = prog.Start(cgroupDir); err != nil {
 		return fmt.Errorf("start container init: %w", err)
 	}
@@ -361,9 +369,6 @@ func (cr *creation) Cgroup() ([]byte, error) {
 	}
 	// That was the last migration: stop paying for keeping them cheap.
 	cgroups.StopWarm()
-	if err := setOOMScoreAdj(pid, spec.Process.OOMScoreAdj); err != nil {
-		return nil, err
-	}
 	if spec.Linux != nil {
 		if err := netdev.Move(spec.Linux.NetDevices, pid); err != nil {
 			return nil, err
@@ -464,6 +469,9 @@ func (cr *creation) undo(err error) error {
 	if cr.ch != nil {
 		cr.ch.Kill()
 	}
+	if cr.c != nil && cr.c.restoreOOM != nil {
+		cr.c.restoreOOM()
+	}
 	if cr.cg != nil {
 		// A limit too low to even set the container up shows as an
 		// init SIGKILLed for no visible reason: name the cause.
@@ -525,15 +533,25 @@ func hitMemoryLimit(cg cgroups.Manager) bool {
 	return err == nil && (st.Memory.EventCount.OOMKill > 0 || st.Memory.Usage.Failcnt > 0)
 }
 
-func setOOMScoreAdj(pid int, adj *int) error {
+// takeOOMScoreAdj gives rt the oom_score_adj adj (when set) before it
+// clones a child, which inherits it: a child shares rt's memory until its
+// execve (see child.fork), and the kernel keeps the value the same for
+// every process sharing a memory, so setting the child's own would set
+// rt's as well. restore gives rt its own back, to be called once the
+// child has exec'd (or is gone).
+func takeOOMScoreAdj(adj *int) (restore func(), err error) {
 	if adj == nil {
-		return nil
+		return func() {}, nil
 	}
-	p := "/proc/" + strconv.Itoa(pid) + "/oom_score_adj"
-	if err := os.WriteFile(p, []byte(strconv.Itoa(*adj)), 0); err != nil {
-		return fmt.Errorf("set process.oomScoreAdj %d: %w", *adj, err)
+	const self = "/proc/self/oom_score_adj"
+	old, err := os.ReadFile(self)
+	if err != nil {
+		return nil, fmt.Errorf("set process.oomScoreAdj %d: %w", *adj, err)
 	}
-	return nil
+	if err := os.WriteFile(self, []byte(strconv.Itoa(*adj)), 0); err != nil {
+		return nil, fmt.Errorf("set process.oomScoreAdj %d: %w", *adj, err)
+	}
+	return func() { os.WriteFile(self, bytes.TrimSpace(old), 0) }, nil
 }
 
 func writePidFile(path string, pid int) error {
@@ -608,6 +626,20 @@ func roomForInit(spec *specs.Spec) bool {
 		return false
 	}
 	return true
+}
+
+// lowMemoryLimit tells whether the container's memory limit is so low
+// that the init's set-up may hit it. The kernel memory of its mounts and
+// namespaces is charged to the container, and an OOM kill of the init
+// while it shares rt's memory (see child.fork) would kill rt too: below
+// 16 MiB the init gets a copy of rt's memory, as from fork(2), and a limit
+// too low shows as the init's own kill, which create words.
+func lowMemoryLimit(spec *specs.Spec) bool {
+	if spec.Linux == nil || spec.Linux.Resources == nil || spec.Linux.Resources.Memory == nil {
+		return false
+	}
+	l := spec.Linux.Resources.Memory.Limit
+	return l != nil && *l > 0 && *l < 16<<20
 }
 
 // hiddenKernelMounts is rootfs.HostKernelMounts, for a --no-pivot init.

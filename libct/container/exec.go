@@ -130,6 +130,12 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 	if err != nil {
 		return nil, err
 	}
+	restore, err := takeOOMScoreAdj(p.OOMScoreAdj)
+	if err != nil {
+		return nil, err
+	}
+	// Once the process has exec'd or failed, it shares rt's memory no more.
+	defer restore()
 	ch, err := prog.Start(nil)
 	if err != nil {
 		return nil, fmt.Errorf("start process: %w", err)
@@ -163,9 +169,6 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 	}
 	crashPoint("exec: process in cgroup")
 	cgroups.StopWarm()
-	if err := setOOMScoreAdj(pid, p.OOMScoreAdj); err != nil {
-		return nil, err
-	}
 	// Before the exec, as runc does.
 	if err := io.sendPidfd(pid, "setns"); err != nil {
 		return nil, err

@@ -42,6 +42,10 @@ func (c *Container) Start() error {
 		return fmt.Errorf("start container %q: %w", c.state.ID, err)
 	}
 	crashPoint("start: process exec'd")
+	if c.restoreOOM != nil {
+		c.restoreOOM()
+		c.restoreOOM = nil
+	}
 	c.state.Status = Running
 	if err := c.saveStatus(); err != nil {
 		return err
