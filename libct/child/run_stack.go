@@ -42,7 +42,7 @@ type sigaction struct {
 // too. Their default action would do that, except for the init of a pid
 // namespace, which the kernel only lets a signal reach when it handles
 // it: a created container's init must die of `rt kill` (and of a TERM
-// through a pidfd) as rt's Go init did. execve resets them to default.
+// through a pidfd) as a Go init would. execve resets them to default.
 //
 //go:noinline
 //go:nosplit

@@ -19,7 +19,7 @@ import (
 
 // What libct/checkpoint needs from this package: the saved state of a
 // container to dump, and a container whose process CRIU brings back
-// instead of rt init, with its state written the way Create writes it.
+// instead of rt's child, with its state written the way Create writes it.
 
 // Saved returns a copy of the container's stored state.
 func (c *Container) Saved() State { return *c.state }
