@@ -1,8 +1,6 @@
 package container
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -18,9 +16,7 @@ import (
 
 	"github.com/rt-runtime/rt/libct/cgroups"
 	"github.com/rt-runtime/rt/libct/child"
-	"github.com/rt-runtime/rt/libct/hooks"
 	"github.com/rt-runtime/rt/libct/idmap"
-	"github.com/rt-runtime/rt/libct/netdev"
 	"github.com/rt-runtime/rt/libct/rootfs"
 	"github.com/rt-runtime/rt/libct/specconv"
 	"github.com/rt-runtime/rt/libct/specjson"
@@ -351,87 +347,6 @@ func (cr *creation) setUp() error {
 	return nil
 }
 
-// Cgroup moves the init into its cgroup (unless it was born there) before
-// it builds anything, so that all the container does from here on is
-// accounted and limited; what the clone touched so far stays rt's.
-func (cr *creation) Cgroup() ([]byte, error) {
-	c, spec, pid := cr.c, cr.spec, cr.ch.Pid
-	slog.Debug("child process in init(): in its namespaces, moving it into its cgroup")
-	// The init is inside its namespaces now.
-	if err := checkJoinedMappings(spec, pid); err != nil {
-		return nil, err
-	}
-	if !cr.intoCgroup {
-		if err := cr.cg.Apply(pid); err != nil {
-			return nil, err
-		}
-		crashPoint("create: init in cgroup")
-	}
-	// That was the last migration: stop paying for keeping them cheap.
-	cgroups.StopWarm()
-	if spec.Linux != nil {
-		if err := netdev.Move(spec.Linux.NetDevices, pid); err != nil {
-			return nil, err
-		}
-	}
-	// The states the init's hooks get on stdin: creating, and created for
-	// the startContainer hooks.
-	if h := spec.Hooks; h == nil || len(h.CreateContainer) == 0 && len(h.StartContainer) == 0 {
-		return nil, nil
-	}
-	creating, err := json.Marshal(c.specState(Creating))
-	if err != nil {
-		return nil, err
-	}
-	created, err := json.Marshal(c.specState(Created))
-	if err != nil {
-		return nil, err
-	}
-	return append(append(creating, 0), created...), nil
-}
-
-// Hooks runs the prestart and createRuntime hooks, in the runtime's
-// namespaces, once the init's mounts are made.
-func (cr *creation) Hooks() error {
-	h := cr.spec.Hooks
-	st := cr.c.specState(Creating)
-	if err := hooks.Run("prestart", h.Prestart, st); err != nil { //lint:ignore SA1019 deprecated but honoured
-		return err
-	}
-	return hooks.Run("createRuntime", h.CreateRuntime, st)
-}
-
-// MountFd makes the idmapped mount, or opens the bind source, of the
-// config's mount index (see libct/idmap).
-func (cr *creation) MountFd(index int) (*os.File, error) {
-	if cr.mounts == nil {
-		cr.mounts = &idmap.Server{Spec: cr.spec, Bundle: cr.c.state.Bundle, Pid: cr.ch.Pid}
-	}
-	return cr.mounts.Open(index)
-}
-
-// Mounts lists the host's procfs and sysfs mounts that a --no-pivot
-// chroot would leave under the new root, as the init sees them.
-func (cr *creation) Mounts() ([]string, error) {
-	return hiddenKernelMounts(cr.ch.Pid, cr.c.state.Rootfs)
-}
-
-// Seccomp is not asked for during create.
-func (cr *creation) Seccomp(int) error {
-	return errors.New("sync: seccomp listener before start")
-}
-
-// failure words a failed set-up: a hook the init ran, or an init that
-// died without a word (a memory limit too low to set up the container
-// shows as an init SIGKILLed for no visible reason).
-func (cr *creation) failure(err error) error {
-	var he *child.HookError
-	if errors.As(err, &he) {
-		return hookFailure(cr.spec.Hooks, he)
-	}
-	return cr.ch.Failure(err)
-}
-
 // recordCreated writes the created state; then the init may outlive us:
 // it drops its parent-death signal and closes the sync socket, whose EOF
 // says it has.
@@ -489,69 +404,11 @@ func (cr *creation) undo(err error) error {
 	return err
 }
 
-// hookFailure words a hook the init ran that failed.
-func hookFailure(h *specs.Hooks, he *child.HookError) error {
-	if h == nil {
-		h = &specs.Hooks{}
-	}
-	switch he.Kind {
-	case child.HookCreateContainer:
-		return hooks.Failed("createContainer", h.CreateContainer, he.Index, he.StatusText(), he.TimedOut, he.Stderr)
-	case child.HookStartContainer:
-		return hooks.Failed("startContainer", h.StartContainer, he.Index, he.StatusText(), he.TimedOut, he.Stderr)
-	}
-	return he
-}
-
 func linuxSeccomp(spec *specs.Spec) *specs.LinuxSeccomp {
 	if spec.Linux == nil {
 		return nil
 	}
 	return spec.Linux.Seccomp
-}
-
-// createContainerHookEnv is this command's environment when a
-// createContainer hook lacks one of its own: the init runs those hooks,
-// and they get the runtime's environment, as with crun (runc 1.1 gave them
-// the process's, later runc an empty one).
-func createContainerHookEnv(spec *specs.Spec) []string {
-	if spec.Hooks == nil {
-		return nil
-	}
-	for _, h := range spec.Hooks.CreateContainer {
-		if len(h.Env) == 0 {
-			return os.Environ()
-		}
-	}
-	return nil
-}
-
-// hitMemoryLimit reports an OOM kill (v2) or a charge that failed against
-// the limit (v1 memory.failcnt) in the container's cgroup.
-func hitMemoryLimit(cg cgroups.Manager) bool {
-	st, err := cg.Stats()
-	return err == nil && (st.Memory.EventCount.OOMKill > 0 || st.Memory.Usage.Failcnt > 0)
-}
-
-// takeOOMScoreAdj gives rt the oom_score_adj adj (when set) before it
-// clones a child, which inherits it: a child shares rt's memory until its
-// execve (see child.fork), and the kernel keeps the value the same for
-// every process sharing a memory, so setting the child's own would set
-// rt's as well. restore gives rt its own back, to be called once the
-// child has exec'd (or is gone).
-func takeOOMScoreAdj(adj *int) (restore func(), err error) {
-	if adj == nil {
-		return func() {}, nil
-	}
-	const self = "/proc/self/oom_score_adj"
-	old, err := os.ReadFile(self)
-	if err != nil {
-		return nil, fmt.Errorf("set process.oomScoreAdj %d: %w", *adj, err)
-	}
-	if err := os.WriteFile(self, []byte(strconv.Itoa(*adj)), 0); err != nil {
-		return nil, fmt.Errorf("set process.oomScoreAdj %d: %w", *adj, err)
-	}
-	return func() { os.WriteFile(self, bytes.TrimSpace(old), 0) }, nil
 }
 
 func writePidFile(path string, pid int) error {
@@ -597,49 +454,6 @@ func sockAddr(dir, name string) (*unix.SockaddrUnix, func(), error) {
 		return nil, nil, err
 	}
 	return &unix.SockaddrUnix{Name: "/proc/self/fd/" + strconv.Itoa(int(d.Fd())) + "/" + name}, func() { d.Close() }, nil
-}
-
-// makeCgroup creates the container's cgroup and writes its limits.
-func makeCgroup(c *Container, cg cgroups.Manager, spec *specs.Spec) error {
-	if err := cg.Apply(0); err != nil {
-		return err
-	}
-	c.state.CgroupPaths = cg.Paths()
-	if spec.Linux != nil && spec.Linux.Resources != nil {
-		return cg.Set(spec.Linux.Resources)
-	}
-	return nil
-}
-
-// roomForInit tells whether the container's limits leave ample room for
-// rt's init (a Go runtime: a few MiB and a handful of threads) to be
-// charged to it while it sets the container up.
-func roomForInit(spec *specs.Spec) bool {
-	if spec.Linux == nil || spec.Linux.Resources == nil {
-		return true
-	}
-	r := spec.Linux.Resources
-	if m := r.Memory; m != nil && m.Limit != nil && *m.Limit > 0 && *m.Limit < 64<<20 {
-		return false
-	}
-	if p := r.Pids; p != nil && p.Limit != nil && *p.Limit >= 0 && *p.Limit < 64 { // 0 is 1
-		return false
-	}
-	return true
-}
-
-// lowMemoryLimit tells whether the container's memory limit is so low
-// that the init's set-up may hit it. The kernel memory of its mounts and
-// namespaces is charged to the container, and an OOM kill of the init
-// while it shares rt's memory (see child.fork) would kill rt too: below
-// 16 MiB the init gets a copy of rt's memory, as from fork(2), and a limit
-// too low shows as the init's own kill, which create words.
-func lowMemoryLimit(spec *specs.Spec) bool {
-	if spec.Linux == nil || spec.Linux.Resources == nil || spec.Linux.Resources.Memory == nil {
-		return false
-	}
-	l := spec.Linux.Resources.Memory.Limit
-	return l != nil && *l > 0 && *l < 16<<20
 }
 
 // hiddenKernelMounts is rootfs.HostKernelMounts, for a --no-pivot init.
