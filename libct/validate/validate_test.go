@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -374,18 +375,19 @@ func TestSpec(t *testing.T) {
 		{"memory limit -1", func(s *specs.Spec) { mem(s).Limit = ptr(int64(-1)) }, ""},
 		{"swap below limit", func(s *specs.Spec) { mem(s).Limit = ptr(int64(1 << 30)); mem(s).Swap = ptr(int64(1 << 20)) }, "linux.resources.memory.swap"},
 		{"swappiness", func(s *specs.Spec) { mem(s).Swappiness = ptr(uint64(101)) }, "swappiness 101"},
+		{"swappiness -1 is unset", func(s *specs.Spec) { mem(s).Swappiness = ptr(uint64(math.MaxUint64)) }, ""},
 		{"cpu shares 1", func(s *specs.Spec) { cpu(s).Shares = ptr(uint64(1)) }, "linux.resources.cpu.shares 1"},
 		{"cpu shares 0", func(s *specs.Spec) { cpu(s).Shares = ptr(uint64(0)) }, ""},
 		{"cpu shares big", func(s *specs.Spec) { cpu(s).Shares = ptr(uint64(1 << 20)) }, "linux.resources.cpu.shares"},
 		{"cpu quota small", func(s *specs.Spec) { cpu(s).Quota = ptr(int64(10)) }, "linux.resources.cpu.quota 10"},
-		{"cpu quota -2", func(s *specs.Spec) { cpu(s).Quota = ptr(int64(-2)) }, "linux.resources.cpu.quota -2"},
+		{"cpu quota -2 is unlimited", func(s *specs.Spec) { cpu(s).Quota = ptr(int64(-2)) }, ""},
 		{"cpu period", func(s *specs.Spec) { cpu(s).Period = ptr(uint64(10)) }, "linux.resources.cpu.period 10"},
 		{"cpu ok", func(s *specs.Spec) {
 			c := cpu(s)
 			c.Shares, c.Quota, c.Period, c.Cpus, c.Mems = ptr(uint64(512)), ptr(int64(50000)), ptr(uint64(100000)), "0-1", "0"
 		}, ""},
 		{"cpus bad", func(s *specs.Spec) { cpu(s).Cpus = "0,,1" }, "linux.resources.cpu.cpus"},
-		{"pids -2", func(s *specs.Spec) { s.Linux.Resources.Pids = &specs.LinuxPids{Limit: ptr(int64(-2))} }, "linux.resources.pids.limit -2"},
+		{"pids -2 is unlimited", func(s *specs.Spec) { s.Linux.Resources.Pids = &specs.LinuxPids{Limit: ptr(int64(-2))} }, ""},
 		{"pids ok", func(s *specs.Spec) { s.Linux.Resources.Pids = &specs.LinuxPids{Limit: ptr(int64(100))} }, ""},
 		{"blkio weight", func(s *specs.Spec) { s.Linux.Resources.BlockIO = &specs.LinuxBlockIO{Weight: ptr(uint16(5))} }, "blockIO.weight 5"},
 		{"device rule type", func(s *specs.Spec) {
