@@ -113,7 +113,7 @@ type compiler struct {
 	cfg *Config
 	// The child's fd numbers of its own fds.
 	syncFd, startFd, consoleFd int
-	trampFd                    int
+	trampImg                   str // the exec trampoline's ELF image
 	newCgroupNS                bool
 }
 
@@ -169,13 +169,11 @@ func (c *compiler) fds() error {
 		p.Fd(c.consoleFd, int(cfg.Console.Fd()), false)
 		p.st.consoleSock = int32(c.consoleFd)
 	}
-	tramp, err := trampolineFile()
+	img, err := trampoline()
 	if err != nil {
 		return err
 	}
-	p.tramp = tramp
-	c.trampFd = p.NextFd()
-	p.Fd(c.trampFd, int(tramp.Fd()), false)
+	c.trampImg = p.str(string(img))
 	return nil
 }
 
@@ -302,9 +300,12 @@ func (c *compiler) create() error {
 		// paths relative to it.
 		s := p.addOp(opChdir, "chdir to rootfs "+cfg.Rootfs)
 		s.s[0] = p.str(cfg.Rootfs)
+		c.makeTrampoline()
 		if err := c.hooks("createContainer", HookCreateContainer, h.CreateContainer, 0); err != nil {
 			return err
 		}
+		// Not kept while the init waits for start.
+		p.addOp(opDropTrampoline, "close the exec trampoline")
 	}
 	if err := c.enterRoot(hasNamespace(spec, specs.MountNamespace)); err != nil {
 		return err
@@ -451,3 +452,12 @@ func hasNamespace(s *specs.Spec, t specs.LinuxNamespaceType) bool {
 }
 
 func selinuxEnabled() bool { return selinux.GetEnabled() }
+
+// makeTrampoline adds the making of the exec trampoline's sealed memfd
+// (see trampoline.go): by the child, when it is about to run a hook or
+// the process, so that a created init, waiting for start, holds no fd of
+// rt's but its sockets.
+func (c *compiler) makeTrampoline() {
+	s := c.p.addOp(opTrampoline, "make the exec trampoline")
+	s.s[0] = c.trampImg
+}

@@ -57,6 +57,8 @@ const (
 	opProcClose
 	opMakeCwd
 	opLoopback
+	opTrampoline
+	opDropTrampoline
 )
 
 var opNames = [...]string{
@@ -113,6 +115,8 @@ var opNames = [...]string{
 	opProcClose:      "procclose",
 	opMakeCwd:        "makecwd",
 	opLoopback:       "loopback",
+	opTrampoline:     "trampoline",
+	opDropTrampoline: "droptrampoline",
 }
 
 func (o op) String() string {

@@ -138,6 +138,9 @@ func (c *compiler) processTail() error {
 	if !proc.Terminal {
 		p.addOp(opSetsid, "setsid")
 	}
+	// Before the rlimits: a low RLIMIT_NOFILE or RLIMIT_FSIZE would refuse
+	// the memfd or its write.
+	c.makeTrampoline()
 	env := processEnv(cfg.ListenFDs, proc)
 	// The child's own entries are filled in first: a low RLIMIT_NOFILE,
 	// set below, must not stop it from reading /etc/passwd.
@@ -243,7 +246,7 @@ func (c *compiler) processTail() error {
 	argvOff, _ := p.strv(append([]string{"\x00prefix", "\x00path"}, proc.Args...))
 	s = p.addOp(opExec, "exec")
 	s.v, s.v2 = look.v, look.v2
-	s.n[0], s.n[1], s.n[2] = int64(argvOff), int64(envOff), int64(c.trampFd)
+	s.n[0], s.n[1] = int64(argvOff), int64(envOff)
 	return nil
 }
 
@@ -525,7 +528,7 @@ func (c *compiler) hooks(kind string, code int, hs []specs.Hook, state int) erro
 	}
 	s := p.addOp(opHooks, "run "+kind+" hooks")
 	s.v = vec{off: int32(off), n: int32(len(hs))}
-	s.n[0], s.n[1], s.n[2] = int64(code), int64(state), int64(c.trampFd)
+	s.n[0], s.n[1] = int64(code), int64(state)
 	return nil
 }
 

@@ -165,7 +165,6 @@ type Program struct {
 	parentSock int
 	childSock  int
 	null       *os.File
-	tramp      *os.File // the exec trampoline (trampoline.go)
 
 	sealed bool
 	// started: a child runs on p (see running).
@@ -397,6 +396,7 @@ func (p *Program) Seal() error {
 	st := &p.st
 	st.peer = p.syncFd
 	st.root, st.proc, st.tty, st.devNull, st.maskDir, st.forkPidfd, st.hookPidfd = -1, -1, -1, -1, -1, -1, -1
+	st.tramp = -1
 	if st.consoleSock == 0 {
 		st.consoleSock = -1
 	}
@@ -461,10 +461,6 @@ func (p *Program) Close() {
 	if p.null != nil {
 		p.null.Close()
 		p.null = nil
-	}
-	if p.tramp != nil {
-		p.tramp.Close()
-		p.tramp = nil
 	}
 	if p.stack != nil && !p.started {
 		unix.Munmap(p.stack)

@@ -24,7 +24,6 @@ import (
 //go:norace
 func (p *Program) runHooks(s *step) syscall.Errno {
 	st := &p.st
-	st.tramp = int32(s.n[2])
 	state := st.state[st.stateOff[2*s.n[1]]:st.stateOff[2*s.n[1]+1]]
 	for i := 0; i < int(s.v.n); i++ {
 		h := &p.hooks[int(s.v.off)+i]

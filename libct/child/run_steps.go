@@ -77,6 +77,8 @@ var stepFuncs = [...]func(*Program, *step) syscall.Errno{
 	opProcClose:      (*Program).sProcClose,
 	opMakeCwd:        (*Program).makeCwd,
 	opLoopback:       (*Program).loopbackUp,
+	opTrampoline:     (*Program).makeTrampoline,
+	opDropTrampoline: (*Program).dropTrampoline,
 }
 
 //go:nosplit

@@ -3,12 +3,9 @@ package child
 import (
 	"encoding/binary"
 	"errors"
-	"fmt"
-	"os"
 	"runtime"
+	"sync"
 	"syscall"
-
-	"golang.org/x/sys/unix"
 )
 
 // The child runs rt's binary until its last execve, and what that execve
@@ -85,31 +82,8 @@ func trampolineImage(arch string) ([]byte, error) {
 	return img, nil
 }
 
-// trampolineFile makes the trampoline's sealed memfd.
-func trampolineFile() (*os.File, error) {
+// trampoline is this machine's trampoline image, made once.
+var trampoline = sync.OnceValues(func() ([]byte, error) {
 	errnoTextsOnce.Do(fillErrnoTexts)
-	img, err := trampolineImage(runtime.GOARCH)
-	if err != nil {
-		return nil, err
-	}
-	const mfdExec = 0x10 // MFD_EXEC: kernels with vm.memfd_noexec want it said
-	flags := unix.MFD_CLOEXEC | unix.MFD_ALLOW_SEALING
-	fd, err := unix.MemfdCreate("rt-exec", flags|mfdExec)
-	if errors.Is(err, unix.EINVAL) {
-		fd, err = unix.MemfdCreate("rt-exec", flags)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("memfd for the exec trampoline: %w", err)
-	}
-	f := os.NewFile(uintptr(fd), "rt-exec")
-	if _, err := f.Write(img); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("write the exec trampoline: %w", err)
-	}
-	seals := unix.F_SEAL_SEAL | unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE
-	if _, err := unix.FcntlInt(f.Fd(), unix.F_ADD_SEALS, seals); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("seal the exec trampoline: %w", err)
-	}
-	return f, nil
-}
+	return trampolineImage(runtime.GOARCH)
+})

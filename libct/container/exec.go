@@ -141,6 +141,7 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 		return nil, fmt.Errorf("start process: %w", err)
 	}
 	defer ch.Release()
+	slog.Debug("nsexec container setup: process started", "pid", ch.Pid)
 	crashPoint("exec: process started")
 	ok := false
 	defer func() {
