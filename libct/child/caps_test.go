@@ -1,7 +1,6 @@
 package child
 
 import (
-	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -57,23 +56,9 @@ func TestExecChildCapabilities(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ch, err := p.Start(nil)
-			w.Close()
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer ch.Release()
-			if _, err := ch.Conn.Serve(noHandler{t}, KindReady); err != nil {
-				t.Fatal(ch.Failure(err))
-			}
-			ch.Conn.Send(Msg{Kind: KindOK})
-			if _, err := ch.Conn.Serve(noHandler{t}, 0); err != nil {
-				t.Fatal(err)
-			}
-			out, _ := io.ReadAll(r)
-			ch.Wait()
+			out, _ := runExec(t, p, r, w)
 			got := map[string]uint64{}
-			for _, l := range strings.Split(string(out), "\n") {
+			for _, l := range strings.Split(out, "\n") {
 				if k, v, ok := strings.Cut(l, ":"); ok {
 					got[k], _ = strconv.ParseUint(strings.TrimSpace(v), 16, 64)
 				}

@@ -454,22 +454,8 @@ func listenFDsChild(t *testing.T) {
 	}
 	// A pid namespace of its own, so that its pid is 1.
 	p.cloneFlags = unix.CLONE_NEWPID
-	ch, err := p.Start(nil)
-	w.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ch.Release()
-	if _, err := ch.Conn.Serve(noHandler{t}, KindReady); err != nil {
-		t.Fatal(ch.Failure(err))
-	}
-	ch.Conn.Send(Msg{Kind: KindOK})
-	if _, err := ch.Conn.Serve(noHandler{t}, 0); err != nil {
-		t.Fatal(err)
-	}
-	out, _ := io.ReadAll(r)
-	ch.Wait()
-	t.Log(string(out))
+	out, _ := runExec(t, p, r, w)
+	t.Log(out)
 }
 
 // An exec into the namespaces of a process made by unshare(1): joined by
@@ -518,25 +504,10 @@ func TestExecChildJoinsAndForks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ch, err := p.Start(nil)
-	w.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ch.Release()
-	if _, err := ch.Conn.Serve(noHandler{t}, KindReady); err != nil {
-		t.Fatal(ch.Failure(err))
-	}
-	ch.Conn.Send(Msg{Kind: KindOK})
-	if _, err := ch.Conn.Serve(noHandler{t}, 0); err != nil {
-		t.Fatal(err)
-	}
-	started(p)
-	out, _ := io.ReadAll(r)
-	ch.Wait()
+	out, _ := runExec(t, p, r, w)
 	// pid 1 is the holder's sh; the forked sleep, 2; the process comes
 	// after.
-	if s := string(out); !strings.HasPrefix(s, "host=held pid=") || strings.HasSuffix(s, "pid=1\n") {
+	if s := out; !strings.HasPrefix(s, "host=held pid=") || strings.HasSuffix(s, "pid=1\n") {
 		t.Errorf("the process said %q", s)
 	}
 }
@@ -568,6 +539,35 @@ func baseSpec(root string, args ...string) *specs.Spec {
 			MaskedPaths: []string{"/proc/keys"},
 		},
 	}
+}
+
+// runExec starts an exec program p whose stdout and stderr are w, takes
+// it through its handshake to its execve, and returns what it wrote to r
+// (the read end of w) and its wait status.
+func runExec(t *testing.T, p *Program, r, w *os.File) (string, unix.WaitStatus) {
+	t.Helper()
+	ch, err := p.Start(nil)
+	w.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ch.Release()
+	if _, err := ch.Conn.Serve(noHandler{t}, KindReady); err != nil {
+		t.Fatal(ch.Failure(err))
+	}
+	if err := ch.Conn.Send(Msg{Kind: KindOK}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ch.Conn.Serve(noHandler{t}, 0); err != nil {
+		t.Fatal(err)
+	}
+	started(p)
+	out, _ := io.ReadAll(r)
+	ws, err := ch.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out), ws
 }
 
 // createFails makes the container of spec and returns the error the

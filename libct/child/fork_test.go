@@ -1,7 +1,6 @@
 package child
 
 import (
-	"io"
 	"os"
 	"strings"
 	"testing"
@@ -43,29 +42,14 @@ func TestExecChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ch, err := p.Start(nil)
-	w.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ch.Release()
-	if _, err := ch.Conn.Serve(noHandler{t}, KindReady); err != nil {
-		t.Fatal(ch.Failure(err))
-	}
-	if err := ch.Conn.Send(Msg{Kind: KindOK}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ch.Conn.Serve(noHandler{t}, 0); err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(r)
+	b, ws := runExec(t, p, r, w)
 	// stdin, stdout, stderr and the fd ls reads /proc/self/fd with: the
 	// child's own fds are close-on-exec and nothing else was inherited.
-	if got := strings.TrimSpace(string(b)); got != "hello from child in /tmp\n4" {
+	if got := strings.TrimSpace(b); got != "hello from child in /tmp\n4" {
 		t.Errorf("child printed %q", b)
 	}
-	if ws, err := ch.Wait(); err != nil || ws.ExitStatus() != 0 {
-		t.Errorf("wait: %v, %v", ws, err)
+	if ws.ExitStatus() != 0 {
+		t.Errorf("wait: %v", ws)
 	}
 }
 

@@ -237,18 +237,7 @@ var ErrNotExist = errors.New("container does not exist")
 // specjson.AppendString); TestStateJSON holds them to the same bytes.
 func (s *State) marshal() []byte {
 	f := specjson.Fields{B: make([]byte, 0, 512)}
-	f.Str("ociVersion", s.OCIVersion)
-	f.Str("id", s.ID)
-	f.Int("pid", int64(s.Pid))
-	f.Str("status", string(s.Status))
-	f.Str("bundle", s.Bundle)
-	f.Str("rootfs", s.Rootfs)
-	created, _ := s.Created.MarshalJSON()
-	f.Raw("created", created)
-	f.Str("owner", s.Owner)
-	if len(s.Annotations) > 0 {
-		f.Map("annotations", s.Annotations)
-	}
+	s.ociFields(&f)
 	f.Uint("initStartTime", s.InitStartTime)
 	if len(s.CgroupPaths) > 0 {
 		f.Map("cgroupPaths", s.CgroupPaths)
@@ -259,6 +248,14 @@ func (s *State) marshal() []byte {
 // Marshal is json.Marshal(s), as State.marshal.
 func (s OCIState) Marshal() []byte {
 	f := specjson.Fields{B: make([]byte, 0, 256)}
+	st := State{OCIVersion: s.OCIVersion, ID: s.ID, Pid: s.Pid, Status: s.Status, Bundle: s.Bundle,
+		Rootfs: s.Rootfs, Created: s.Created, Owner: s.Owner, Annotations: s.Annotations}
+	st.ociFields(&f)
+	return f.End()
+}
+
+// ociFields writes the members State shares with OCIState, in order.
+func (s *State) ociFields(f *specjson.Fields) {
 	f.Str("ociVersion", s.OCIVersion)
 	f.Str("id", s.ID)
 	f.Int("pid", int64(s.Pid))
@@ -271,5 +268,4 @@ func (s OCIState) Marshal() []byte {
 	if len(s.Annotations) > 0 {
 		f.Map("annotations", s.Annotations)
 	}
-	return f.End()
 }

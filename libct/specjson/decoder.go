@@ -603,14 +603,20 @@ func Int[T ~int | ~int8 | ~int16 | ~int32 | ~int64](d *Decoder, p *T, bits int, 
 	}
 	v, perr := strconv.ParseInt(string(num), 10, bits)
 	if perr != nil {
-		d.pos = start
-		d.ws()
-		err := d.typeError("number "+string(num), typ)
-		d.pos = start + len(num)
-		return err
+		return d.numberError(start, num, typ)
 	}
 	*p = T(v)
 	return nil
+}
+
+// numberError reports num, read from start on, as not fitting typ.
+func (d *Decoder) numberError(start int, num []byte, typ string) error {
+	end := d.pos
+	d.pos = start
+	d.ws()
+	err := d.typeError("number "+string(num), typ)
+	d.pos = end
+	return err
 }
 
 // Uint decodes an unsigned integer of the given bit size.
@@ -622,11 +628,7 @@ func Uint[T ~uint | ~uint8 | ~uint16 | ~uint32 | ~uint64 | ~uintptr](d *Decoder,
 	}
 	v, perr := strconv.ParseUint(string(num), 10, bits)
 	if perr != nil {
-		d.pos = start
-		d.ws()
-		err := d.typeError("number "+string(num), typ)
-		d.pos = start + len(num)
-		return err
+		return d.numberError(start, num, typ)
 	}
 	*p = T(v)
 	return nil
