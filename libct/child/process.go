@@ -332,9 +332,9 @@ func onlineCPUs() int {
 	return n
 }
 
-// cpuListCount counts the CPUs of a list such as "0-3,7".
-func cpuListCount(list string) (int, error) {
-	n := 0
+// cpuRanges splits a list such as "0-3,7" into its ranges.
+func cpuRanges(list string) ([][2]int, bool) {
+	var out [][2]int
 	for _, part := range strings.Split(list, ",") {
 		lo, hi, isRange := strings.Cut(part, "-")
 		a, err := strconv.Atoi(lo)
@@ -342,30 +342,42 @@ func cpuListCount(list string) (int, error) {
 		if err == nil && isRange {
 			b, err = strconv.Atoi(hi)
 		}
-		if err != nil || b < a {
-			return 0, fmt.Errorf("bad cpu list %q", list)
+		if err != nil || a < 0 || b < a {
+			return nil, false
 		}
-		n += b - a + 1
+		out = append(out, [2]int{a, b})
+	}
+	return out, true
+}
+
+// cpuListCount counts the CPUs of a list such as "0-3,7".
+func cpuListCount(list string) (int, error) {
+	ranges, ok := cpuRanges(list)
+	if !ok {
+		return 0, fmt.Errorf("bad cpu list %q", list)
+	}
+	n := 0
+	for _, r := range ranges {
+		n += r[1] - r[0] + 1
 	}
 	return n, nil
 }
 
 // cpuMask parses a list such as "0-3,7" for process.execCPUAffinity.
 func cpuMask(field, list string) ([]int64, error) {
+	ranges, ok := cpuRanges(list)
 	var set unix.CPUSet
-	for _, part := range strings.Split(list, ",") {
-		lo, hi, isRange := strings.Cut(part, "-")
-		a, err := strconv.Atoi(lo)
-		b := a
-		if err == nil && isRange {
-			b, err = strconv.Atoi(hi)
+	for _, r := range ranges {
+		if r[1] >= 1024 {
+			ok = false
+			break
 		}
-		if err != nil || a < 0 || b < a || b >= 1024 {
-			return nil, fmt.Errorf("process.execCPUAffinity.%s: bad cpu list %q", field, list)
-		}
-		for cpu := a; cpu <= b; cpu++ {
+		for cpu := r[0]; cpu <= r[1]; cpu++ {
 			set.Set(cpu)
 		}
+	}
+	if !ok {
+		return nil, fmt.Errorf("process.execCPUAffinity.%s: bad cpu list %q", field, list)
 	}
 	out := make([]int64, len(set))
 	for i, w := range set {
