@@ -11,7 +11,6 @@ import (
 	"github.com/urfave/cli"
 
 	"github.com/rt-runtime/rt/libct/caps"
-	"github.com/rt-runtime/rt/libct/cgroups"
 	"github.com/rt-runtime/rt/libct/console"
 	"github.com/rt-runtime/rt/libct/container"
 	"github.com/rt-runtime/rt/libct/specjson"
@@ -44,8 +43,6 @@ var execCommand = cli.Command{
 		cli.BoolFlag{Name: "ignore-paused", Usage: "exec in a paused container too (the process starts once it is resumed)"},
 	},
 	Action: func(ctx *cli.Context) error {
-		// As early as possible: see cgroups.StartWarm.
-		cgroups.StartWarm()
 		if ctx.NArg() < 1 {
 			return errors.New("exec: expects a container ID")
 		}

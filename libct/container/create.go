@@ -142,9 +142,6 @@ func Create(o CreateOpts) (_ *Container, _ *child.Child, err error) {
 	if err := validate.ID(o.ID); err != nil {
 		return nil, nil, err
 	}
-	// Off the critical path: see cgroups.StartWarm.
-	cgroups.StartWarm()
-	defer cgroups.StopWarm()
 	bundle, spec, raw, err := loadBundle(o, "create")
 	if err != nil {
 		return nil, nil, err

@@ -8,7 +8,6 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
-	"github.com/rt-runtime/rt/libct/cgroups"
 	"github.com/rt-runtime/rt/libct/child"
 	"github.com/rt-runtime/rt/libct/hooks"
 	"github.com/rt-runtime/rt/libct/idmap"
@@ -34,8 +33,6 @@ func (cr *creation) Cgroup() ([]byte, error) {
 		}
 		crashPoint("create: init in cgroup")
 	}
-	// That was the last migration: stop paying for keeping them cheap.
-	cgroups.StopWarm()
 	if spec.Linux != nil {
 		if err := netdev.Move(spec.Linux.NetDevices, pid); err != nil {
 			return nil, err

@@ -85,8 +85,6 @@ func (p *Process) Signal(sig os.Signal) error {
 func (c *Container) Exec(o ExecOpts) (*Process, error) {
 	// The process joins the cgroup at the end: take the kernel's slow
 	// first-migration wait now, in the background.
-	cgroups.StartWarm()
-	defer cgroups.StopWarm()
 	switch st := c.Status(); {
 	case st == Created || st == Running:
 	case st == Paused && o.IgnorePaused:
@@ -169,7 +167,6 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 		slog.Debug("rootless: exec'd process not moved into the container's cgroup", "err", err)
 	}
 	crashPoint("exec: process in cgroup")
-	cgroups.StopWarm()
 	// Before the exec, as runc does.
 	if err := io.sendPidfd(pid, "setns"); err != nil {
 		return nil, err
