@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
 	"os"
 	"text/tabwriter"
@@ -34,10 +35,12 @@ var listCommand = cli.Command{
 			return err
 		}
 		if ctx.Bool("quiet") {
+			var b []byte
 			for _, s := range states {
-				fmt.Println(s.ID)
+				b = append(append(b, s.ID...), '\n')
 			}
-			return nil
+			_, err := os.Stdout.Write(b)
+			return err
 		}
 		switch ctx.String("format") {
 		case "json":
@@ -52,12 +55,17 @@ var listCommand = cli.Command{
 			_, err := os.Stdout.Write(append(b, ']', '\n'))
 			return err
 		case "table":
-			w := tabwriter.NewWriter(os.Stdout, 12, 1, 3, ' ', 0)
+			// tabwriter writes cell by cell: one write(2) for the lot.
+			out := bufio.NewWriterSize(os.Stdout, 64<<10)
+			w := tabwriter.NewWriter(out, 12, 1, 3, ' ', 0)
 			fmt.Fprint(w, "ID\tPID\tSTATUS\tBUNDLE\tCREATED\tOWNER\n")
 			for _, s := range states {
 				fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\t%s\n", s.ID, s.Pid, s.Status, s.Bundle, s.Created.Format(time.RFC3339Nano), s.Owner)
 			}
-			return w.Flush()
+			if err := w.Flush(); err != nil {
+				return err
+			}
+			return out.Flush()
 		}
 		return fmt.Errorf("list: unknown --format %q (table or json)", ctx.String("format"))
 	},

@@ -17,6 +17,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/rt-runtime/rt/libct/kfile"
 	"github.com/rt-runtime/rt/libct/specjson"
 )
 
@@ -169,7 +170,7 @@ func (c *Container) hooks() *specs.Hooks { return c.Spec().Hooks }
 // warns when the config cannot be read, so that the container can still
 // be killed and deleted.
 func (c *Container) readConfig(s *specs.Spec) {
-	b, err := os.ReadFile(filepath.Join(c.dir, specFile))
+	b, err := kfile.Read(filepath.Join(c.dir, specFile))
 	if err == nil {
 		err = specjson.Spec(b, s)
 	} else if errors.Is(err, os.ErrNotExist) {
@@ -187,7 +188,8 @@ func (c *Container) readConfig(s *specs.Spec) {
 func (c *Container) ProcessSpec() *specs.Process { return c.stored().Process }
 
 func readState(dir string) (*State, error) {
-	b, err := os.ReadFile(filepath.Join(dir, stateFile))
+	// Plain syscalls: list reads a thousand of these.
+	b, err := kfile.Read(filepath.Join(dir, stateFile))
 	if err != nil {
 		return nil, err
 	}
