@@ -233,6 +233,14 @@ all_caps_but() {
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(printf '0\n1\n2')" ]
 	rt delete -f ct2
+	# A created init, waiting for start, holds stdio and its start
+	# socket only: the exec trampoline is made when it is needed.
+	rt create -b "$BUNDLE" ct3
+	pid=$(rt state ct3 | jq .pid)
+	run sh -c "cd /proc/$pid/fd && for f in *; do [ \$f -lt 3 ] || readlink \$f; done"
+	echo "$output"
+	[[ "$output" == "socket:["*"]" ]]
+	rt delete -f ct3
 }
 
 @test "CVE-2019-16884: a fake /proc from the image cannot take rt's sysctl write" {
