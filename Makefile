@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GO ?= go
 BATS ?= bats
 
-.PHONY: all rt deps test unit integration tools fuzz demo bench clean test-cgroupv2 test-systemd test-checkpoint test-checkpoint-runc test-crash test-engines
+.PHONY: all rt deps test unit integration tools fuzz demo bench clean test-cgroupv2 test-systemd test-checkpoint test-checkpoint-runc test-crash test-engines test-lsm
 
 all: rt
 
@@ -123,3 +123,14 @@ bench: rt
 
 clean:
 	rm -rf rt demo bench/out
+
+# AppArmor and SELinux in force (tests/lsm/host.sh): the AppArmor guest
+# (Podman, Docker) and the SELinux guest (Debian's reference policy, the
+# image labelled by tests/lsm/selinux-image.sh) of ../shared/vm, each
+# suite with rt and runc side by side, and rt check where this host cannot
+# show it; writes tests/lsm/RESULTS.md and fails when rt fails where runc
+# passes. LSM_GUESTS="apparmor" runs one guest. Under TCG each guest takes
+# minutes, so it is not part of `make test`. Run it under the VM lock:
+# `flock /var/tmp/rtvm.lock make test-lsm`.
+test-lsm: rt tools
+	VM=$(VM) LSM_GUESTS="$(or $(LSM_GUESTS),apparmor selinux)" ./tests/lsm/host.sh

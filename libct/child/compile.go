@@ -332,12 +332,9 @@ func (c *compiler) create() error {
 		// already has its terminal as stdio.
 		p.addOp(opAttachTerminal, "attach the terminal")
 	}
-	if !cfg.NoNewKeyring {
-		// A session keyring of its own, so the container cannot read the
-		// host's keys.
-		s := p.addOp(opKeyring, "join session keyring")
-		s.s[0] = p.str("_ses." + cfg.ID)
-	}
+	// A session keyring of its own, so the container cannot read the
+	// host's keys.
+	c.keyring()
 	if err := c.checkProcess(); err != nil {
 		return err
 	}
@@ -412,6 +409,9 @@ func (c *compiler) exec() error {
 		p.forkInit = true
 	}
 	c.dieWithParent()
+	// The container's session keyring, not the caller's (whose keys the
+	// container could then read), as runc's exec joins it.
+	c.keyring()
 	// The initial affinity holds while rt sets the process up, outside
 	// the container's cgroup; the final one is set at the end.
 	if a := cfg.Process.ExecCPUAffinity; a != nil && a.Initial != "" {
@@ -460,4 +460,21 @@ func selinuxEnabled() bool { return selinux.GetEnabled() }
 func (c *compiler) makeTrampoline() {
 	s := c.p.addOp(opTrampoline, "make the exec trampoline")
 	s.s[0] = c.trampImg
+}
+
+// keyring adds the join of the container's session keyring (unless it was
+// created with --no-new-keyring). Under SELinux the keyring carries the
+// process's label, as runc's does: the child sets its keycreate label for
+// the join and clears it after. SELinux is asked here, in the host's mount
+// namespace: inside the container's no selinuxfs may be mounted.
+func (c *compiler) keyring() {
+	if c.cfg.NoNewKeyring {
+		return
+	}
+	p := c.p
+	s := p.addOp(opKeyring, "join session keyring")
+	s.s[0], s.s[1] = p.str("_ses."+c.cfg.ID), none
+	if l := c.cfg.Process.SelinuxLabel; l != "" && selinuxEnabled() {
+		s.s[1] = p.str(l)
+	}
 }

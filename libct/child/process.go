@@ -20,10 +20,10 @@ import (
 // The user's process (run_process.go): what turns the child into it,
 // shared by a container's init (after start) and an exec'd process.
 
-// defaultPath is where a name without a slash is looked up when the
+// DefaultPath is where a name without a slash is looked up when the
 // process's environment has no PATH, as execvp(3) does. It is not added
 // to the environment: the process gets exactly what its config says.
-const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+const DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 // Placeholders of processEnv for the entries only the child knows.
 const (
@@ -85,7 +85,7 @@ func (c *compiler) lookPath(env []string, cwd string) *step {
 		}
 		cands = []string{name}
 	} else {
-		path := defaultPath
+		path := DefaultPath
 		for _, kv := range env {
 			if v, ok := strings.CutPrefix(kv, "PATH="); ok {
 				path = v
@@ -100,7 +100,7 @@ func (c *compiler) lookPath(env []string, cwd string) *step {
 	}
 	var s *step
 	if slash {
-		s = p.addOp(opLookPath, "exec "+quoteIfOdd(name))
+		s = p.addOp(opLookPath, "exec "+QuoteIfOdd(name))
 		s.n[0] = 1
 	} else {
 		s = p.addOp(opLookPath, fmt.Sprintf("exec %q: executable file not found in $PATH", name))
@@ -109,16 +109,16 @@ func (c *compiler) lookPath(env []string, cwd string) *step {
 	// The prefix of the trampoline's message when the execve fails.
 	texts := make([]string, len(cands))
 	for i, cand := range cands {
-		texts[i] = "exec " + quoteIfOdd(cand) + ": "
+		texts[i] = "exec " + QuoteIfOdd(cand) + ": "
 	}
 	s.v2 = p.strs(texts)
 	return s
 }
 
-// quoteIfOdd leaves a plain path as it is, so that errors read as the
+// QuoteIfOdd leaves a plain path as it is, so that errors read as the
 // kernel's and runc's ("exec /entrypoint.sh: exec format error", which
 // users and engines know), and quotes one that could break a log line.
-func quoteIfOdd(s string) string {
+func QuoteIfOdd(s string) string {
 	for _, r := range s {
 		if r <= ' ' || r == '"' || r == '\\' || r >= 0x7f {
 			return strconv.Quote(s)
@@ -524,7 +524,7 @@ func (c *compiler) hooks(kind string, code int, hs []specs.Hook, state int) erro
 			args = []string{h.Path}
 		}
 		// Through the trampoline, as the process (see trampoline.go).
-		argv, _ := p.strv(append([]string{"exec " + quoteIfOdd(h.Path) + ": ", h.Path}, args...))
+		argv, _ := p.strv(append([]string{"exec " + QuoteIfOdd(h.Path) + ": ", h.Path}, args...))
 		hs.argv = int32(argv)
 		// A hook without env gets the process's (startContainer) or
 		// the rt command's (createContainer), as with crun.

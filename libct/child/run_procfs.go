@@ -135,7 +135,11 @@ func (p *Program) procWrite(rel []byte, data []byte) syscall.Errno {
 		closefd(fd)
 		return e
 	}
-	w, e := sys(unix.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(&data[0])), uintptr(len(data)), 0, 0, 0)
+	buf := cstr(empty) // a write of nothing clears a label
+	if len(data) > 0 {
+		buf = uintptr(unsafe.Pointer(&data[0]))
+	}
+	w, e := sys(unix.SYS_WRITE, uintptr(fd), buf, uintptr(len(data)), 0, 0, 0)
 	closefd(fd)
 	if e == 0 && int(w) != len(data) {
 		p.errDetail("write /proc/")

@@ -158,12 +158,31 @@ func (p *Program) sProcClose(s *step) syscall.Errno {
 	return 0
 }
 
-// sKeyring joins a new session keyring of the given name.
+// keycreate is the procfs file that labels the keys a thread makes.
+var keycreate = []byte("thread-self/attr/keycreate\x00")
+
+// sKeyring joins a new session keyring of the given name, labelled with
+// s.s[1] when there is one.
 //
 //go:nosplit
 //go:norace
 func (p *Program) sKeyring(s *step) syscall.Errno {
+	labelled := s.s[1].off >= 0
+	if labelled {
+		if e := segProcWrite(p, keycreate, p.bytes(s.s[1])); e != 0 {
+			p.errDetail("set session keyring label")
+			return e
+		}
+	}
 	ring, e := sys(unix.SYS_KEYCTL, unix.KEYCTL_JOIN_SESSION_KEYRING, p.ptr(s.s[0]), 0, 0, 0, 0)
+	if labelled {
+		// Best effort, as runc's: only keys this thread makes next
+		// would carry the label.
+		st := &p.st
+		mode, n := st.errMode, st.errLen
+		segProcWrite(p, keycreate, nil)
+		st.errMode, st.errLen = mode, n
+	}
 	if e == unix.ENOSYS {
 		return 0
 	}

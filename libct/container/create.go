@@ -11,7 +11,6 @@ import (
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"github.com/opencontainers/selinux/go-selinux"
 	"golang.org/x/sys/unix"
 
 	"github.com/rt-runtime/rt/libct/cgroups"
@@ -196,21 +195,15 @@ type creation struct {
 // state.json naming its cgroup before anything else is made.
 func (cr *creation) claim(bundle, rootPath string) error {
 	o, spec := cr.o, cr.spec
-	if (spec.Process.SelinuxLabel != "" || spec.Linux != nil && spec.Linux.MountLabel != "") && !selinux.GetEnabled() {
-		slog.Debug("SELinux is disabled on this host: ignoring process.selinuxLabel and linux.mountLabel")
-	}
 	// The root exists once a create got this far, even one the cgroup
 	// driver then refuses: `list` of it answers, as after runc.
 	if err := os.MkdirAll(o.Root, 0o700); err != nil {
 		return fmt.Errorf("create root %s: %w", o.Root, err)
 	}
-	cgPath := ""
-	if spec.Linux != nil {
-		cgPath = spec.Linux.CgroupsPath
-	}
-	// Resolved (not made) before the container's directory exists, so
-	// that its first record already names its cgroup.
-	cgm, err := cgroups.New(cgroups.Config{Path: cgPath, ID: o.ID, Systemd: o.SystemdCgroup, Rootless: o.Rootless})
+	// What the host lacks (as `rt check` says it), before anything is
+	// made. The cgroup is resolved (not made) there, before the
+	// container's directory exists, so that its first record names it.
+	cgm, err := checkHost(o, bundle, rootPath, spec)
 	if err != nil {
 		return err
 	}
@@ -240,6 +233,7 @@ func (cr *creation) claim(bundle, rootPath string) error {
 		OCIVersion: spec.Version, ID: o.ID, Status: Creating, Bundle: bundle,
 		Rootfs: rootPath, Created: time.Now().UTC(), Owner: owner,
 		Annotations: spec.Annotations, Spec: spec, CgroupPaths: cgm.Paths(),
+		NoNewKeyring: o.NoNewKeyring,
 	}
 	// The record comes before everything it names: whenever this process
 	// dies from here on, delete finds the cgroup (and, in config.json once

@@ -13,7 +13,6 @@ import (
 	"syscall"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"github.com/opencontainers/selinux/go-selinux"
 	"golang.org/x/sys/unix"
 
 	"github.com/rt-runtime/rt/libct/cgroups"
@@ -105,8 +104,8 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 	if err := rootlessGroups(p); err != nil {
 		return nil, err
 	}
-	if p.SelinuxLabel != "" && !selinux.GetEnabled() {
-		slog.Debug("SELinux is disabled on this host: ignoring the process label", "label", p.SelinuxLabel)
+	if err := checkProcessHost(p); err != nil {
+		return nil, err
 	}
 	linux := &c.stored().Linux
 	ns, err := c.openNamespaces(linux.Namespaces)
@@ -120,7 +119,7 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 	}
 	defer io.close()
 	prog, err := child.Compile(&child.Config{
-		Mode: child.Exec, ID: c.state.ID, Bundle: c.state.Bundle, Process: p,
+		Mode: child.Exec, ID: c.state.ID, Bundle: c.state.Bundle, Process: p, NoNewKeyring: c.state.NoNewKeyring,
 		PreserveFDs: o.PreserveFDs, Join: ns.join, ForkInit: ns.forkInit, ThreadPidNS: ns.pid,
 		UserNS: ns.userNS, Seccomp: io.seccomp, Personality: linux.Personality,
 		MemoryPolicy: linux.MemoryPolicy, Stdio: o.Stdio, Console: io.console,

@@ -53,6 +53,9 @@ type State struct {
 	// init process, so a recycled PID is not mistaken for it.
 	InitStartTime uint64            `json:"initStartTime"`
 	CgroupPaths   map[string]string `json:"cgroupPaths,omitempty"`
+	// NoNewKeyring: created with --no-new-keyring, so exec'd processes
+	// keep their caller's session keyring too.
+	NoNewKeyring bool `json:"noNewKeyring,omitempty"`
 	// Spec is config.json as it was at create (hooks, defaults for exec,
 	// resources for update): the bundle may change afterwards. It lives in
 	// its own file, read only by the commands that need it, so state,
@@ -243,6 +246,9 @@ func (s *State) marshal() []byte {
 	f.Uint("initStartTime", s.InitStartTime)
 	if len(s.CgroupPaths) > 0 {
 		f.Map("cgroupPaths", s.CgroupPaths)
+	}
+	if s.NoNewKeyring {
+		f.Raw("noNewKeyring", []byte("true"))
 	}
 	return f.End()
 }

@@ -51,6 +51,8 @@ func deccontainer_State(d *specjson.Decoder, p *State) error {
 			f = 9
 		case "cgroupPaths":
 			f = 10
+		case "noNewKeyring":
+			f = 11
 		default:
 			f = specjson.Match(k, namescontainer_State)
 		}
@@ -77,6 +79,8 @@ func deccontainer_State(d *specjson.Decoder, p *State) error {
 			err = dec_uint64(d, &p.InitStartTime)
 		case 10:
 			err = decMapstring(d, &p.CgroupPaths)
+		case 11:
+			err = dec_bool(d, &p.NoNewKeyring)
 		default:
 			err = d.Skip()
 		}
@@ -113,4 +117,8 @@ func dec_uint64(d *specjson.Decoder, p *uint64) error {
 	return specjson.Uint(d, p, 64, "uint64")
 }
 
-var namescontainer_State = []string{"ociVersion", "id", "pid", "status", "bundle", "rootfs", "created", "owner", "annotations", "initStartTime", "cgroupPaths"}
+func dec_bool(d *specjson.Decoder, p *bool) error {
+	return specjson.Bool(d, p)
+}
+
+var namescontainer_State = []string{"ociVersion", "id", "pid", "status", "bundle", "rootfs", "created", "owner", "annotations", "initStartTime", "cgroupPaths", "noNewKeyring"}

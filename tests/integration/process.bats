@@ -416,6 +416,23 @@ JSON
 	[[ "$output" != *"_ses.$id2"* ]]
 }
 
+@test "exec joins the container's session keyring, unless the container has none of its own" {
+	cp "$REPO/tests/integration/tools/bin/keylabel" "$BUNDLE/rootfs/bin/keylabel"
+	set_cmd sleep 100
+	id="kr$$z$RANDOM"
+	rt run -d -b "$BUNDLE" "$id"
+	run rt exec "$id" keylabel -describe
+	[ "$status" -eq 0 ]
+	[[ "$output" == *";_ses.$id" ]]
+	rt delete -f "$id"
+	id2="kr$$w$RANDOM"
+	rt run -d --no-new-keyring -b "$BUNDLE" "$id2"
+	run rt exec "$id2" keylabel -describe
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"_ses.$id2"* ]]
+	rt delete -f "$id2"
+}
+
 @test "the process of a non-root user is dumpable: its /proc files are its own" {
 	update_config '.process.user = {uid: 1000, gid: 1000}'
 	set_cmd sh -c 'stat -c %u /proc/1/status; tr "\0" "\n" </proc/1/environ | grep ^HOME='
