@@ -29,6 +29,8 @@ type Container struct {
 	parts *stored // see stored
 	// destroyed is set once Delete has run its course (or begun it).
 	destroyed bool
+	// summary: state was read without its cgroup paths (see cgroup).
+	summary bool
 	// restoreOOM gives rt its oom_score_adj back (see takeOOMScoreAdj)
 	// once the init of the container this process created has exec'd.
 	restoreOOM func()
@@ -68,7 +70,11 @@ func LoadLocked(root, id string) (*Container, error) {
 }
 
 func (c *Container) read() error {
-	st, err := readState(c.dir)
+	decode := decodeState
+	if c.summary {
+		decode = decodeStateSummary
+	}
+	st, err := readStateOf(c.dir, decode)
 	if errors.Is(err, os.ErrNotExist) {
 		st, err = c.bareDir()
 	}
@@ -185,6 +191,16 @@ func (c *Container) Status() Status {
 }
 
 func (c *Container) cgroup() (cgroups.Manager, error) {
+	if c.summary {
+		// Read without its cgroup paths (list): a container that is
+		// alive needs them after all.
+		c.summary = false
+		st, err := readState(c.dir)
+		if err != nil {
+			return nil, err
+		}
+		c.state.CgroupPaths = st.CgroupPaths
+	}
 	return cgroups.Load(c.state.CgroupPaths)
 }
 
@@ -242,7 +258,7 @@ func List(root string) ([]OCIState, error) {
 		}
 		// Not an rt container (another runtime's, in a root an engine
 		// shares), or gone meanwhile: not listed.
-		c := &Container{root: root, dir: filepath.Join(root, e.Name())}
+		c := &Container{root: root, dir: filepath.Join(root, e.Name()), summary: true}
 		if c.read() != nil {
 			continue
 		}

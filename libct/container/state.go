@@ -190,14 +190,18 @@ func (c *Container) readConfig(s *specs.Spec) {
 // ProcessSpec is the container's process as config.json gave it.
 func (c *Container) ProcessSpec() *specs.Process { return c.stored().Process }
 
-func readState(dir string) (*State, error) {
+func readState(dir string) (*State, error) { return readStateOf(dir, decodeState) }
+
+// readStateOf reads state.json with decode (decodeState, or list's
+// decodeStateSummary).
+func readStateOf(dir string, decode func([]byte, *State) error) (*State, error) {
 	// Plain syscalls: list reads a thousand of these.
 	b, err := kfile.Read(filepath.Join(dir, stateFile))
 	if err != nil {
 		return nil, err
 	}
 	var s State
-	if err := decodeState(b, &s); err != nil {
+	if err := decode(b, &s); err != nil {
 		return nil, fmt.Errorf("decode %s: %w", filepath.Join(dir, stateFile), err)
 	}
 	// Engines give runc, rt and others one root: runc keeps a state.json

@@ -17,6 +17,90 @@ func decodeState(b []byte, s *State) error {
 	return d.End()
 }
 
+// decodeStateSummary decodes state.json, into s, but for its cgroup paths (list needs none).
+func decodeStateSummary(b []byte, s *State) error {
+	var d specjson.Decoder
+	d.Init(b)
+	if err := dec_decodeStateSummary(&d, s); err != nil {
+		return err
+	}
+	return d.End()
+}
+
+func dec_decodeStateSummary(d *specjson.Decoder, p *State) error {
+	null, err := d.BeginObject("State")
+	if null || err != nil {
+		return err
+	}
+	for {
+		k, ok, err := d.Key()
+		if err != nil || !ok {
+			return err
+		}
+		f := -1
+		switch string(k) {
+		case "ociVersion":
+			f = 0
+		case "id":
+			f = 1
+		case "pid":
+			f = 2
+		case "status":
+			f = 3
+		case "bundle":
+			f = 4
+		case "rootfs":
+			f = 5
+		case "created":
+			f = 6
+		case "owner":
+			f = 7
+		case "annotations":
+			f = 8
+		case "initStartTime":
+			f = 9
+		case "cgroupPaths":
+			f = 10
+		case "noNewKeyring":
+			f = 11
+		default:
+			f = specjson.Match(k, names_decodeStateSummary)
+		}
+		switch f {
+		case 0:
+			err = dec_string(d, &p.OCIVersion)
+		case 1:
+			err = dec_string(d, &p.ID)
+		case 2:
+			err = dec_int(d, &p.Pid)
+		case 3:
+			err = deccontainer_Status(d, &p.Status)
+		case 4:
+			err = dec_string(d, &p.Bundle)
+		case 5:
+			err = dec_string(d, &p.Rootfs)
+		case 6:
+			err = dectime_Time(d, &p.Created)
+		case 7:
+			err = dec_string(d, &p.Owner)
+		case 8:
+			err = decMapstring(d, &p.Annotations)
+		case 9:
+			err = dec_uint64(d, &p.InitStartTime)
+		case 11:
+			err = dec_bool(d, &p.NoNewKeyring)
+		default:
+			err = d.Skip()
+		}
+		if err != nil {
+			if f >= 0 {
+				err = specjson.At(err, names_decodeStateSummary[f])
+			}
+			return err
+		}
+	}
+}
+
 func deccontainer_State(d *specjson.Decoder, p *State) error {
 	null, err := d.BeginObject("State")
 	if null || err != nil {
@@ -121,4 +205,5 @@ func dec_bool(d *specjson.Decoder, p *bool) error {
 	return specjson.Bool(d, p)
 }
 
+var names_decodeStateSummary = []string{"ociVersion", "id", "pid", "status", "bundle", "rootfs", "created", "owner", "annotations", "initStartTime", "cgroupPaths", "noNewKeyring"}
 var namescontainer_State = []string{"ociVersion", "id", "pid", "status", "bundle", "rootfs", "created", "owner", "annotations", "initStartTime", "cgroupPaths", "noNewKeyring"}

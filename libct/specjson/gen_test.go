@@ -32,17 +32,20 @@ var outputs = []struct {
 	roots                  []root
 }{
 	{"zz_generated.go", "github.com/rt-runtime/rt/libct/specjson", "specjson", []root{
-		{reflect.TypeFor[specs.Spec](), "Spec", "config.json, into s"},
-		{reflect.TypeFor[specs.Process](), "Process", "a process.json (exec --process), into s"},
+		{reflect.TypeFor[specs.Spec](), "Spec", "config.json, into s", nil},
+		{reflect.TypeFor[specs.Process](), "Process", "a process.json (exec --process), into s", nil},
 	}},
 	{"../container/zz_state_json.go", "github.com/rt-runtime/rt/libct/container", "container", []root{
-		{reflect.TypeFor[container.State](), "decodeState", "state.json, into s"},
+		{reflect.TypeFor[container.State](), "decodeState", "state.json, into s", nil},
+		{reflect.TypeFor[container.State](), "decodeStateSummary", "state.json, into s, but for its cgroup paths (list needs none)", []string{"cgroupPaths"}},
 	}},
 }
 
 type root struct {
 	t         reflect.Type
 	name, doc string
+	// skip: members this root leaves undecoded (still checked).
+	skip []string
 }
 
 func TestGenerated(t *testing.T) {
@@ -76,12 +79,33 @@ type generator struct {
 
 func generate(pkgPath, pkgName string, roots []root) ([]byte, error) {
 	g := &generator{pkgPath: pkgPath, imports: map[string]string{}, names: map[reflect.Type]string{}}
+	var later []func() error
 	for _, r := range roots {
 		tn := g.typeName(r.t)
-		fn := g.fn(r.t)
+		var fn string
+		if r.skip != nil {
+			fn = "dec_" + r.name
+			skip := map[string]bool{}
+			for _, k := range r.skip {
+				skip[k] = true
+			}
+			// After the root's entry point below.
+			later = append(later, func() error {
+				fmt.Fprintf(&g.body, "func %s(d *%s, p *%s) error {\n", fn, g.sj("Decoder"), tn)
+				defer g.body.WriteString("}\n\n")
+				return g.structDecoder(r.t, fn, tn, skip)
+			})
+		} else {
+			fn = g.fn(r.t)
+		}
 		dec := g.sj("Decoder")
 		fmt.Fprintf(&g.body, "// %s decodes %s.\nfunc %s(b []byte, s *%s) error {\n\tvar d %s\n\td.Init(b)\n\tif err := %s(&d, s); err != nil {\n\t\treturn err\n\t}\n\treturn d.End()\n}\n\n",
 			r.name, r.doc, r.name, tn, dec, fn)
+	}
+	for _, f := range later {
+		if err := f(); err != nil {
+			return nil, err
+		}
 	}
 	for len(g.queue) > 0 {
 		t := g.queue[0]
@@ -200,7 +224,7 @@ func (g *generator) decoder(t reflect.Type) error {
 		}
 		fmt.Fprintf(w, "\treturn %s(d, p, %q, %s)\n", g.sj("Map"), tn, g.fn(t.Elem()))
 	case reflect.Struct:
-		return g.structDecoder(t, name, tn)
+		return g.structDecoder(t, name, tn, nil)
 	default:
 		return fmt.Errorf("%s: kind %s is not supported", t, t.Kind())
 	}
@@ -254,7 +278,7 @@ func fields(t reflect.Type, sel string, depth int) ([]field, error) {
 	return out, nil
 }
 
-func (g *generator) structDecoder(t reflect.Type, name, tn string) error {
+func (g *generator) structDecoder(t reflect.Type, name, tn string, skip map[string]bool) error {
 	all, err := fields(t, "", 0)
 	if err != nil {
 		return err
@@ -291,6 +315,9 @@ func (g *generator) structDecoder(t reflect.Type, name, tn string) error {
 	}
 	fmt.Fprintf(w, "\t\tdefault:\n\t\t\tf = %s(k, %s)\n\t\t}\n\t\tswitch f {\n", g.sj("Match"), names)
 	for i, f := range fs {
+		if skip[f.json] {
+			continue
+		}
 		fmt.Fprintf(w, "\t\tcase %d:\n\t\t\terr = %s(d, &p.%s)\n", i, g.fn(f.t), f.sel)
 	}
 	fmt.Fprintf(w, "\t\tdefault:\n\t\t\terr = d.Skip()\n\t\t}\n\t\tif err != nil {\n\t\t\tif f >= 0 {\n\t\t\t\terr = %s(err, %s[f])\n\t\t\t}\n\t\t\treturn err\n\t\t}\n\t}\n", g.sj("At"), names)
