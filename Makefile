@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GO ?= go
 BATS ?= bats
 
-.PHONY: all rt deps test unit integration tools fuzz demo bench clean test-cgroupv2 test-systemd test-checkpoint test-checkpoint-runc test-crash test-engines test-lsm
+.PHONY: all rt deps test unit integration tools fuzz demo bench clean test-cgroupv2 test-systemd test-checkpoint test-checkpoint-runc test-crash test-engines test-lsm test-docker-host
 
 all: rt
 
@@ -102,16 +102,28 @@ test-crash: rt tools
 	if [ -n "$(SYSTEMD)" ]; then bash $(VM) run --share "$(CURDIR)" --timeout 3000 -- ./tests/crash-sweep.sh --systemd $(or $(STEP),50ms); \
 	else ./tests/crash-sweep.sh $(or $(STEP),1ms); fi
 
-# Podman, containerd and rootless rt over rt and over the guest's runc, side
-# by side (tests/engines/run.sh, which writes tests/engines/RESULTS.md), in
-# the systemd + cgroup v2 guest with the engines added. Under TCG this takes
-# a while, so it is not part of `make test`. ENGINE_SUITES="podman" runs
-# one suite.
+# Podman, containerd, Docker and rootless rt over rt and over the guest's
+# runc, side by side (tests/engines/run.sh, which writes
+# tests/engines/RESULTS.md), in the systemd + cgroup v2 guest with the
+# engines added (docker.io wants apparmor: the guest's kernel has AppArmor
+# on, and dockerd refuses to run containers when it cannot load its
+# profile). Under TCG this takes a while, so it is not part of `make test`.
+# ENGINE_SUITES="docker" runs one suite and replaces only its section.
 ENGINES_RTVM_DIR ?= /var/tmp/rtvm-engines
-ENGINES_PKGS = podman conmon containerd catatonit slirp4netns fuse-overlayfs dbus-user-session libpam-systemd containernetworking-plugins
+ENGINES_PKGS = podman conmon containerd catatonit slirp4netns fuse-overlayfs dbus-user-session libpam-systemd containernetworking-plugins docker.io apparmor
 test-engines: rt
 	RTVM_DIR=$(ENGINES_RTVM_DIR) RTVM_EXTRA_PKGS="$(ENGINES_PKGS)" bash $(VM) run --share "$(CURDIR)" \
-		--env ENGINE_SUITES="$(ENGINE_SUITES)" --mem 3072 --timeout 3600 -- ./tests/engines/run.sh
+		--env ENGINE_SUITES="$(ENGINE_SUITES)" --mem 3072 --timeout 7200 -- ./tests/engines/run.sh
+
+# The Docker suite (tests/engines/docker.sh) on this host as it is: cgroup
+# v1, the cgroupfs driver, PID 1 not systemd. rt beside runc into
+# tests/engines/RESULTS-host.md. tests/engines/host-docker.sh keeps dockerd
+# and its containerd in network and mount namespaces of their own, with
+# their own directories and cgroup parent, and removes them after. Needs
+# Debian's docker.io installed (its service need not run); about 2 min.
+# Not part of `make test`.
+test-docker-host: rt
+	./tests/engines/host-docker.sh
 
 # Installs the dependencies, builds rt, makes a busybox bundle in ./demo
 # and runs it.

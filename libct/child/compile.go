@@ -307,9 +307,7 @@ func (c *compiler) create() error {
 		// Not kept while the init waits for start.
 		p.addOp(opDropTrampoline, "close the exec trampoline")
 	}
-	if err := c.enterRoot(hasNamespace(spec, specs.MountNamespace)); err != nil {
-		return err
-	}
+	c.enterRoot(hasNamespace(spec, specs.MountNamespace))
 	if cwd := cfg.Process.Cwd; cwd != "" && cwd != "/" {
 		// Before finishRootfs may make the root read-only.
 		s := p.addOp(opMakeCwd, fmt.Sprintf("process.cwd %q", cwd))
@@ -326,7 +324,9 @@ func (c *compiler) create() error {
 	if err := c.sysctl(); err != nil {
 		return err
 	}
-	c.finishRootfs(console, mountLabel)
+	if err := c.finishRootfs(console, mountLabel); err != nil {
+		return err
+	}
 	if console {
 		// Before ready, not at start: like runc's, a created container
 		// already has its terminal as stdio.

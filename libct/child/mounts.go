@@ -44,6 +44,7 @@ func (c *compiler) prepareRootfs(o rootfsOpts) error {
 	s := p.addOp(opMount, "make / "+rootfs.PropagationName(before))
 	s.s = [4]str{none, p.str("/"), none, none}
 	s.n[0] = int64(before)
+	c.unshareRootHolder(rootPath, before&unix.MS_SLAVE != 0 && prop != "")
 	s = p.addOp(opMount, fmt.Sprintf("bind rootfs %s onto itself", rootPath))
 	s.s = [4]str{p.str(rootPath), p.str(rootPath), none, none}
 	s.n[0] = unix.MS_BIND | unix.MS_REC
@@ -70,6 +71,33 @@ func (c *compiler) prepareRootfs(o rootfsOpts) error {
 		return c.devices(o)
 	}
 	return nil
+}
+
+// unshareRootHolder adds the step that makes the mount holding the rootfs,
+// and only that one, private (a slave when the spec asks for slave
+// propagation): the rootfs bound onto itself is a copy of it, and must be
+// in no peer group of the host's, or the container's own mounts (proc,
+// dev, every volume) would appear on the host; pivot_root refuses it too.
+// The default keeps it private, not a slave, as runc does. Which directory
+// is that mount point is known only in the child's mount namespace: the
+// step tries the rootfs and each parent directory in turn.
+func (c *compiler) unshareRootHolder(rootPath string, slave bool) {
+	p := c.p
+	flag := uintptr(unix.MS_PRIVATE)
+	if slave {
+		flag = unix.MS_SLAVE
+	}
+	var dirs []string
+	for d := rootPath; ; d = filepath.Dir(d) {
+		dirs = append(dirs, d)
+		if d == "/" || d == "." {
+			break
+		}
+	}
+	s := p.addOp(opMountHolder, "make the mount holding the rootfs "+rootfs.PropagationName(flag))
+	s.v = p.strs(dirs)
+	s.s[0] = p.str(rootfs.PropagationName(flag))
+	s.n[0] = int64(flag)
 }
 
 // containerPath is the destination as a path inside the container. runc

@@ -59,6 +59,7 @@ const (
 	opLoopback
 	opTrampoline
 	opDropTrampoline
+	opMountHolder
 )
 
 var opNames = [...]string{
@@ -117,6 +118,7 @@ var opNames = [...]string{
 	opLoopback:       "loopback",
 	opTrampoline:     "trampoline",
 	opDropTrampoline: "droptrampoline",
+	opMountHolder:    "mountholder",
 }
 
 func (o op) String() string {

@@ -4,13 +4,18 @@ import (
 	"path/filepath"
 
 	"github.com/opencontainers/selinux/go-selinux/label"
+
+	"github.com/rt-runtime/rt/libct/rootfs"
 )
 
 // After pivot_root (run_paths.go): the console on /dev/console, the
 // readonly paths, the masked paths, then the read-only tmpfs mounts and
 // /dev that stayed writable so far, and the root itself when the spec
-// asks.
-func (c *compiler) finishRootfs(console bool, mountLabel string) {
+// asks. Last, the propagation rootfsPropagation wants the root to end
+// with: after pivot_root, which refuses a shared root, and after the
+// console, readonly and masked path binds, which an unbindable source
+// would refuse.
+func (c *compiler) finishRootfs(console bool, mountLabel string) error {
 	p, spec := c.p, c.cfg.Spec
 	if console {
 		p.addOp(opSetupConsole, "bind the console on /dev/console")
@@ -40,4 +45,18 @@ func (c *compiler) finishRootfs(console bool, mountLabel string) {
 	if spec.Root != nil && spec.Root.Readonly {
 		s.n[0] = 1
 	}
+	var prop string
+	if l := spec.Linux; l != nil {
+		prop = l.RootfsPropagation
+	}
+	_, after, err := rootfs.RootPropagation(prop)
+	if err != nil {
+		return err
+	}
+	if after != 0 {
+		s := p.addOp(opMount, "make / "+rootfs.PropagationName(after))
+		s.s = [4]str{none, p.str("/"), none, none}
+		s.n[0] = int64(after)
+	}
+	return nil
 }

@@ -127,6 +127,12 @@ func (p *Program) moveRoot(s *step) syscall.Errno {
 		p.errAppStr(s.s[0])
 		return e
 	}
+	// A mount moved onto a shared mount propagates to its peers: with a
+	// shared rootfsPropagation, "/" may be a peer of the host's own root.
+	if _, e := sys(unix.SYS_MOUNT, 0, cstr(slash), 0, unix.MS_SLAVE, 0, 0); e != 0 {
+		p.errReplace("make / slave")
+		return e
+	}
 	if _, e := sys(unix.SYS_MOUNT, root, cstr(slash), 0, unix.MS_MOVE, 0, 0); e != 0 {
 		p.errReplace("move ")
 		p.errAppStr(s.s[0])
@@ -143,6 +149,30 @@ func (p *Program) moveRoot(s *step) syscall.Errno {
 		return e
 	}
 	return 0
+}
+
+// mountHolder gives the propagation s.n[0] to the mount point holding the
+// rootfs: the first of the directories in s.v (the rootfs, then each of
+// its parents) that is a mount point (EINVAL: it is not one).
+//
+//go:noinline
+//go:nosplit
+//go:norace
+func (p *Program) mountHolder(s *step) syscall.Errno {
+	var e syscall.Errno
+	for i := 0; i < int(s.v.n); i++ {
+		d := p.strAt(s.v, i)
+		if _, e = sys(unix.SYS_MOUNT, 0, p.ptr(d), 0, uintptr(s.n[0]), 0, 0); e != unix.EINVAL {
+			if e != 0 {
+				p.errReplace("make ")
+				p.errAppStr(d)
+				p.errApps(" (the mount holding the rootfs) ")
+				p.errAppStr(s.s[0])
+			}
+			return e
+		}
+	}
+	return e
 }
 
 // hideMount unmounts the mount at mp (NUL-terminated), or covers it.

@@ -79,6 +79,7 @@ var stepFuncs = [...]func(*Program, *step) syscall.Errno{
 	opLoopback:       (*Program).loopbackUp,
 	opTrampoline:     (*Program).makeTrampoline,
 	opDropTrampoline: (*Program).dropTrampoline,
+	opMountHolder:    (*Program).mountHolder,
 }
 
 //go:nosplit

@@ -1,9 +1,10 @@
 #!/bin/bash
 # run.sh: the engine suites (ENGINE_SUITES, default: every tests/engines/*.sh
-# but lib.sh and run.sh), each once with rt and once with the guest's runc,
-# then RESULTS.md beside this script: every check with rt's and runc's
-# result side by side. Meant for the systemd + cgroup v2 guest that
-# `make test-engines` boots. Exits non-zero when rt fails a check that runc
+# but lib.sh, run.sh and host-docker.sh), each once with rt and once with
+# the guest's runc, then RESULTS.md beside this script: every check with
+# rt's and runc's result side by side. Meant for the systemd + cgroup v2 guest that
+# `make test-engines` boots (ENGINES_RESULTS and ENGINES_WHERE name
+# another file and place). Exits non-zero when rt fails a check that runc
 # does not fail too, or a suite fails to run at all.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -11,7 +12,7 @@ repo=$(cd "$here/../.." && pwd)
 RT_BIN=${RT_BIN:-$repo/rt}
 RUNC_BIN=${RUNC_BIN:-$(command -v runc)}
 out=$(mktemp -d /var/tmp/engines.XXXXXX)
-suites=${ENGINE_SUITES:-$(cd "$here" && ls *.sh | grep -vx -e lib.sh -e run.sh | sed 's/\.sh$//')}
+suites=${ENGINE_SUITES:-$(cd "$here" && ls *.sh | grep -vx -e lib.sh -e run.sh -e host-docker.sh | sed 's/\.sh$//')}
 
 status=0
 for s in $suites; do
@@ -28,27 +29,58 @@ for s in $suites; do
 	done
 done
 
-# Merge: the check order is rt's; a check only runc reported still shows.
-results=$here/RESULTS.md
-{
-	echo "# Engine checks: rt and runc side by side"
-	echo
-	echo "Written by \`make test-engines\` (tests/engines/run.sh) in the systemd + cgroup v2"
-	echo "guest of ../shared/vm. Do not edit by hand."
-	echo
-	echo "- date: $(date -u +%Y-%m-%dT%H:%MZ)"
-	echo "- guest: $(. /etc/os-release; echo "$PRETTY_NAME"), kernel $(uname -r), $(stat -fc %T /sys/fs/cgroup), PID 1 $(cat /proc/1/comm)"
-	echo "- rt: $("$RT_BIN" --version 2>/dev/null | head -n 2 | tr '\n' ' ')"
-	echo "- runc: $("$RUNC_BIN" --version 2>/dev/null | head -n 1)"
-	for t in podman conmon containerd; do
+# RESULTS.md (or ENGINES_RESULTS): one section per suite, each with the
+# run it comes from. The suites of this run replace their sections; the
+# others are kept as they were.
+results=${ENGINES_RESULTS:-$here/RESULTS.md}
+where=${ENGINES_WHERE:-"Written by \`make test-engines\` (tests/engines/run.sh) in the systemd + cgroup v2
+guest of ../shared/vm."}
+cgroup_layout() {
+	if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then
+		echo "cgroup v2"
+	elif [ "$(stat -fc %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ]; then
+		echo "cgroup v1 (hybrid)"
+	else
+		echo "cgroup v1"
+	fi
+}
+tool_versions() {
+	local t
+	case $1 in
+	podman | rootless) set -- podman conmon ;;
+	containerd) set -- containerd ;;
+	docker) set -- dockerd containerd ;;
+	*) set -- ;;
+	esac
+	for t in "$@"; do
 		command -v $t >/dev/null && echo "- $t: $($t --version 2>/dev/null | head -n 1)"
 	done
-	for s in $suites; do
-		echo
+}
+# Sections of the previous file, split into $out/old.NAME, their order in
+# $out/old.order; a section from before sections had their own run lines
+# gets the file's old date and rt lines.
+if [ -f "$results" ]; then
+	awk -v dir="$out" '
+		/^- date:/ && !sec { date = $3 }
+		/^- guest:/ && !sec { guest = substr($0, 10) }
+		/^- (rt|runc):/ && !sec { hdr = hdr $0 "\n" }
+		/^## / { sec = $2; print sec > (dir "/old.order"); f = dir "/old." sec
+			printf "%s\n", $0 > f; getline; printf "%s\n", $0 > f
+			getline; if ($0 !~ /^- run:/) printf "- run: %s, %s\n%s\n", date, guest, hdr > f; printf "%s\n", $0 > f; next }
+		sec { print > f }' "$results"
+fi
+for s in $suites; do
+	{
 		echo "## $s"
+		echo
+		echo "- run: $(date -u +%Y-%m-%dT%H:%MZ), $(. /etc/os-release; echo "$PRETTY_NAME"), kernel $(uname -r), $(cgroup_layout), PID 1 $(cat /proc/1/comm)"
+		echo "- rt: $("$RT_BIN" --version 2>/dev/null | head -n 2 | tr '\n' ' ')"
+		echo "- runc: $("$RUNC_BIN" --version 2>/dev/null | head -n 1)"
+		tool_versions "$s"
 		echo
 		echo "| check | rt | runc | rt's failure |"
 		echo "|---|---|---|---|"
+		# The check order is rt's; a check only runc reported still shows.
 		awk -F'\t' -v rtf="$out/$s.rt" -v runcf="$out/$s.runc" '
 			BEGIN {
 				while ((getline l < rtf) > 0) { split(l, a, "\t"); if (a[2] == "") continue
@@ -60,8 +92,27 @@ results=$here/RESULTS.md
 					w = why[c]; gsub(/\|/, "\\|", w)
 					printf "| %s | %s | %s | %s |\n", c, r, u, w }
 			}'
+		echo
+	} >"$out/new.$s"
+done
+{
+	echo "# Engine checks: rt and runc side by side"
+	echo
+	echo "$where"
+	echo "Do not edit by hand: a run of some suites (ENGINE_SUITES) replaces"
+	echo "their sections and keeps the others."
+	echo
+	for s in $(cat "$out/old.order" 2>/dev/null) $suites; do
+		[ -e "$out/done.$s" ] && continue
+		touch "$out/done.$s"
+		[ -e "$out/done" ] && echo
+		touch "$out/done"
+		f=$out/new.$s
+		[ -f "$f" ] || f=$out/old.$s
+		# without its trailing blank lines
+		awk 'NF { for (; b > 0; b--) print ""; print; next } { b++ }' "$f"
 	done
-} >"$results"
+} >"$results.tmp" && mv "$results.tmp" "$results"
 
 # rt must pass every check but those runc fails too (the guest's, not
 # rt's); a check only rt has must pass.

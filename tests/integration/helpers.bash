@@ -2,6 +2,9 @@
 # root, bundle and cgroup parent, and teardown checks that nothing (state,
 # cgroup, mount, process) outlives it.
 
+# `run !` asserts a command fails (a bare `! cmd` asserts nothing in bats).
+bats_require_minimum_version 1.5.0
+
 RT_BIN="${RT_BIN:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)/rt}"
 REPO="$(cd "$BATS_TEST_DIRNAME/../.." && pwd)"
 

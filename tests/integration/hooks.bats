@@ -240,7 +240,7 @@ log_line() { grep "^$1 " "$LOG"; }
 	log_line inherit | grep -Fx "inherit ONE=two HOME=/root PATH=/bin:/usr/bin HOOKENV=unset"
 	# (busybox sh makes up a PATH of its own when it has none)
 	log_line own | grep -E "^own ONE=unset HOME=unset PATH=[^ ]+ HOOKENV=mine$"
-	! log_line own | grep -F "PATH=/bin:/usr/bin "
+	run ! grep -F "PATH=/bin:/usr/bin " <<<"$(log_line own)"
 	expect_no_leftovers ct1
 }
 

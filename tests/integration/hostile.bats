@@ -268,19 +268,19 @@ bad_json() {
 @test "hostile: symlinked /proc in the rootfs" {
 	rmdir "$BUNDLE/rootfs/proc"
 	ln -s /etc "$BUNDLE/rootfs/proc"
-	bad_run "proc"
+	bad_run "proc on /proc"
 }
 
 @test "hostile: symlinked /sys in the rootfs" {
 	rmdir "$BUNDLE/rootfs/sys"
 	ln -s /tmp "$BUNDLE/rootfs/sys"
-	bad_run "sys"
+	bad_run "sysfs on /sys"
 }
 
 @test "hostile: symlinked /dev in the rootfs" {
 	rmdir "$BUNDLE/rootfs/dev"
 	ln -s /tmp "$BUNDLE/rootfs/dev"
-	bad_run "dev"
+	bad_run "tmpfs on /dev"
 }
 
 # --- namespaces and id mappings --------------------------------------------

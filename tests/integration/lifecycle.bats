@@ -216,14 +216,26 @@ wait_line() {
 
 @test "concurrent starts of one container: exactly one wins" {
 	set_cmd sleep 100
-	rt create -b "$BUNDLE" ct1
-	rt start ct1 & a=$!
-	rt start ct1 & b=$!
+	rt create -b "$BUNDLE" --pid-file "$BATS_TEST_TMPDIR/pid" ct1
+	rt start ct1 2>"$BATS_TEST_TMPDIR/a" & a=$!
+	rt start ct1 2>"$BATS_TEST_TMPDIR/b" & b=$!
 	ra=0; rb=0
 	wait $a || ra=$?
 	wait $b || rb=$?
 	[ $((ra == 0 ? 1 : 0)) -ne $((rb == 0 ? 1 : 0)) ]
+	# the loser says why in one line; the winner says nothing
+	if [ $ra -eq 0 ]; then win=a lose=b; else win=b lose=a; fi
+	[ ! -s "$BATS_TEST_TMPDIR/$win" ]
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/$lose")" -eq 1 ]
+	grep -qi "running" "$BATS_TEST_TMPDIR/$lose"
+	# the process started once and is the container's init
+	[ "$(status ct1)" = running ]
+	pid=$(cat "$BATS_TEST_TMPDIR/pid")
+	[ "$(rt state ct1 | jq .pid)" = "$pid" ]
+	[ "$(cat /proc/$pid/cmdline | tr '\0' ' ')" = "sleep 100 " ]
+	[ "$(pgrep -c -P "$pid")" -eq 0 ]
 	rt delete -f ct1
+	expect_no_leftovers ct1
 }
 
 @test "a created container keeps the caller's stdio, with --preserve-fds, and none of its other fds" {

@@ -117,9 +117,9 @@ del_ns() {
 	# exactly one root mount, its own /proc, and no host mount point
 	[ "$(printf '%s\n' "${lines[@]}" | grep -cx /)" -eq 1 ]
 	printf '%s\n' "${lines[@]}" | grep -qx /proc
-	! printf '%s\n' "${lines[@]}" | grep -q "^$BATS_TEST_TMPDIR"
+	run ! grep -q "^$BATS_TEST_TMPDIR" <<<"$output"
 	# and the host never saw the container's mounts
-	! grep -q "$BUNDLE/rootfs" /proc/self/mountinfo
+	run ! grep -q "$BUNDLE/rootfs" /proc/self/mountinfo
 }
 
 @test "cgroup namespace: /proc/self/cgroup shows / and without one the real path" {

@@ -33,11 +33,14 @@ status_field() {
 @test "args, env and cwd reach the process; nothing of rt's environment does" {
 	update_config '.process.env += ["FOO=bar baz"] | .process.cwd = "/tmp"'
 	set_cmd sh -c 'echo "$0|$1|$FOO|$(pwd)|$HOME"; env' arg0 "one two"
-	run rt run -b "$BUNDLE" ct1
+	RT_TEST_CALLER_VAR=leaked run rt run -b "$BUNDLE" ct1
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "arg0|one two|bar baz|/tmp|/root" ]
-	# rt's own variables (the init's switches, GOGC, ...) stay outside
-	! echo "$output" | grep -E '^(_RT_|GOGC|GOMAXPROCS)'
+	# exactly the config's variables: nothing of the caller's environment
+	# or of rt's own (the init's switches, GOGC, ...)
+	local out=$output
+	run ! grep -E '^(RT_TEST_CALLER_VAR|_RT_|GOGC|GOMAXPROCS)' <<<"$out"
+	run ! grep -vE '^(arg0[|]|PATH=|TERM=|HOME=|FOO=|PWD=|SHLVL=)' <<<"$out"
 	expect_no_leftovers ct1
 }
 
