@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/checkpoint-restore/go-criu/v8 v8.3.0
+	github.com/cilium/ebpf v0.22.0
 	github.com/containerd/console v1.0.5
 	github.com/coreos/go-systemd/v22 v22.7.0
 	github.com/cyphar/filepath-securejoin v0.7.0

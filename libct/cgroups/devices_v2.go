@@ -3,7 +3,11 @@ package cgroups
 import (
 	"errors"
 	"fmt"
+	"strconv"
 
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/asm"
+	"github.com/cilium/ebpf/link"
 	"golang.org/x/sys/unix"
 )
 
@@ -39,54 +43,58 @@ func accessBits(a string) int32 {
 // rule wins" semantics: rules are checked from the last to the first and
 // the first match returns. A request matches a rule when all requested
 // access bits are in the rule. No match denies.
-func deviceFilter(rules []devRule) []insn {
-	prog := []insn{
-		loadWord(r2, r1, 0),
-		and32(r2, 0xffff), // R2 = device type
-		loadWord(r3, r1, 0),
-		rsh32(r3, 16),       // R3 = requested access
-		loadWord(r4, r1, 4), // R4 = major
-		loadWord(r5, r1, 8), // R5 = minor
+func deviceFilter(rules []devRule) asm.Instructions {
+	insns := asm.Instructions{
+		asm.LoadMem(asm.R2, asm.R1, 0, asm.Word),
+		asm.And.Imm32(asm.R2, 0xffff), // R2 = device type
+		asm.LoadMem(asm.R3, asm.R1, 0, asm.Word),
+		asm.RSh.Imm32(asm.R3, 16),                // R3 = requested access
+		asm.LoadMem(asm.R4, asm.R1, 4, asm.Word), // R4 = major
+		asm.LoadMem(asm.R5, asm.R1, 8, asm.Word), // R5 = minor
 	}
+	n := 0
 	for i := len(rules) - 1; i >= 0; i-- {
 		r := rules[i]
-		// The block's jumps go to the next block: its start is known
-		// once the block is complete.
-		start := len(prog)
+		next := "rule" + strconv.Itoa(n+1)
+		var block asm.Instructions
 		if r.typ != 'a' {
 			t := int32(bpfDevChar)
 			if r.typ == 'b' {
 				t = bpfDevBlock
 			}
-			prog = append(prog, jneImm(r2, t, -1))
+			block = append(block, asm.JNE.Imm(asm.R2, t, next))
 		}
 		if acc := accessBits(r.access); acc != bpfAccMknod|bpfAccRead|bpfAccWrite {
-			prog = append(prog, mov32Reg(r1, r3), and32(r1, ^acc), jneImm(r1, 0, -1))
+			block = append(block,
+				asm.Mov.Reg32(asm.R1, asm.R3),
+				asm.And.Imm32(asm.R1, ^acc),
+				asm.JNE.Imm(asm.R1, 0, next))
 		}
 		if r.major >= 0 {
-			prog = append(prog, jneImm(r4, int32(r.major), -1))
+			block = append(block, asm.JNE.Imm(asm.R4, int32(r.major), next))
 		}
 		if r.minor >= 0 {
-			prog = append(prog, jneImm(r5, int32(r.minor), -1))
+			block = append(block, asm.JNE.Imm(asm.R5, int32(r.minor), next))
 		}
-		unconditional := len(prog) == start
 		ret := int32(0)
 		if r.allow {
 			ret = 1
 		}
-		prog = append(prog, movImm(r0, ret), exit())
-		for j := start; j < len(prog); j++ {
-			if prog[j].target == -1 {
-				prog[j].target = len(prog)
-			}
-		}
+		unconditional := len(block) == 0
+		block = append(block, asm.Mov.Imm(asm.R0, ret), asm.Return())
+		block[0] = block[0].WithSymbol("rule" + strconv.Itoa(n))
+		insns = append(insns, block...)
+		n++
 		if unconditional {
 			// Everything after it is unreachable, which the verifier
 			// rejects.
-			return prog
+			return insns
 		}
 	}
-	return append(prog, movImm(r0, 0), exit())
+	insns = append(insns,
+		asm.Mov.Imm(asm.R0, 0).WithSymbol("rule"+strconv.Itoa(n)),
+		asm.Return())
+	return insns
 }
 
 // setDevicesV2 attaches a filter for rules to the cgroup at dir and then
@@ -98,11 +106,15 @@ func setDevicesV2(dir string, rules []devRule) error {
 			return fieldError("devices", "device number in %q is out of range", r.String())
 		}
 	}
-	prog, err := loadDeviceProgram(deviceFilter(rules))
+	prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{
+		Type:         ebpf.CGroupDevice,
+		Instructions: deviceFilter(rules),
+		License:      "Apache-2.0",
+	})
 	if err != nil {
 		return fieldError("devices", "load device filter: %v", err)
 	}
-	defer unix.Close(prog)
+	defer prog.Close()
 
 	fd, err := unix.Open(dir, unix.O_DIRECTORY|unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
@@ -110,16 +122,22 @@ func setDevicesV2(dir string, rules []devRule) error {
 	}
 	defer unix.Close(fd)
 
-	old, err := attachedDevicePrograms(fd)
+	old, err := link.QueryPrograms(link.QueryOptions{Target: fd, Attach: ebpf.AttachCGroupDevice})
 	if err != nil {
 		return fieldError("devices", "query device filters of %s: %v", dir, err)
 	}
-	if err := attachDeviceProgram(fd, prog); err != nil {
+	err = link.RawAttachProgram(link.RawAttachProgramOptions{
+		Target:  fd,
+		Program: prog,
+		Attach:  ebpf.AttachCGroupDevice,
+		Flags:   unix.BPF_F_ALLOW_MULTI,
+	})
+	if err != nil {
 		return fieldError("devices", "attach device filter to %s: %v", dir, err)
 	}
 	var errs []error
-	for _, id := range old {
-		if err := detachProgram(fd, id); err != nil {
+	for _, ap := range old.Programs {
+		if err := detachProgram(fd, ap.ID); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -129,16 +147,21 @@ func setDevicesV2(dir string, rules []devRule) error {
 	return nil
 }
 
-func detachProgram(fd int, id uint32) error {
-	p, err := programByID(id)
+func detachProgram(fd int, id ebpf.ProgramID) error {
+	p, err := ebpf.NewProgramFromID(id)
 	if errors.Is(err, unix.ENOENT) {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("open program %d: %w", id, err)
 	}
-	defer unix.Close(p)
-	if err := detachDeviceProgram(fd, p); err != nil {
+	defer p.Close()
+	err = link.RawDetachProgram(link.RawDetachProgramOptions{
+		Target:  fd,
+		Program: p,
+		Attach:  ebpf.AttachCGroupDevice,
+	})
+	if err != nil {
 		return fmt.Errorf("detach program %d: %w", id, err)
 	}
 	return nil

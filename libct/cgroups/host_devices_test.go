@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/link"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -58,11 +60,11 @@ func attachedCount(t *testing.T, dir string) int {
 		t.Fatal(err)
 	}
 	defer unix.Close(fd)
-	ids, err := attachedDevicePrograms(fd)
+	q, err := link.QueryPrograms(link.QueryOptions{Target: fd, Attach: ebpf.AttachCGroupDevice})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return len(ids)
+	return len(q.Programs)
 }
 
 // TestHostDevicesV2Filter loads the eBPF device filter into a cgroup of the
