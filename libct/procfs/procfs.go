@@ -78,18 +78,16 @@ func (h *Handle) WriteFile(rel string, data []byte) error {
 	if err != nil {
 		return err
 	}
+	// f's errors are *os.PathErrors: they name the write and the file.
 	n, err := f.Write(data)
 	if err == nil && n != len(data) {
-		err = fmt.Errorf("short write (%d of %d bytes)", n, len(data))
+		err = &os.PathError{Op: "write", Path: f.Name(), Err: fmt.Errorf("short write (%d of %d bytes)", n, len(data))}
 	}
 	if err != nil {
 		f.Close()
-		return fmt.Errorf("write %s: %w", f.Name(), err)
+		return err
 	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", f.Name(), err)
-	}
-	return nil
+	return f.Close()
 }
 
 // OpenFile opens rel below the procfs root with flag (O_RDONLY, O_WRONLY,

@@ -173,3 +173,13 @@ func FuzzResolve(f *testing.F) {
 		}
 	})
 }
+
+// A refused write names the operation and the file once (issue 20:
+// "write /proc/self/oom_score_adj: write /proc/self/oom_score_adj: ...").
+func TestWriteFileError(t *testing.T) {
+	h := openProc(t)
+	err := h.WriteFile("self/oom_score_adj", []byte("not a number"))
+	if want := "write /proc/self/oom_score_adj: invalid argument"; err == nil || err.Error() != want {
+		t.Errorf("WriteFile = %v, want %q", err, want)
+	}
+}
