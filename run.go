@@ -117,10 +117,10 @@ var runCommand = cli.Command{
 // its lock; one somebody already deleted meanwhile is fine.
 func deleteAfterRun(root, id string) error {
 	c, err := container.LoadLocked(root, id)
+	if errors.Is(err, container.ErrNotExist) {
+		return nil
+	}
 	if err != nil {
-		if _, serr := os.Stat(filepath.Join(root, id)); errors.Is(serr, os.ErrNotExist) {
-			return nil
-		}
 		return err
 	}
 	defer c.Unlock()

@@ -3,7 +3,6 @@ package container
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -30,8 +29,6 @@ type Container struct {
 	destroyed bool
 }
 
-var errNotRunning = errors.New("container is not running")
-
 // Load opens an existing container. It does not lock.
 func Load(root, id string) (*Container, error) {
 	if err := validate.ID(id); err != nil {
@@ -52,7 +49,7 @@ func LoadLocked(root, id string) (*Container, error) {
 	var err error
 	if c.lock, err = lockDir(c.dir); err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("container %q does not exist", id)
+			return nil, notExistError{id}
 		}
 		return nil, err
 	}
@@ -70,7 +67,7 @@ func (c *Container) read() error {
 	}
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("container %q does not exist", filepath.Base(c.dir))
+			return notExistError{filepath.Base(c.dir)}
 		}
 		return err
 	}
@@ -143,7 +140,6 @@ func (c *Container) Unlock() {
 }
 
 func (c *Container) ID() string { return c.state.ID }
-func (c *Container) Pid() int   { return c.state.Pid }
 
 // Status observes the container: a dead (or recycled, or zombie) init is
 // stopped whatever the file says; a frozen cgroup is paused. A container

@@ -53,8 +53,6 @@ type Process struct {
 	ch *child
 }
 
-func (p *Process) Pid() int { return p.ch.cmd.Process.Pid }
-
 // Wait waits for the process and returns its exit code the shell way
 // (128+signal when killed).
 func (p *Process) Wait() (int, error) {
