@@ -51,7 +51,7 @@ var runCommand = cli.Command{
 		var ours *os.File
 		if spec.Process != nil && spec.Process.Terminal && o.ConsoleSocket == "" {
 			if detach {
-				return errors.New("run: process.terminal with --detach needs --console-socket")
+				return errors.New("run: process.terminal is set: --console-socket is required with --detach")
 			}
 			var theirs *os.File
 			if ours, theirs, err = console.Pair(); err != nil {
