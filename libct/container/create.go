@@ -432,7 +432,8 @@ func (c *Container) waitCreated(ch *child) error {
 		case initproc.MsgHooks:
 			h := c.state.Spec.Hooks
 			st := c.specState(Creating)
-			err := hooks.Run("prestart", h.Prestart, st) //nolint:staticcheck // deprecated but honoured
+			//lint:ignore SA1019 prestart is deprecated but still run, as runc and crun do
+			err := hooks.Run("prestart", h.Prestart, st)
 			if err == nil {
 				err = hooks.Run("createRuntime", h.CreateRuntime, st)
 			}

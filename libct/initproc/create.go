@@ -79,7 +79,8 @@ func createContainer(cfg *Config, conn *Conn) error {
 	if err != nil {
 		return err
 	}
-	if spec.Hooks != nil && (len(spec.Hooks.Prestart) > 0 || len(spec.Hooks.CreateRuntime) > 0) { //nolint:staticcheck // prestart is deprecated, still honoured
+	//lint:ignore SA1019 prestart is deprecated, still honoured
+	if spec.Hooks != nil && (len(spec.Hooks.Prestart) > 0 || len(spec.Hooks.CreateRuntime) > 0) {
 		if err := conn.Send(Message{Type: MsgHooks}); err != nil {
 			return err
 		}
