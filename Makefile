@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GO ?= go
 BATS ?= bats
 
-.PHONY: all rt deps lint test unit integration tools fuzz demo bench clean test-cgroupv2 test-systemd test-checkpoint test-checkpoint-runc test-crash test-engines test-lsm test-docker-host
+.PHONY: all rt deps lint test unit integration errtext tools fuzz demo bench clean test-cgroupv2 test-systemd test-checkpoint test-checkpoint-runc test-crash test-engines test-lsm test-docker-host
 
 all: rt
 
@@ -45,10 +45,20 @@ tools:
 	$(GO) build -trimpath -tags '$(GO_TAGS),crashtest' -ldflags '$(GO_LDFLAGS)' -o tests/integration/tools/bin/rt-crashtest .
 
 # TAP through, then one "N passed, N failed" line; bats' status decides.
+# Every "rt: " line (rt's errors and warnings) in the output of the suite's
+# `run`s goes to ERRORS_LOG (helpers.bash), and errtext then fails on any
+# that says a phrase twice.
+ERRORS_LOG ?= $(CURDIR)/tests/integration/rt-errors.log
 integration: rt tools
-	set -o pipefail; $(BATS) --timing tests/integration | awk '{ print } \
+	rm -f $(ERRORS_LOG)
+	set -o pipefail; RT_ERRORS_LOG=$(ERRORS_LOG) $(BATS) --timing tests/integration | awk '{ print } \
 		/^ok .* # skip/ { s++; next } /^ok / { p++ } /^not ok / { f++ } \
 		END { printf "integration: %d passed, %d failed, %d skipped\n", p, f, s }'
+	$(MAKE) --no-print-directory errtext
+
+# The error-text check over the lines of the last integration run.
+errtext:
+	$(GO) run ./tests/integration/tools/errtext $(ERRORS_LOG)
 
 test: lint unit fuzz integration
 

@@ -12,6 +12,22 @@ rt() {
 	"$RT_BIN" --root "$ROOT" "$@"
 }
 
+# With RT_ERRORS_LOG set (make integration), every `run` appends the "rt: "
+# lines of its output (rt's errors and warnings) to that log, as
+# "FILE: TEST<TAB>LINE", for tests/integration/tools/errtext. It reads what
+# run captured, so rt's stdio stay as the test gave them.
+if [ -n "${RT_ERRORS_LOG:-}" ]; then
+	eval "bats_run_unlogged() $(declare -f run | sed 1d)"
+	run() {
+		local rc=0
+		bats_run_unlogged "$@" || rc=$?
+		printf '%s\n' "$output" "${stderr:-}" |
+			RT_WHERE="$(basename "$BATS_TEST_FILENAME"): $BATS_TEST_DESCRIPTION" \
+				awk '/^rt: / { print ENVIRON["RT_WHERE"] "\t" $0 }' >>"$RT_ERRORS_LOG"
+		return "$rc"
+	}
+fi
+
 # rootfs_template builds the busybox rootfs once per bats run.
 rootfs_template() {
 	local t="$BATS_RUN_TMPDIR/template"
