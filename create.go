@@ -3,7 +3,6 @@ package main
 import (
 	"github.com/urfave/cli"
 
-	"github.com/rt-runtime/rt/libct/cgroups"
 	"github.com/rt-runtime/rt/libct/container"
 )
 
@@ -31,8 +30,6 @@ var createCommand = cli.Command{
 	ArgsUsage: "<container-id>",
 	Flags:     createFlags,
 	Action: func(ctx *cli.Context) error {
-		// As early as possible: see cgroups.StartWarm.
-		cgroups.StartWarm()
 		id, err := oneArg(ctx)
 		if err != nil {
 			return err

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -12,9 +11,9 @@ import (
 	"github.com/urfave/cli"
 
 	"github.com/rt-runtime/rt/libct/caps"
-	"github.com/rt-runtime/rt/libct/cgroups"
 	"github.com/rt-runtime/rt/libct/console"
 	"github.com/rt-runtime/rt/libct/container"
+	"github.com/rt-runtime/rt/libct/specjson"
 	"github.com/rt-runtime/rt/libct/user"
 )
 
@@ -49,8 +48,6 @@ var execCommand = cli.Command{
 }
 
 func execContainer(ctx *cli.Context) error {
-	// As early as possible: see cgroups.StartWarm.
-	cgroups.StartWarm()
 	if ctx.NArg() < 1 {
 		return errors.New("exec: expects a container ID")
 	}
@@ -128,7 +125,7 @@ func execProcess(ctx *cli.Context, own *specs.Process) (*specs.Process, error) {
 			return nil, fmt.Errorf("exec --process: %w", err)
 		}
 		var p specs.Process
-		if err := json.Unmarshal(b, &p); err != nil {
+		if err := specjson.Process(b, &p); err != nil {
 			return nil, fmt.Errorf("exec --process %s: %w", f, err)
 		}
 		if len(p.Args) == 0 {

@@ -1,7 +1,7 @@
 package main
 
 import (
-	"encoding/json"
+	"bufio"
 	"fmt"
 	"os"
 	"text/tabwriter"
@@ -35,24 +35,37 @@ var listCommand = cli.Command{
 			return err
 		}
 		if ctx.Bool("quiet") {
+			var b []byte
 			for _, s := range states {
-				fmt.Println(s.ID)
+				b = append(append(b, s.ID...), '\n')
 			}
-			return nil
+			_, err := os.Stdout.Write(b)
+			return err
 		}
 		switch ctx.String("format") {
 		case "json":
-			if states == nil {
-				states = []container.OCIState{}
+			// What json.Encoder writes for the slice.
+			b := []byte{'['}
+			for i, s := range states {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = append(b, s.Marshal()...)
 			}
-			return json.NewEncoder(os.Stdout).Encode(states)
+			_, err := os.Stdout.Write(append(b, ']', '\n'))
+			return err
 		case "table":
-			w := tabwriter.NewWriter(os.Stdout, 12, 1, 3, ' ', 0)
+			// tabwriter writes cell by cell: one write(2) for the lot.
+			out := bufio.NewWriterSize(os.Stdout, 64<<10)
+			w := tabwriter.NewWriter(out, 12, 1, 3, ' ', 0)
 			fmt.Fprint(w, "ID\tPID\tSTATUS\tBUNDLE\tCREATED\tOWNER\n")
 			for _, s := range states {
 				fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\t%s\n", s.ID, s.Pid, s.Status, s.Bundle, s.Created.Format(time.RFC3339Nano), s.Owner)
 			}
-			return w.Flush()
+			if err := w.Flush(); err != nil {
+				return err
+			}
+			return out.Flush()
 		}
 		return fmt.Errorf("list: unknown --format %q (table or json)", ctx.String("format"))
 	},

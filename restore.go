@@ -39,7 +39,7 @@ var restoreCommand = cli.Command{
 		}
 		co := createOpts(ctx, id, ctx.String("bundle"))
 		detach := ctx.Bool("detach")
-		spec, err := container.LoadSpec(co.Bundle)
+		spec, _, err := container.LoadSpec(co.Bundle)
 		if err != nil {
 			return err
 		}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/urfave/cli"
 
-	"github.com/rt-runtime/rt/libct/cgroups"
 	"github.com/rt-runtime/rt/libct/console"
 	"github.com/rt-runtime/rt/libct/container"
 )
@@ -23,8 +22,6 @@ var runCommand = cli.Command{
 		cli.BoolFlag{Name: "keep", Usage: "do not delete the container when it exits"},
 	}, createFlags...),
 	Action: func(ctx *cli.Context) error {
-		// As early as possible: see cgroups.StartWarm.
-		cgroups.StartWarm()
 		if ctx.NArg() < 1 {
 			return errors.New("run: expects a container ID or a bundle directory")
 		}
@@ -43,11 +40,11 @@ var runCommand = cli.Command{
 		o := createOpts(ctx, id, bundle)
 		o.Args = args
 		detach := ctx.Bool("detach")
-		spec, err := container.LoadSpec(bundle)
+		spec, raw, err := container.LoadSpec(bundle)
 		if err != nil {
 			return err
 		}
-		o.Spec = spec
+		o.Spec, o.SpecJSON = spec, raw
 		var ours *os.File
 		if spec.Process != nil && spec.Process.Terminal && o.ConsoleSocket == "" {
 			if detach {

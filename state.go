@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 
@@ -16,8 +17,14 @@ var stateCommand = cli.Command{
 		if err != nil {
 			return err
 		}
-		enc := json.NewEncoder(os.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(c.State())
+		// What json.Encoder with this indent writes, without building an
+		// encoder by reflection.
+		var b bytes.Buffer
+		if err := json.Indent(&b, c.State().Marshal(), "", "  "); err != nil {
+			return err
+		}
+		b.WriteByte('\n')
+		_, err = os.Stdout.Write(b.Bytes())
+		return err
 	},
 }

@@ -3,8 +3,8 @@
 # into the phases of one container's life, and prints the median and
 # min–max of each in ms.
 #
-# P is the `rt run` process, C the container init (exec'd from
-# /proc/self/fd/N, later the user's /bin/true). The phase ends are
+# P is the `rt run` process, C the container init (rt's clone, which
+# execs the trampoline and then the user's /bin/true). The phase ends are
 # syscall entries, so a phase includes the CPU work and the waits up to
 # that call.
 
@@ -12,17 +12,15 @@ function flush(   i) {
 	if (!ok) return
 	# Each phase: name, start mark, end mark.
 	add("1 Go runtime start, CLI, load+validate config.json", "exec", "statedir")
-	add("2 lock, user lookup, cgroup layout, sockets, open_tree", "statedir", "clone")
-	add("3 clone into new namespaces (until the init's execve)", "clone", "initexec")
-	add("4 init: Go runtime start, read config; parent: mkdir+set cgroups", "initexec", "cgwrite1")
-	add("5 cgroup.procs writes (first one waits an RCU grace period)", "cgwrite1", "firstmount")
-	add("6 init: mounts before pivot_root (rootfs, /proc, /dev, ...)", "firstmount", "pivot")
-	add("7 init: pivot_root, masked+readonly paths, keyring", "pivot", "acceptenter")
-	add("8 init waits in accept4 until start connects (state.json written)", "acceptenter", "acceptexit")
-	add("9 init: finishAndExec (rlimits, caps, user) until execve", "acceptexit", "userexec")
-	add("10 user process /bin/true runs", "userexec", "userexit")
-	add("11 exit -> reaped (kernel ns teardown) -> delete reads state, pids", "userexit", "rmdir")
-	add("12 parent: rmdir cgroups, remove state dir, exit", "rmdir", "pexit")
+	add("2 lock, cgroup layout, sockets, compile the child's program", "statedir", "clone")
+	add("3 clone into new namespaces; parent: cgroup mkdir, limits, move", "clone", "firstmount")
+	add("4 init: mounts before pivot_root (rootfs, /proc, /dev, ...)", "firstmount", "pivot")
+	add("5 init: pivot_root, masked+readonly paths, keyring", "pivot", "acceptenter")
+	add("6 init waits in accept4 until start connects (state.json written)", "acceptenter", "acceptexit")
+	add("7 init: rlimits, caps, user, trampoline until the execve", "acceptexit", "userexec")
+	add("8 user process /bin/true runs", "userexec", "userexit")
+	add("9 exit -> reaped (kernel ns teardown) -> delete reads state, pids", "userexit", "rmdir")
+	add("10 parent: rmdir cgroups, remove state dir, exit", "rmdir", "pexit")
 	add("total", "exec", "pexit")
 	runs++
 }
@@ -43,7 +41,8 @@ function hex(s,   i, v) {
 
 function reset() {
 	delete t
-	P = ""; C = ""; ok = 0; cfgsent = 0
+	delete forkt
+	P = ""; C = ""; ok = 0
 }
 
 BEGIN { reset() }
@@ -63,19 +62,13 @@ ev == "sched:sched_process_exec" && $0 ~ /filename=[^ ]*\/rt / {
 P == "" { next }
 
 pid == P && ev == "syscalls:sys_enter_mkdirat" && !("statedir" in t) { t["statedir"] = tm; next }
-pid == P && ev == "syscalls:sys_enter_clone" && !("clone" in t) {
-	# Only the clone that makes the namespaces (CLONE_NEWNS is 0x20000).
-	f = $0; sub(/.*clone_flags: /, "", f); sub(/,.*/, "", f)
-	if (int(hex(f) / 131072) % 2) t["clone"] = tm
-	next
+# Forks of P (its threads too); the init is the one that mounts.
+pid == P && ev == "sched:sched_process_fork" {
+	c = $0; sub(/.*child_pid=/, "", c); sub(/[^0-9].*/, "", c)
+	forkt[c] = tm; next
 }
-ev == "sched:sched_process_exec" && $0 ~ /filename=\/proc\/self\/fd\// && !("initexec" in t) { C = pid; t["initexec"] = tm; next }
-pid == P && ev == "syscalls:sys_enter_write" && ("initexec" in t) {
-	n = $0; sub(/.*count: /, "", n)
-	n = hex(n)
-	if (n > 512) { cfgsent = 1; next }
-	if (cfgsent && !("cgwrite1" in t)) t["cgwrite1"] = tm
-	next
+pid != P && C == "" && (ev == "syscalls:sys_enter_mount" || ev == "syscalls:sys_enter_unshare") && (pid in forkt) {
+	C = pid; t["clone"] = forkt[pid]
 }
 pid == C && (ev == "syscalls:sys_enter_mount" || ev == "syscalls:sys_enter_unshare") && !("firstmount" in t) { t["firstmount"] = tm; next }
 pid == C && ev == "syscalls:sys_enter_pivot_root" { t["pivot"] = tm; next }

@@ -101,6 +101,24 @@ for r in rt runc crun; do
 	echo "$line"
 done
 
+echo "== memory of the runtime at the end of run /bin/true (a poststop hook reads /proc/\$PPID/smaps_rollup, KiB)"
+# RSS splits into the binary's (and libraries') clean file pages, shared
+# with every other process that maps them, and private memory (anonymous
+# pages: heap, stacks), which is what a process really costs.
+cat >mem-hook <<'EOH'
+#!/bin/sh
+cat /proc/$PPID/smaps_rollup >"$1"
+EOH
+chmod +x mem-hook
+for r in rt runc crun; do
+	mkdir -p "m-$r"
+	jq --arg h "$WORK/mem-hook" --arg o "$WORK/m-$r/rollup" '.hooks.poststop = [{path: $h, args: ["mem-hook", $o]}]' \
+		"b-$r/config.json" >"m-$r/config.json"
+	"${BIN[$r]}" --root "st-$r" run -b "m-$r" m >/dev/null 2>&1 || true
+	awk -v r="$r" '/^Rss:/ { rss = $2 } /^Private_Dirty:/ { pd = $2 } /^Private_Clean:/ { pc = $2 } /^Shared_Clean:/ { sc = $2 }
+		END { printf "%-5s RSS %d, private dirty (anonymous) %d, private clean %d, shared clean %d\n", r, rss, pd, pc, sc }' "m-$r/rollup" 2>/dev/null || echo "$r: no smaps read"
+done
+
 echo "== strace -c -f of one rt run (top 12 by calls)"
 strace -c -f -S calls -o "$OUT/strace-c.txt" "${RT[@]}" >/dev/null
 sed -n '3,14p' "$OUT/strace-c.txt" || true
@@ -117,8 +135,6 @@ EV=$EV,syscalls:sys_exit_accept4,syscalls:sys_exit_waitid
 perf record -q -e "$EV" -o "$OUT/phases.data" -- sh -c "for i in \$(seq $N); do ${RT[*]} >/dev/null; done" 2>/dev/null
 perf script -i "$OUT/phases.data" -F comm,pid,tid,time,event,trace 2>/dev/null >"$OUT/phases.txt"
 awk -f "$REPO/bench/phases.awk" "$OUT/phases.txt" | tee "$OUT/phases-summary.txt"
-# The init's comm is the name it was exec'd by: /proc/self/fd/N gives "N".
-ICOMM=$(grep -m1 -o 'filename=/proc/self/fd/[0-9]*' "$OUT/phases.txt" | sed 's|.*/||')
 
 echo "== CPU by symbol, $N runs of rt run (perf record -g, all processes of the tree)"
 perf record -q -F 10000 -g -o "$OUT/cpu.data" -- sh -c "for i in \$(seq $N); do ${RT[*]} >/dev/null; done" 2>/dev/null
@@ -128,10 +144,10 @@ echo "-- top symbols of the rt parent (comm rt)"
 perf report -i "$OUT/cpu.data" --no-children --comm rt --sort dso,sym -g none --stdio 2>/dev/null |
 	grep -v '^#' | grep -v '^$' | head -25 | tee "$OUT/cpu-top-parent.txt" || true
 # Inclusive shares (a function and what it calls), resolved against the
-# binary: the init runs it from a detached mount perf cannot name.
+# binary with its symbols.
 echo "-- rt parent, inclusive, user-space frames (share of the parent's samples)"
 "$REPO/bench/inclusive.sh" "$OUT/cpu.data" "$OUT/sym/rt" rt | head -30 | tee "$OUT/cpu-incl-parent.txt" || true
-# The init names itself rt:[init] in the nsenter constructor, before Go
-# starts; only its first instants carry the exec name ($ICOMM).
+# The init (a clone of rt, libct/child) names itself rt:[init] first
+# thing; only its first instants carry rt's name.
 echo "-- rt init (comm rt:[init]), inclusive (share of the init's samples, until it execs)"
 "$REPO/bench/inclusive.sh" "$OUT/cpu.data" "$OUT/sym/rt" "rt:[init]" | head -30 | tee "$OUT/cpu-incl-init.txt" || true

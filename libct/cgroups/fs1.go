@@ -3,7 +3,6 @@ package cgroups
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -45,8 +44,8 @@ func (m *fs1Manager) dir(field, ctrl string) (string, error) {
 
 func (m *fs1Manager) Apply(pid int) error {
 	for _, d := range m.dirs() {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			return fmt.Errorf("cgroups: create %s: %w", d, err)
+		if err := mkdirAll(d); err != nil {
+			return fmt.Errorf("cgroups: %w", err)
 		}
 	}
 	if d, ok := m.paths["cpuset"]; ok {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -44,8 +43,8 @@ func (u *unifiedDir) ancestors() []string {
 }
 
 func (u *unifiedDir) create() error {
-	if err := os.MkdirAll(u.dir, 0o755); err != nil {
-		return fmt.Errorf("cgroups: create %s: %w", u.dir, err)
+	if err := mkdirAll(u.dir); err != nil {
+		return fmt.Errorf("cgroups: %w", err)
 	}
 	if !u.hybrid {
 		avail, err := readList(u.mount, "cgroup.controllers")

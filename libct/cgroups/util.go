@@ -124,10 +124,43 @@ func readPids(dir string) ([]int, error) {
 	return pids, nil
 }
 
+// mkdirAll is os.MkdirAll for cgroupfs, where the parent is there for all
+// but the first container under it: one mkdir, its parents only on
+// ENOENT, a stat only when it exists already.
+func mkdirAll(dir string) error {
+	err := unix.Mkdir(dir, 0o755)
+	if errors.Is(err, unix.ENOENT) {
+		if parent := filepath.Dir(dir); parent != dir {
+			if err := mkdirAll(parent); err != nil {
+				return err
+			}
+		}
+		err = unix.Mkdir(dir, 0o755)
+	}
+	if errors.Is(err, unix.EEXIST) {
+		var st unix.Stat_t
+		if err = unix.Stat(dir, &st); err == nil && st.Mode&unix.S_IFMT != unix.S_IFDIR {
+			err = unix.ENOTDIR
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("mkdir %s: %w", dir, err)
+	}
+	return nil
+}
+
 // rmdirTree removes a cgroup and its nested cgroups, deepest first. Files
 // inside cgroupfs directories cannot (and need not) be removed. A cgroup
 // whose last tasks are still exiting is EBUSY for a moment, hence the retry.
 func rmdirTree(dir string) error {
+	// Most have no nested cgroup: one rmdir, no listing.
+	err := unix.Rmdir(dir)
+	if err == nil || errors.Is(err, unix.ENOENT) {
+		return nil
+	}
+	if !errors.Is(err, unix.EBUSY) && !errors.Is(err, unix.ENOTEMPTY) {
+		return fmt.Errorf("rmdir %s: %w", dir, err)
+	}
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil

@@ -8,25 +8,8 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/containerd/console"
 	"golang.org/x/sys/unix"
 )
-
-// NewPty opens a new pty pair through /dev/ptmx as the caller sees it (in
-// the container, after pivot_root, that is the container's devpts).
-func NewPty() (master *os.File, slave *os.File, err error) {
-	m, slavePath, err := console.NewPty()
-	if err != nil {
-		return nil, nil, fmt.Errorf("open pty: %w", err)
-	}
-	mf := os.NewFile(m.Fd(), "/dev/ptmx")
-	s, err := os.OpenFile(slavePath, os.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		mf.Close()
-		return nil, nil, fmt.Errorf("open pty slave %s: %w", slavePath, err)
-	}
-	return mf, s, nil
-}
 
 // Send passes master over the socket.
 func Send(sock *os.File, master *os.File) error {

@@ -5,7 +5,6 @@ import (
 	"log/slog"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"github.com/opencontainers/selinux/go-selinux"
 
 	"github.com/rt-runtime/rt/libct/cgroups"
 	"github.com/rt-runtime/rt/libct/hostcheck"
@@ -15,7 +14,7 @@ import (
 // anything: config.json as create validates it (an error), then every
 // host check (the result). checkpoint also asks for what checkpoint needs.
 func Check(o CreateOpts, checkpoint bool) (*hostcheck.Result, error) {
-	bundle, spec, err := loadBundle(o, "create")
+	bundle, spec, _, err := loadBundle(o, "create")
 	if err != nil {
 		return nil, err
 	}
@@ -52,12 +51,6 @@ func checkHost(o CreateOpts, bundle, rootfs string, spec *specs.Spec) (cgroups.M
 		return nil, err
 	}
 	return r.Cgroup, nil
-}
-
-// selinuxLabels tells the init whether p's SELinux label applies: SELinux
-// is on (asked here, in the host's mount namespace) and p has one.
-func selinuxLabels(p *specs.Process) bool {
-	return p.SelinuxLabel != "" && selinux.GetEnabled()
 }
 
 // checkProcessHost is checkHost for a process exec starts: its labels,

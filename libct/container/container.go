@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/rt-runtime/rt/libct/cgroups"
+	"github.com/rt-runtime/rt/libct/child"
 	"github.com/rt-runtime/rt/libct/kfile"
 	"github.com/rt-runtime/rt/libct/validate"
 )
@@ -27,6 +28,11 @@ type Container struct {
 	parts *stored // see stored
 	// destroyed is set once Delete has run its course (or begun it).
 	destroyed bool
+	// summary: state was read without its cgroup paths (see cgroup).
+	summary bool
+	// restoreOOM gives rt its oom_score_adj back (see takeOOMScoreAdj)
+	// once the init of the container this process created has exec'd.
+	restoreOOM func()
 }
 
 // Load opens an existing container. It does not lock.
@@ -61,7 +67,11 @@ func LoadLocked(root, id string) (*Container, error) {
 }
 
 func (c *Container) read() error {
-	st, err := readState(c.dir)
+	decode := decodeState
+	if c.summary {
+		decode = decodeStateSummary
+	}
+	st, err := readStateOf(c.dir, decode)
 	if errors.Is(err, os.ErrNotExist) {
 		st, err = c.bareDir()
 	}
@@ -177,6 +187,16 @@ func (c *Container) Status() Status {
 }
 
 func (c *Container) cgroup() (cgroups.Manager, error) {
+	if c.summary {
+		// Read without its cgroup paths (list): a container that is
+		// alive needs them after all.
+		c.summary = false
+		st, err := readState(c.dir)
+		if err != nil {
+			return nil, err
+		}
+		c.state.CgroupPaths = st.CgroupPaths
+	}
 	return cgroups.Load(c.state.CgroupPaths)
 }
 
@@ -234,7 +254,7 @@ func List(root string) ([]OCIState, error) {
 		}
 		// Not an rt container (another runtime's, in a root an engine
 		// shares), or gone meanwhile: not listed.
-		c := &Container{root: root, dir: filepath.Join(root, e.Name())}
+		c := &Container{root: root, dir: filepath.Join(root, e.Name()), summary: true}
 		if c.read() != nil {
 			continue
 		}
@@ -253,9 +273,9 @@ const (
 )
 
 // initStage tells a created container's init waiting for start from one
-// that has exec'd the user's process: rt's init is named rt:[init] (the
-// nsenter constructor's prctl) until its execve renames it. One read of
-// /proc/PID/stat, as alive.
+// that has exec'd the user's process: rt's init is named rt:[init] (its
+// first prctl) until its execve renames it. One read of /proc/PID/stat,
+// as alive.
 func initStage(pid int, start uint64) initStatus {
 	if pid <= 0 {
 		return initGone
@@ -283,5 +303,5 @@ func initStage(pid int, start uint64) initStatus {
 	return initWaiting
 }
 
-// initComm is the name the nsenter constructor gives rt's init.
-const initComm = "rt:[init]"
+// initComm is the name of rt's init until its execve.
+const initComm = child.InitName

@@ -1,7 +1,6 @@
 package container
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,9 +14,11 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/rt-runtime/rt/libct/cgroups"
-	"github.com/rt-runtime/rt/libct/hooks"
-	"github.com/rt-runtime/rt/libct/initproc"
-	"github.com/rt-runtime/rt/libct/seccomp"
+	"github.com/rt-runtime/rt/libct/child"
+	"github.com/rt-runtime/rt/libct/idmap"
+	"github.com/rt-runtime/rt/libct/rootfs"
+	"github.com/rt-runtime/rt/libct/specconv"
+	"github.com/rt-runtime/rt/libct/specjson"
 	"github.com/rt-runtime/rt/libct/validate"
 )
 
@@ -28,8 +29,10 @@ type CreateOpts struct {
 	Bundle string
 	Args   []string // replaces process.args when set (rt run DIR -- CMD)
 	// Spec, when set, is the bundle's config.json as the caller already
-	// read it (run does, to see whether it needs a terminal).
+	// read it (run does, to see whether it needs a terminal), and
+	// SpecJSON its bytes.
 	Spec          *specs.Spec
+	SpecJSON      []byte
 	ConsoleSocket string
 	// PidfdSocket receives a pidfd of the init (--pidfd-socket).
 	PidfdSocket string
@@ -50,43 +53,46 @@ type CreateOpts struct {
 	CacheDir string
 }
 
-// LoadSpec reads and validates bundle/config.json.
-func LoadSpec(bundle string) (*specs.Spec, error) {
+// LoadSpec reads bundle/config.json; it returns the config and its
+// bytes.
+func LoadSpec(bundle string) (*specs.Spec, []byte, error) {
 	b, err := os.ReadFile(filepath.Join(bundle, "config.json"))
 	if err != nil {
-		return nil, fmt.Errorf("config.json: %w", err)
+		return nil, nil, fmt.Errorf("config.json: %w", err)
 	}
 	var s specs.Spec
-	if err := json.Unmarshal(b, &s); err != nil {
-		return nil, fmt.Errorf("config.json: %w", err)
+	if err := specjson.Spec(b, &s); err != nil {
+		return nil, nil, fmt.Errorf("config.json: %w", err)
 	}
-	return &s, nil
+	return &s, b, nil
 }
 
 // loadBundle is what Create and BeginRestore (verb) check before they
 // claim anything: the bundle's absolute path and its config, validated,
-// with o.Args in place of process.args when given.
-func loadBundle(o CreateOpts, verb string) (string, *specs.Spec, error) {
+// with o.Args in place of process.args when given, and the config's
+// bytes as stored (nil when o.Args changed it).
+func loadBundle(o CreateOpts, verb string) (string, *specs.Spec, []byte, error) {
 	bundle, err := filepath.Abs(o.Bundle)
 	if err != nil {
-		return "", nil, err
+		return "", nil, nil, err
 	}
-	spec := o.Spec
+	spec, raw := o.Spec, o.SpecJSON
 	if spec == nil {
-		if spec, err = LoadSpec(bundle); err != nil {
-			return "", nil, err
+		if spec, raw, err = LoadSpec(bundle); err != nil {
+			return "", nil, nil, err
 		}
 	}
 	if len(o.Args) > 0 && spec.Process != nil {
 		spec.Process.Args = o.Args
+		raw = nil
 	}
 	if err := validate.Spec(spec, bundle); err != nil {
-		return "", nil, err
+		return "", nil, nil, err
 	}
 	if spec.Process == nil {
-		return "", nil, fmt.Errorf("config.json: process is required to %s a container", verb)
+		return "", nil, nil, fmt.Errorf("config.json: process is required to %s a container", verb)
 	}
-	return bundle, spec, nil
+	return bundle, spec, raw, nil
 }
 
 // resolveRootfs is root.path as a host path with no symlinks.
@@ -129,369 +135,271 @@ func makeStateDir(root, id string) (string, error) {
 // Create makes a container in the created state: its init is alive,
 // inside every namespace and its cgroup, and blocked until Start. On any
 // error nothing is left behind: no state dir, cgroup, mount or process.
-func Create(o CreateOpts) (_ *Container, _ *child, err error) {
+// The init is a clone of this process that runs the config compiled into
+// a libct/child program, and asks for what needs rt itself.
+func Create(o CreateOpts) (_ *Container, _ *child.Child, err error) {
 	if err := validate.ID(o.ID); err != nil {
 		return nil, nil, err
 	}
-	// Off the critical path: see cgroups.StartWarm.
-	cgroups.StartWarm()
-	defer cgroups.StopWarm()
-	bundle, spec, err := loadBundle(o, "create")
+	bundle, spec, raw, err := loadBundle(o, "create")
 	if err != nil {
 		return nil, nil, err
 	}
 	if err := rootlessGroups(spec.Process); err != nil {
 		return nil, nil, err
 	}
-	if spec.Process.Terminal && o.ConsoleSocket == "" && o.Console == nil {
-		return nil, nil, errors.New("process.terminal is set: --console-socket is required (or run in the foreground)")
-	}
-	rootfs, err := resolveRootfs(spec, bundle)
+	rootPath, err := resolveRootfs(spec, bundle)
 	if err != nil {
 		return nil, nil, err
 	}
+	cr := &creation{o: o, spec: spec}
+	defer func() {
+		if err != nil {
+			err = cr.undo(err)
+		}
+	}()
+	if err = cr.claim(bundle, rootPath); err != nil {
+		return nil, nil, err
+	}
+	cr.c.state.specJSON = raw
+	if cr.io, err = openChildIO(spec.Process, o.Console, o.ConsoleSocket, o.PidfdSocket, linuxSeccomp(spec), o.CacheDir); err != nil {
+		return nil, nil, err
+	}
+	defer cr.io.close()
+	if err = cr.startInit(); err != nil {
+		return nil, nil, err
+	}
+	if err = cr.setUp(); err != nil {
+		return nil, nil, err
+	}
+	if err = cr.recordCreated(); err != nil {
+		return nil, nil, err
+	}
+	return cr.c, cr.ch, nil
+}
 
+// creation is a Create under way, what its phases share.
+type creation struct {
+	o    CreateOpts
+	spec *specs.Spec
+	c    *Container
+	cg   cgroups.Manager // set once the cgroup is ours to remove
+	io   *childIO
+	ch   *child.Child
+	// intoCgroup: the init is born in its cgroup (CLONE_INTO_CGROUP).
+	intoCgroup bool
+	mounts     *idmap.Server
+}
+
+// claim makes the container exist: the state directory, locked, with
+// state.json naming its cgroup before anything else is made.
+func (cr *creation) claim(bundle, rootPath string) error {
+	o, spec := cr.o, cr.spec
 	// The root exists once a create got this far, even one the cgroup
 	// driver then refuses: `list` of it answers, as after runc.
 	if err := os.MkdirAll(o.Root, 0o700); err != nil {
-		return nil, nil, fmt.Errorf("create root %s: %w", o.Root, err)
+		return fmt.Errorf("create root %s: %w", o.Root, err)
 	}
 	// What the host lacks (as `rt check` says it), before anything is
 	// made. The cgroup is resolved (not made) there, before the
 	// container's directory exists, so that its first record names it.
-	cgm, err := checkHost(o, bundle, rootfs, spec)
+	cgm, err := checkHost(o, bundle, rootPath, spec)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
 	dir, err := makeStateDir(o.Root, o.ID)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
 	crashPoint("create: state dir made")
-	// Locals, not named results: the cleanup below must still see them
-	// after a "return nil, nil, err".
-	c := &Container{root: o.Root, dir: dir}
-	var ch *child
-	if c.lock, err = lockDir(dir); err != nil {
+	cr.c = &Container{root: o.Root, dir: dir}
+	if cr.c.lock, err = lockDir(dir); err != nil {
 		os.RemoveAll(dir)
-		return nil, nil, err
+		cr.c = nil
+		return err
 	}
 	crashPoint("create: locked")
-	var cg cgroups.Manager
-	defer func() {
-		if err == nil {
-			return
-		}
-		if ch != nil {
-			ch.releaseThread()
-			ch.kill()
-		}
-		if cg != nil {
-			// A limit too low to even set the container up shows as an
-			// init SIGKILLed for no visible reason: name the cause.
-			if errors.Is(err, errInitKilled) && hitMemoryLimit(cg) {
-				err = errors.New("container init was OOM-killed: linux.resources.memory.limit is too low")
-			}
-			if derr := cg.Destroy(); derr != nil {
-				slog.Warn("remove cgroup after failed create", "err", derr)
-			}
-		}
-		os.RemoveAll(dir)
-		c.Unlock()
-	}()
 	// A cgroup that is someone else's (it has processes, or is frozen) is
 	// refused while cg is still nil, so the cleanup leaves it alone.
-	if err = cgroups.CheckUnused(cgm); err != nil {
-		return nil, nil, err
+	if err := cgroups.CheckUnused(cgm); err != nil {
+		return err
 	}
-
 	owner := ""
 	if u, uerr := user.Current(); uerr == nil {
 		owner = u.Username
 	}
-	cg = cgm
-	c.state = &State{
+	cr.cg = cgm
+	cr.c.state = &State{
 		OCIVersion: spec.Version, ID: o.ID, Status: Creating, Bundle: bundle,
-		Rootfs: rootfs, Created: time.Now().UTC(), Owner: owner,
-		Annotations: spec.Annotations, Spec: spec, CgroupPaths: cg.Paths(),
+		Rootfs: rootPath, Created: time.Now().UTC(), Owner: owner,
+		Annotations: spec.Annotations, Spec: spec, CgroupPaths: cgm.Paths(),
 		NoNewKeyring: o.NoNewKeyring,
 	}
 	// The record comes before everything it names: whenever this process
 	// dies from here on, delete finds the cgroup (and, in config.json once
 	// written, the poststop hooks) and removes them with this directory.
-	// No process needs recording: until the init is released below, it
-	// dies with us (parent-death signal, and EOF on its sync socket).
-	if err = c.saveStatus(); err != nil {
-		return nil, nil, fmt.Errorf("record container %q: %w", o.ID, err)
+	// No process needs recording: until the init is released, it dies
+	// with us (parent-death signal, and EOF on its sync socket).
+	if err := cr.c.saveStatus(); err != nil {
+		return fmt.Errorf("record container %q: %w", o.ID, err)
 	}
 	crashPoint("create: recorded")
+	return nil
+}
 
-	co := childOpts{mode: "create", extraFds: o.ListenFDs + o.PreserveFDs, stdio: o.Stdio}
-	icfg := &initproc.Config{}
-	if err := namespaceOpts(spec, &co, icfg); err != nil {
-		return nil, nil, err
-	}
-	closeNs := func() {
-		for _, fd := range co.setns {
-			unix.Close(fd)
-		}
-	}
-	defer closeNs()
-
-	if spec.Linux != nil && spec.Linux.Seccomp != nil {
-		prog, err := seccomp.Compile(spec.Linux.Seccomp, seccompCache(o.CacheDir))
-		if err != nil {
-			return nil, nil, fmt.Errorf("seccomp: %w", err)
-		}
-		icfg.Seccomp = prog.Bytes()
-	}
-
-	startL, err := listenStart(dir)
+// startInit compiles the init and clones it. On cgroup v2, when the
+// limits leave ample room, it is born in its cgroup (clone3 with
+// CLONE_INTO_CGROUP): no migration, so no migration wait; not with
+// systemd, whose scope only exists once it is given a pid. Otherwise the
+// cgroup is made and limited while the init joins its namespaces, and it
+// moves in when it asks.
+func (cr *creation) startInit() error {
+	o, spec, c := cr.o, cr.spec, cr.c
+	startL, err := listenStart(c.dir)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
 	defer startL.Close()
-	co.startFd = startL
-	if o.Console != nil {
-		co.console = o.Console
-	} else if o.ConsoleSocket != "" {
-		if co.console, err = dialConsole(o.ConsoleSocket); err != nil {
-			return nil, nil, err
-		}
-		defer co.console.Close()
+	cfg := &child.Config{
+		Mode: child.Create, ID: o.ID, Bundle: c.state.Bundle, Rootfs: c.state.Rootfs,
+		Spec: spec, Process: spec.Process, NoPivot: o.NoPivot, NoNewKeyring: o.NoNewKeyring,
+		ListenFDs: o.ListenFDs, PreserveFDs: o.PreserveFDs, ThreadPidNS: -1,
+		UserNS:  specconv.HasNamespace(spec, specs.UserNamespace),
+		Seccomp: cr.io.seccomp, Stdio: o.Stdio, Console: cr.io.console, StartListener: startL,
+		CgroupV2: cgroups.IsV2(), CopyMemory: lowMemoryLimit(spec),
 	}
-
-	var pidfdSock *os.File
-	if o.PidfdSocket != "" {
-		if pidfdSock, err = dialPidfdSocket(o.PidfdSocket); err != nil {
-			return nil, nil, err
-		}
-		defer pidfdSock.Close()
+	if l := spec.Linux; l != nil {
+		cfg.Personality, cfg.MemoryPolicy = l.Personality, l.MemoryPolicy
 	}
-
-	var threadOps []nsOp
-	threadOps, err = threadNamespaceOps(spec)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer func() {
-		for _, op := range threadOps {
-			if op.fd >= 0 {
-				unix.Close(op.fd)
-			}
-		}
-	}()
-
-	// On cgroup v2 the init can be born in its cgroup (clone3 with
-	// CLONE_INTO_CGROUP): no migration, so no migration wait. Its Go
-	// runtime is then charged to the container, so only when the limits
-	// leave ample room for that.
-	// Not with systemd: its scope only exists once it is given a pid.
-	intoCgroup := cgroups.IsV2() && roomForInit(spec) && !o.SystemdCgroup
-	if intoCgroup {
-		if err = makeCgroup(c, cg, spec); err != nil {
-			return nil, nil, err
+	cr.intoCgroup = cgroups.IsV2() && roomForInit(spec) && !o.SystemdCgroup
+	var cgroupDir *os.File
+	if cr.intoCgroup {
+		if err := makeCgroup(c, cr.cg, spec); err != nil {
+			return err
 		}
 		crashPoint("create: cgroup made")
 		// A rootless container may have no cgroup at all.
 		if dir := c.state.CgroupPaths[""]; dir != "" {
-			if co.cgroupDir, err = os.OpenFile(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err != nil {
-				return nil, nil, fmt.Errorf("open cgroup %s: %w", dir, err)
+			if cgroupDir, err = os.OpenFile(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err != nil {
+				return fmt.Errorf("open cgroup %s: %w", dir, err)
 			}
-			defer co.cgroupDir.Close()
+			defer cgroupDir.Close()
 		} else {
-			intoCgroup = false
+			cr.intoCgroup = false
 		}
 	}
-
-	var cfg *initproc.Config
-	if ch, cfg, err = newChild(co); err != nil {
-		return nil, nil, err
+	cfg.CgroupPaths = cgroups.DirPaths(c.state.CgroupPaths)
+	prog, err := child.Compile(cfg)
+	if err != nil {
+		return err
 	}
-	ch.threadO = threadOps
-	if err = ch.start(); err != nil {
-		ch = nil
-		return nil, nil, err
+	restore, err := takeOOMScoreAdj(spec.Process.OOMScoreAdj)
+	if err != nil {
+		return err
 	}
-	defer ch.releaseThread()
+	// rt gets its own back once the init has exec'd: at start, when this
+	// process runs it (rt run), else with this process.
+	c.restoreOOM = restore
+	if cr.ch, err = prog.Start(cgroupDir); err != nil {
+		return fmt.Errorf("start container init: %w", err)
+	}
+	slog.Debug("nsexec container setup: init started", "pid", cr.ch.Pid)
 	crashPoint("create: init started")
-	pid := ch.cmd.Process.Pid
-	c.state.Pid = pid
-	if _, c.state.InitStartTime, err = procStat(pid); err != nil {
-		return nil, nil, fmt.Errorf("read init start time: %w", err)
+	c.state.Pid = cr.ch.Pid
+	if _, c.state.InitStartTime, err = procStat(cr.ch.Pid); err != nil {
+		return fmt.Errorf("read init start time: %w", err)
 	}
-
-	cfg.ID, cfg.Bundle, cfg.Rootfs, cfg.Container, cfg.Process = o.ID, bundle, rootfs, initproc.ContainerOf(spec), spec.Process
-	cfg.NoPivot, cfg.NoNewKeyring, cfg.ListenFds = o.NoPivot, o.NoNewKeyring, o.ListenFDs
-	cfg.SELinux = selinuxLabels(spec.Process)
-	cfg.UserNS, cfg.NewCgroupNS = icfg.UserNS, icfg.NewCgroupNS
-	cfg.CgroupPaths, cfg.CgroupV2 = cgroups.DirPaths(cg.Paths()), cgroups.IsV2()
-	cfg.Seccomp = icfg.Seccomp
-	if spec.Linux != nil {
-		cfg.Personality = spec.Linux.Personality
-		cfg.MemoryPolicy = spec.Linux.MemoryPolicy
-	}
-	cfg.State = c.specState(Creating)
-	cfg.HookEnv = createContainerHookEnv(spec)
-	if err = ch.sendConfig(cfg); err != nil {
-		return nil, nil, err
-	}
-	crashPoint("create: config sent")
-	// While the init decodes its config: the hooks that delete must run
+	// While the init joins its namespaces: the hooks that delete must run
 	// are known from here on, before any of them has run.
-	if err = c.saveConfig(); err != nil {
-		return nil, nil, fmt.Errorf("record container %q: %w", o.ID, err)
+	if err := c.saveConfig(); err != nil {
+		return fmt.Errorf("record container %q: %w", o.ID, err)
 	}
 	crashPoint("create: config saved")
-	// Otherwise the cgroup is made and limited while the init decodes its
-	// config, and the init moves in when it asks.
-	if !intoCgroup {
-		if err = makeCgroup(c, cg, spec); err != nil {
-			return nil, nil, err
+	if !cr.intoCgroup {
+		if err := makeCgroup(c, cr.cg, spec); err != nil {
+			return err
 		}
 		crashPoint("create: cgroup made")
 	}
+	return nil
+}
 
-	_, _, err = ch.conn.Expect(initproc.MsgCgroup)
-	if err != nil {
-		return nil, nil, ch.failure(err)
+// setUp answers the init while it builds the container, until it is
+// ready (see the child.Handler methods below).
+func (cr *creation) setUp() error {
+	defer cr.mounts.Close()
+	if _, err := cr.ch.Conn.Serve(cr, child.KindReady); err != nil {
+		return cr.failure(err)
 	}
-	slog.Debug("child process in init(): config received, moving it into its cgroup")
-	// The init is inside its namespaces now.
-	if err = checkJoinedMappings(spec, pid); err != nil {
-		return nil, nil, err
-	}
-	// Into the cgroup before the init builds anything, so all the
-	// container does from here on is accounted and limited.
-	if !intoCgroup {
-		if err = cg.Apply(pid); err != nil {
-			return nil, nil, err
-		}
-		crashPoint("create: init in cgroup")
-	}
-	// That was the last migration: stop paying for keeping them cheap.
-	cgroups.StopWarm()
-	if err = setOOMScoreAdj(pid, spec.Process.OOMScoreAdj); err != nil {
-		return nil, nil, err
-	}
-	if spec.Linux != nil {
-		if err = moveNetDevices(spec.Linux.NetDevices, pid); err != nil {
-			return nil, nil, err
-		}
-	}
-
-	if err = ch.conn.Send(initproc.Message{Type: initproc.MsgOK}); err != nil {
-		return nil, nil, err
-	}
-	if err = c.waitCreated(ch); err != nil {
-		return nil, nil, err
-	}
+	// runc's words first, which its tests and people who know its logs
+	// look for; rt has no pipe there: what it does follows.
+	slog.Debug("init: closing the pipe to signal completion: created, the init waits on its start socket")
 	crashPoint("create: init ready")
+	return nil
+}
 
+// recordCreated writes the created state; then the init may outlive us:
+// it drops its parent-death signal and closes the sync socket, whose EOF
+// says it has.
+func (cr *creation) recordCreated() error {
+	c, ch := cr.c, cr.ch
 	c.state.Status = Created
-	if err = c.saveStatus(); err != nil {
-		return nil, nil, err
+	if err := c.saveStatus(); err != nil {
+		return err
 	}
 	crashPoint("create: created recorded")
-	// Recorded with its pid: now the init may outlive us. It drops its
-	// parent-death signal and closes the socket; the EOF says it has.
-	if err = ch.conn.Send(initproc.Message{Type: initproc.MsgOK}); err != nil {
-		return nil, nil, err
+	if err := ch.Conn.Send(child.Msg{Kind: child.KindOK}); err != nil {
+		return err
 	}
-	if _, _, err = ch.conn.Recv(); err != initproc.ErrClosed {
+	if _, _, err := ch.Conn.Recv(); err != child.ErrClosed {
 		if err == nil {
 			err = errors.New("sync: unexpected message from init")
 		}
-		return nil, nil, err
+		return err
 	}
-	ch.conn.Close()
+	ch.Conn.Close()
+	ch.Release()
 	crashPoint("create: init released")
-	if pidfdSock != nil {
-		if err = sendPidfd(pidfdSock, pid, "standard"); err != nil {
-			return nil, nil, err
-		}
+	if err := cr.io.sendPidfd(ch.Pid, "standard"); err != nil {
+		return err
 	}
-	if o.PidFile != "" {
-		if err = writePidFile(o.PidFile, pid); err != nil {
-			return nil, nil, err
-		}
-	}
-	return c, ch, nil
-}
-
-// waitCreated serves the init's requests until it reports ready.
-func (c *Container) waitCreated(ch *child) error {
-	var mfds *mountFds
-	defer mfds.close()
-	for {
-		m, _, err := ch.conn.Recv()
-		if err != nil {
-			return ch.failure(err)
-		}
-		switch m.Type {
-		case initproc.MsgHooks:
-			h := c.state.Spec.Hooks
-			st := c.specState(Creating)
-			//lint:ignore SA1019 prestart is deprecated but still run, as runc and crun do
-			err := hooks.Run("prestart", h.Prestart, st)
-			if err == nil {
-				err = hooks.Run("createRuntime", h.CreateRuntime, st)
-			}
-			if err != nil {
-				ch.conn.Send(initproc.Message{Type: initproc.MsgError, Msg: err.Error()})
-				return err
-			}
-			if err := ch.conn.Send(initproc.Message{Type: initproc.MsgOK}); err != nil {
-				return err
-			}
-		case initproc.MsgMountFd:
-			if mfds == nil {
-				mfds = &mountFds{spec: c.state.Spec, bundle: c.state.Bundle, pid: c.state.Pid}
-			}
-			if err := mfds.serve(ch.conn, m); err != nil {
-				return err
-			}
-		case initproc.MsgReady:
-			slog.Debug("init: closing the pipe to signal completion: created, waiting for start")
-			return nil
-		default:
-			return fmt.Errorf("sync: unexpected %q message from init", m.Type)
-		}
-	}
-}
-
-// createContainerHookEnv is this command's environment when a
-// createContainer hook lacks one of its own: the init runs those hooks,
-// and they get the runtime's environment, as with crun (runc 1.1 gave them
-// the process's, later runc an empty one).
-func createContainerHookEnv(spec *specs.Spec) []string {
-	if spec.Hooks == nil {
-		return nil
-	}
-	for _, h := range spec.Hooks.CreateContainer {
-		if len(h.Env) == 0 {
-			return os.Environ()
-		}
+	if cr.o.PidFile != "" {
+		return writePidFile(cr.o.PidFile, ch.Pid)
 	}
 	return nil
 }
 
-// hitMemoryLimit reports an OOM kill (v2) or a charge that failed against
-// the limit (v1 memory.failcnt) in the container's cgroup.
-func hitMemoryLimit(cg cgroups.Manager) bool {
-	st, err := cg.Stats()
-	return err == nil && (st.Memory.EventCount.OOMKill > 0 || st.Memory.Usage.Failcnt > 0)
+// undo removes what a failed create made and returns its error, made
+// clearer where it can be.
+func (cr *creation) undo(err error) error {
+	if cr.ch != nil {
+		cr.ch.Kill()
+	}
+	if cr.c != nil && cr.c.restoreOOM != nil {
+		cr.c.restoreOOM()
+	}
+	if cr.cg != nil {
+		// A limit too low to even set the container up shows as an
+		// init SIGKILLed for no visible reason: name the cause.
+		if errors.Is(err, child.ErrKilled) && hitMemoryLimit(cr.cg) {
+			err = errors.New("container init was OOM-killed: linux.resources.memory.limit is too low")
+		}
+		if derr := cr.cg.Destroy(); derr != nil {
+			slog.Warn("remove cgroup after failed create", "err", derr)
+		}
+	}
+	if cr.c != nil {
+		os.RemoveAll(cr.c.dir)
+		cr.c.Unlock()
+	}
+	return err
 }
 
-func setOOMScoreAdj(pid int, adj *int) error {
-	if adj == nil {
+func linuxSeccomp(spec *specs.Spec) *specs.LinuxSeccomp {
+	if spec.Linux == nil {
 		return nil
 	}
-	p := "/proc/" + strconv.Itoa(pid) + "/oom_score_adj"
-	if err := os.WriteFile(p, []byte(strconv.Itoa(*adj)), 0); err != nil {
-		return fmt.Errorf("set process.oomScoreAdj %d: %w", *adj, err)
-	}
-	return nil
+	return spec.Linux.Seccomp
 }
 
 func writePidFile(path string, pid int) error {
@@ -539,43 +447,7 @@ func sockAddr(dir, name string) (*unix.SockaddrUnix, func(), error) {
 	return &unix.SockaddrUnix{Name: "/proc/self/fd/" + strconv.Itoa(int(d.Fd())) + "/" + name}, func() { d.Close() }, nil
 }
 
-func dialConsole(path string) (*os.File, error) {
-	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return nil, fmt.Errorf("console socket: %w", err)
-	}
-	if err := unix.Connect(fd, &unix.SockaddrUnix{Name: path}); err != nil {
-		unix.Close(fd)
-		return nil, fmt.Errorf("connect to console socket %s: %w", path, err)
-	}
-	return os.NewFile(uintptr(fd), "console-socket"), nil
-}
-
-// makeCgroup creates the container's cgroup and writes its limits.
-func makeCgroup(c *Container, cg cgroups.Manager, spec *specs.Spec) error {
-	if err := cg.Apply(0); err != nil {
-		return err
-	}
-	c.state.CgroupPaths = cg.Paths()
-	if spec.Linux != nil && spec.Linux.Resources != nil {
-		return cg.Set(spec.Linux.Resources)
-	}
-	return nil
-}
-
-// roomForInit tells whether the container's limits leave ample room for
-// rt's init (a Go runtime: a few MiB and a handful of threads) to be
-// charged to it while it sets the container up.
-func roomForInit(spec *specs.Spec) bool {
-	if spec.Linux == nil || spec.Linux.Resources == nil {
-		return true
-	}
-	r := spec.Linux.Resources
-	if m := r.Memory; m != nil && m.Limit != nil && *m.Limit > 0 && *m.Limit < 64<<20 {
-		return false
-	}
-	if p := r.Pids; p != nil && p.Limit != nil && *p.Limit >= 0 && *p.Limit < 64 { // 0 is 1
-		return false
-	}
-	return true
+// hiddenKernelMounts is rootfs.HostKernelMounts, for a --no-pivot init.
+func hiddenKernelMounts(pid int, root string) ([]string, error) {
+	return rootfs.HostKernelMounts(pid, root)
 }

@@ -19,7 +19,7 @@ import (
 
 // What libct/checkpoint needs from this package: the saved state of a
 // container to dump, and a container whose process CRIU brings back
-// instead of rt init, with its state written the way Create writes it.
+// instead of rt's child, with its state written the way Create writes it.
 
 // Saved returns a copy of the container's stored state.
 func (c *Container) Saved() State { return *c.state }
@@ -41,7 +41,7 @@ func BeginRestore(o CreateOpts) (_ *Restoring, err error) {
 	if err := validate.ID(o.ID); err != nil {
 		return nil, err
 	}
-	bundle, spec, err := loadBundle(o, "restore")
+	bundle, spec, _, err := loadBundle(o, "restore")
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +134,7 @@ func (r *Restoring) SendConsole(master *os.File) error {
 			return errors.New("the checkpoint has a terminal: --console-socket is required")
 		}
 		var err error
-		if sock, err = dialConsole(r.opts.ConsoleSocket); err != nil {
+		if sock, err = dialUnix(r.opts.ConsoleSocket, "console socket"); err != nil {
 			return err
 		}
 		defer sock.Close()

@@ -16,8 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/rt-runtime/rt/libct/cgroups"
-	"github.com/rt-runtime/rt/libct/initproc"
-	"github.com/rt-runtime/rt/libct/seccomp"
+	"github.com/rt-runtime/rt/libct/child"
 	"github.com/rt-runtime/rt/libct/userns"
 	"github.com/rt-runtime/rt/libct/validate"
 )
@@ -50,32 +49,39 @@ type ExecOpts struct {
 
 // Process is a started exec (or a foreground init) the caller may wait on.
 type Process struct {
-	ch *child
+	ch *child.Child
 }
 
 // Wait waits for the process and returns its exit code the shell way
 // (128+signal when killed).
 func (p *Process) Wait() (int, error) {
-	parkUntilExit(p.ch.cmd.Process.Pid)
-	ws, err := p.ch.cmd.Process.Wait()
+	parkUntilExit(p.ch.Pid)
+	ws, err := p.ch.Wait()
 	if err != nil {
 		return -1, err
 	}
-	if w, ok := ws.Sys().(syscall.WaitStatus); ok && w.Signaled() {
-		return 128 + int(w.Signal()), nil
+	if ws.Signaled() {
+		return 128 + int(ws.Signal()), nil
 	}
-	return ws.ExitCode(), nil
+	return ws.ExitStatus(), nil
 }
 
 // Signal forwards sig to the process.
-func (p *Process) Signal(sig os.Signal) error { return p.ch.cmd.Process.Signal(sig) }
+func (p *Process) Signal(sig os.Signal) error {
+	s, ok := sig.(syscall.Signal)
+	if !ok {
+		return errors.New("unsupported signal type")
+	}
+	if p.ch.Pidfd >= 0 {
+		return unix.PidfdSendSignal(p.ch.Pidfd, s, nil, 0)
+	}
+	return unix.Kill(p.ch.Pid, s)
+}
 
 // Exec starts a new process inside the running (or created) container.
 func (c *Container) Exec(o ExecOpts) (*Process, error) {
 	// The process joins the cgroup at the end: take the kernel's slow
 	// first-migration wait now, in the background.
-	cgroups.StartWarm()
-	defer cgroups.StopWarm()
 	switch st := c.Status(); {
 	case st == Created || st == Running:
 	case st == Paused && o.IgnorePaused:
@@ -96,31 +102,139 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 	if err := rootlessGroups(p); err != nil {
 		return nil, err
 	}
-	if p.Terminal && o.ConsoleSocket == "" && o.Console == nil {
-		return nil, fmt.Errorf("exec: a terminal needs --console-socket (or run in the foreground)")
-	}
 	if err := checkProcessHost(p); err != nil {
 		return nil, err
 	}
 	linux := &c.stored().Linux
-	co := childOpts{mode: "exec", extraFds: o.PreserveFDs, stdio: o.Stdio}
-	// Open the namespaces through the init's /proc entry, then check the
-	// init is still the same process: a recycled PID must not be joined.
-	var threadOps []nsOp
-	closeAll := func() {
-		for _, fd := range co.setns {
-			unix.Close(fd)
+	ns, err := c.openNamespaces(linux.Namespaces)
+	if err != nil {
+		return nil, err
+	}
+	defer ns.close()
+	io, err := openChildIO(p, o.Console, o.ConsoleSocket, o.PidfdSocket, linux.Seccomp, o.CacheDir)
+	if err != nil {
+		return nil, err
+	}
+	defer io.close()
+	prog, err := child.Compile(&child.Config{
+		Mode: child.Exec, ID: c.state.ID, Bundle: c.state.Bundle, Process: p, NoNewKeyring: c.state.NoNewKeyring,
+		PreserveFDs: o.PreserveFDs, Join: ns.join, ForkInit: ns.forkInit, ThreadPidNS: ns.pid,
+		UserNS: ns.userNS, Seccomp: io.seccomp, Personality: linux.Personality,
+		MemoryPolicy: linux.MemoryPolicy, Stdio: o.Stdio, Console: io.console,
+	})
+	if err != nil {
+		return nil, err
+	}
+	restore, err := takeOOMScoreAdj(p.OOMScoreAdj)
+	if err != nil {
+		return nil, err
+	}
+	// Once the process has exec'd or failed, it shares rt's memory no more.
+	defer restore()
+	ch, err := prog.Start(nil)
+	if err != nil {
+		return nil, fmt.Errorf("start process: %w", err)
+	}
+	defer ch.Release()
+	slog.Debug("nsexec container setup: process started", "pid", ch.Pid)
+	crashPoint("exec: process started")
+	ok := false
+	defer func() {
+		if !ok {
+			ch.Kill()
 		}
-		for _, op := range threadOps {
-			unix.Close(op.fd)
+	}()
+	h := &execHandler{c: c, pid: ch.Pid}
+	if _, err := ch.Conn.Serve(h, child.KindReady); err != nil {
+		return nil, ch.Failure(err)
+	}
+	slog.Debug("child process in init(): in the namespaces, moving it into the cgroup")
+	crashPoint("exec: process ready")
+	pid := ch.Pid
+	logCPUAffinity(pid)
+	// Into the cgroup only now, right before the exec: rt's own memory and
+	// threads are never charged to the container's limits.
+	if err := joinCgroups(cgPaths, len(o.SubCgroups) > 0, pid); err != nil {
+		// As runc: a rootless caller may not move a process out of its
+		// own cgroup (the common ancestor is not delegated to it); the
+		// process then runs outside the container's cgroup.
+		if !rootlessCaller() || !errors.Is(err, os.ErrPermission) {
+			return nil, err
+		}
+		slog.Debug("rootless: exec'd process not moved into the container's cgroup", "err", err)
+	}
+	crashPoint("exec: process in cgroup")
+	// Before the exec, as runc does.
+	if err := io.sendPidfd(pid, "setns"); err != nil {
+		return nil, err
+	}
+	if o.BeforeExec != nil {
+		if err := o.BeforeExec(); err != nil {
+			return nil, err
 		}
 	}
-	defer closeAll()
+	if err := ch.Conn.Send(child.Msg{Kind: child.KindOK}); err != nil {
+		return nil, err
+	}
+	slog.Debug("setns_init: about to exec")
+	crashPoint("exec: process released")
+	// Until the execve closes the socket: errors of the process's set-up,
+	// a seccomp listener for the agent.
+	if _, err := ch.Conn.Serve(h, 0); err != nil {
+		return nil, ch.Failure(err)
+	}
+	ch.Conn.Close()
+	crashPoint("exec: process exec'd")
+	if o.PidFile != "" {
+		if err := writePidFile(o.PidFile, pid); err != nil {
+			return nil, err
+		}
+	}
+	ok = true
+	return &Process{ch: ch}, nil
+}
+
+// execHandler answers an exec'd process: only its seccomp listener.
+type execHandler struct {
+	c   *Container
+	pid int
+}
+
+func (h *execHandler) Cgroup() ([]byte, error)       { return nil, errUnexpected }
+func (h *execHandler) Hooks() error                  { return errUnexpected }
+func (h *execHandler) MountFd(int) (*os.File, error) { return nil, errUnexpected }
+func (h *execHandler) Mounts() ([]string, error)     { return nil, errUnexpected }
+func (h *execHandler) Seccomp(fd int) error          { return h.c.sendSeccompListener(fd, h.pid) }
+
+var errUnexpected = errors.New("sync: unexpected request from the process")
+
+// execNamespaces are the init's namespaces an exec'd process joins.
+type execNamespaces struct {
+	join     []child.Namespace
+	pid      int // joined by the spawning thread (-1: none)
+	forkInit bool
+	userNS   bool
+}
+
+func (n *execNamespaces) close() {
+	for _, ns := range n.join {
+		unix.Close(ns.Fd)
+	}
+	if n.pid >= 0 {
+		unix.Close(n.pid)
+	}
+}
+
+// openNamespaces opens the init's namespaces through its /proc entry,
+// then checks the init is still the same process: a recycled PID must not
+// be joined.
+func (c *Container) openNamespaces(nss []specs.LinuxNamespace) (*execNamespaces, error) {
+	n := &execNamespaces{pid: -1}
 	have := map[specs.LinuxNamespaceType]bool{}
-	for _, ns := range linux.Namespaces {
+	for _, ns := range nss {
 		have[ns.Type] = true
 	}
-	userNS := have[specs.UserNamespace]
+	n.userNS = have[specs.UserNamespace]
 	open := func(t specs.LinuxNamespaceType) (int, error) {
 		name := nsProcName[t]
 		if t == specs.TimeNamespace {
@@ -135,7 +249,13 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 		}
 		return fd, nil
 	}
-	for _, t := range joinOrder {
+	ok := false
+	defer func() {
+		if !ok {
+			n.close()
+		}
+	}()
+	for _, t := range child.JoinOrder() {
 		if !have[t] {
 			continue
 		}
@@ -143,136 +263,39 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 		if err != nil {
 			return nil, err
 		}
-		co.setns = append(co.setns, fd)
+		n.join = append(n.join, child.Namespace{Fd: fd, Type: child.NamespaceFlag(t)})
 	}
 	if have[specs.PIDNamespace] {
 		fd, err := open(specs.PIDNamespace)
 		if err != nil {
 			return nil, err
 		}
-		if userNS && os.Geteuid() != 0 {
+		if n.userNS && os.Geteuid() != 0 {
 			// An unprivileged rt may not join the pid namespace from the
-			// host's user namespace: the constructor joins it after the
-			// user namespace, then forks into it.
-			co.setns = append(co.setns, fd)
-			co.forkInit = true
+			// host's user namespace: the child joins it after the user
+			// namespace, then forks into it.
+			n.join = append(n.join, child.Namespace{Fd: fd, Type: unix.CLONE_NEWPID})
+			n.forkInit = true
 		} else {
-			threadOps = append(threadOps, nsOp{fd: fd})
+			n.pid = fd
 		}
 	}
 	if !alive(c.state.Pid, c.state.InitStartTime) {
 		return nil, fmt.Errorf("container %q is not running", c.state.ID)
 	}
-
-	if o.Console != nil {
-		co.console = o.Console
-	} else if o.ConsoleSocket != "" {
-		if co.console, err = dialConsole(o.ConsoleSocket); err != nil {
-			return nil, err
-		}
-		defer co.console.Close()
-	}
-	var pidfdSock *os.File
-	if o.PidfdSocket != "" {
-		if pidfdSock, err = dialPidfdSocket(o.PidfdSocket); err != nil {
-			return nil, err
-		}
-		defer pidfdSock.Close()
-	}
-	var cfgSeccomp []byte
-	if linux.Seccomp != nil {
-		prog, err := seccomp.Compile(linux.Seccomp, seccompCache(o.CacheDir))
-		if err != nil {
-			return nil, fmt.Errorf("seccomp: %w", err)
-		}
-		cfgSeccomp = prog.Bytes()
-	}
-	ch, cfg, err := newChild(co)
-	if err != nil {
-		return nil, err
-	}
-	ch.threadO = threadOps
-	if err := ch.start(); err != nil {
-		return nil, err
-	}
-	defer ch.releaseThread()
-	crashPoint("exec: process started")
-	ok := false
-	defer func() {
-		if !ok {
-			ch.kill()
-		}
-	}()
-	cfg.ID, cfg.Bundle, cfg.Process, cfg.UserNS, cfg.Seccomp = c.state.ID, c.state.Bundle, p, userNS, cfgSeccomp
-	cfg.NoNewKeyring, cfg.SELinux = c.state.NoNewKeyring, selinuxLabels(p)
-	cfg.Personality = linux.Personality
-	cfg.MemoryPolicy = linux.MemoryPolicy
-	if err := ch.sendConfig(cfg); err != nil {
-		return nil, err
-	}
-	crashPoint("exec: config sent")
-	if _, _, err := ch.conn.Expect(initproc.MsgReady); err != nil {
-		return nil, ch.failure(err)
-	}
-	slog.Debug("child process in init(): in the namespaces, moving it into the cgroup")
-	crashPoint("exec: process ready")
-	pid := ch.cmd.Process.Pid
-	logCPUAffinity(pid)
-	// Into the cgroup only now, right before the exec: rt's own memory and
-	// threads are never charged to the container's limits.
-	if err := joinCgroups(cgPaths, len(o.SubCgroups) > 0, pid); err != nil {
-		// As runc: a rootless caller may not move a process out of its
-		// own cgroup (the common ancestor is not delegated to it); the
-		// process then runs outside the container's cgroup.
-		if !rootlessCaller() || !errors.Is(err, os.ErrPermission) {
-			return nil, err
-		}
-		slog.Debug("rootless: exec'd process not moved into the container's cgroup", "err", err)
-	}
-	crashPoint("exec: process in cgroup")
-	cgroups.StopWarm()
-	if err := setOOMScoreAdj(pid, p.OOMScoreAdj); err != nil {
-		return nil, err
-	}
-	// Before the exec, as runc does.
-	if pidfdSock != nil {
-		if err := sendPidfd(pidfdSock, pid, "setns"); err != nil {
-			return nil, err
-		}
-	}
-	if o.BeforeExec != nil {
-		if err := o.BeforeExec(); err != nil {
-			return nil, err
-		}
-	}
-	if err := ch.conn.Send(initproc.Message{Type: initproc.MsgOK}); err != nil {
-		return nil, err
-	}
-	slog.Debug("setns_init: about to exec")
-	crashPoint("exec: process released")
-	if err := c.awaitExec(ch.conn, pid); err != nil {
-		return nil, err
-	}
-	ch.conn.Close()
-	crashPoint("exec: process exec'd")
-	if o.PidFile != "" {
-		if err := writePidFile(o.PidFile, pid); err != nil {
-			return nil, err
-		}
-	}
 	ok = true
-	return &Process{ch: ch}, nil
-}
-
-var nsProcName = map[specs.LinuxNamespaceType]string{
-	specs.UserNamespace: "user", specs.MountNamespace: "mnt", specs.PIDNamespace: "pid",
-	specs.NetworkNamespace: "net", specs.IPCNamespace: "ipc", specs.UTSNamespace: "uts",
-	specs.CgroupNamespace: "cgroup", specs.TimeNamespace: "time",
+	return n, nil
 }
 
 // InitProcess wraps the init child of a Create made in this process (for
 // run in the foreground).
-func InitProcess(ch *child) *Process { return &Process{ch: ch} }
+func InitProcess(ch *child.Child) *Process { return &Process{ch: ch} }
+
+var nsProcName = map[specs.LinuxNamespaceType]string{
+	specs.UserNamespace: "user", specs.IPCNamespace: "ipc", specs.UTSNamespace: "uts",
+	specs.NetworkNamespace: "net", specs.CgroupNamespace: "cgroup", specs.TimeNamespace: "time",
+	specs.MountNamespace: "mnt", specs.PIDNamespace: "pid",
+}
 
 // rootlessCaller tells whether rt runs without the host's root: another
 // euid, or inside a user namespace an engine made.

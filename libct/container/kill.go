@@ -65,21 +65,7 @@ func (c *Container) signalAll(sig unix.Signal) error {
 // ownPidNS tells whether the container made its own pid namespace (one
 // joined by path has an init elsewhere).
 func (c *Container) ownPidNS() bool {
-	var ns []specs.LinuxNamespace
-	switch {
-	case c.state.Spec != nil && c.state.Spec.Linux != nil:
-		ns = c.state.Spec.Linux.Namespaces
-	case c.parts != nil:
-		ns = c.parts.Linux.Namespaces
-	default:
-		var v struct {
-			Linux struct {
-				Namespaces []specs.LinuxNamespace `json:"namespaces"`
-			} `json:"linux"`
-		}
-		c.readConfig(&v)
-		ns = v.Linux.Namespaces
-	}
+	ns := c.stored().Linux.Namespaces
 	for _, n := range ns {
 		if n.Type == specs.PIDNamespace {
 			return n.Path == ""

@@ -1,14 +1,15 @@
 package container
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/rt-runtime/rt/libct/child"
 	"github.com/rt-runtime/rt/libct/hooks"
-	"github.com/rt-runtime/rt/libct/initproc"
 	"github.com/rt-runtime/rt/libct/seccomp"
 )
 
@@ -28,13 +29,23 @@ func (c *Container) Start() error {
 	}
 	defer conn.Close()
 	crashPoint("start: connected")
-	if err := conn.Send(initproc.Message{Type: initproc.MsgStart}); err != nil {
+	if err := conn.Send(child.Msg{Kind: child.KindStart}); err != nil {
 		return err
 	}
-	if err := c.awaitExec(conn, c.state.Pid); err != nil {
+	// Until the execve closes the socket: errors of the process's set-up
+	// (a startContainer hook, the user), a seccomp listener for the agent.
+	if _, err := conn.Serve(&execHandler{c: c, pid: c.state.Pid}, 0); err != nil {
+		var he *child.HookError
+		if errors.As(err, &he) {
+			err = hookFailure(c.hooks(), he)
+		}
 		return fmt.Errorf("start container %q: %w", c.state.ID, err)
 	}
 	crashPoint("start: process exec'd")
+	if c.restoreOOM != nil {
+		c.restoreOOM()
+		c.restoreOOM = nil
+	}
 	c.state.Status = Running
 	if err := c.saveStatus(); err != nil {
 		return err
@@ -55,34 +66,6 @@ func (c *Container) Start() error {
 	return nil
 }
 
-// awaitExec waits for the process pid to execve, which closes conn (it is
-// close-on-exec); the process reports a failure as an error message, and
-// a seccomp notify listener to forward to the agent as a message with the
-// fd, which is answered once the agent has it.
-func (c *Container) awaitExec(conn *initproc.Conn, pid int) error {
-	for {
-		m, fds, err := conn.Recv()
-		if err == initproc.ErrClosed {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if m.Type != initproc.MsgSeccomp || len(fds) != 1 {
-			return fmt.Errorf("unexpected %q message", m.Type)
-		}
-		err = c.sendSeccompListener(fds[0], pid)
-		unix.Close(fds[0])
-		if err != nil {
-			conn.Send(initproc.Message{Type: initproc.MsgError, Msg: err.Error()})
-			return err
-		}
-		if err := conn.Send(initproc.Message{Type: initproc.MsgOK}); err != nil {
-			return err
-		}
-	}
-}
-
 // sendSeccompListener hands the listener of process pid (the init, or an
 // exec'd process: state.pid stays the init's) to the agent.
 func (c *Container) sendSeccompListener(fd, pid int) error {
@@ -97,7 +80,7 @@ func (c *Container) sendSeccompListener(fd, pid int) error {
 	return seccomp.SendToAgent(sc.ListenerPath, st, fd)
 }
 
-func dialStart(dir string) (*initproc.Conn, error) {
+func dialStart(dir string) (*child.Conn, error) {
 	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("start socket: %w", err)
@@ -112,5 +95,5 @@ func dialStart(dir string) (*initproc.Conn, error) {
 		unix.Close(fd)
 		return nil, fmt.Errorf("connect to container init: %w", err)
 	}
-	return initproc.NewPollConn(fd, "start")
+	return child.NewPollConn(fd, "start")
 }

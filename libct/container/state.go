@@ -16,6 +16,9 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/rt-runtime/rt/libct/kfile"
+	"github.com/rt-runtime/rt/libct/specjson"
 )
 
 // Status is the runtime-spec state machine (plus paused).
@@ -58,6 +61,9 @@ type State struct {
 	// its own file, read only by the commands that need it, so state,
 	// list and kill do not decode a whole config.
 	Spec *specs.Spec `json:"-"`
+	// specJSON is Spec as config.json had it, when this process read it:
+	// written as it is, there is no encoder to build.
+	specJSON []byte
 }
 
 // writeFileAtomic writes data to a temp file in the same directory and
@@ -105,20 +111,19 @@ func (c *Container) saveConfig() error {
 	if c.state.Spec == nil {
 		return nil
 	}
-	b, err := json.Marshal(c.state.Spec)
-	if err != nil {
-		return err
+	b := c.state.specJSON
+	if b == nil {
+		var err error
+		if b, err = json.Marshal(c.state.Spec); err != nil {
+			return err
+		}
 	}
 	return writeFileAtomic(filepath.Join(c.dir, specFile), b, 0o600)
 }
 
 // saveStatus rewrites state.json only.
 func (c *Container) saveStatus() error {
-	b, err := json.Marshal(c.state)
-	if err != nil {
-		return err
-	}
-	return writeFileAtomic(filepath.Join(c.dir, stateFile), b, 0o600)
+	return writeFileAtomic(filepath.Join(c.dir, stateFile), c.state.marshal(), 0o600)
 }
 
 // Spec returns the container's config as it was at create, reading it on
@@ -134,60 +139,43 @@ func (c *Container) Spec() *specs.Spec {
 }
 
 // stored is the part of config.json that exec reads: the process,
-// namespaces, seccomp rules and personality. Commands after create decode
-// only the parts they use: a whole specs.Spec costs about 1.2 ms in a
-// fresh process, because encoding/json builds its codecs for every type
-// the runtime-spec reaches, whether or not the document uses it.
+// namespaces, seccomp rules and personality.
 type stored struct {
-	Process *specs.Process `json:"process,omitempty"`
+	Process *specs.Process
 	Linux   struct {
-		Namespaces   []specs.LinuxNamespace   `json:"namespaces,omitempty"`
-		Seccomp      *specs.LinuxSeccomp      `json:"seccomp,omitempty"`
-		Personality  *specs.LinuxPersonality  `json:"personality,omitempty"`
-		MemoryPolicy *specs.LinuxMemoryPolicy `json:"memoryPolicy,omitempty"`
-	} `json:"linux"`
+		Namespaces   []specs.LinuxNamespace
+		Seccomp      *specs.LinuxSeccomp
+		Personality  *specs.LinuxPersonality
+		MemoryPolicy *specs.LinuxMemoryPolicy
+	}
 }
 
-// stored returns those parts, from the spec when this process has it and
-// from config.json otherwise.
+// stored returns those parts of the config.
 func (c *Container) stored() *stored {
 	if c.parts != nil {
 		return c.parts
 	}
 	p := &stored{}
-	if s := c.state.Spec; s != nil {
-		p.Process = s.Process
-		if s.Linux != nil {
-			p.Linux.Namespaces, p.Linux.Seccomp, p.Linux.Personality = s.Linux.Namespaces, s.Linux.Seccomp, s.Linux.Personality
-			p.Linux.MemoryPolicy = s.Linux.MemoryPolicy
-		}
-	} else {
-		c.readConfig(p)
+	s := c.Spec()
+	p.Process = s.Process
+	if s.Linux != nil {
+		p.Linux.Namespaces, p.Linux.Seccomp, p.Linux.Personality = s.Linux.Namespaces, s.Linux.Seccomp, s.Linux.Personality
+		p.Linux.MemoryPolicy = s.Linux.MemoryPolicy
 	}
 	c.parts = p
 	return p
 }
 
-// hooks returns the container's hooks (start and delete need nothing
-// else of the config).
-func (c *Container) hooks() *specs.Hooks {
-	if s := c.state.Spec; s != nil {
-		return s.Hooks
-	}
-	var v struct {
-		Hooks *specs.Hooks `json:"hooks"`
-	}
-	c.readConfig(&v)
-	return v.Hooks
-}
+// hooks returns the container's hooks.
+func (c *Container) hooks() *specs.Hooks { return c.Spec().Hooks }
 
-// readConfig decodes the stored config.json into v. Like Spec, it only
+// readConfig decodes the stored config.json into s. Like Spec, it only
 // warns when the config cannot be read, so that the container can still
 // be killed and deleted.
-func (c *Container) readConfig(v any) {
-	b, err := os.ReadFile(filepath.Join(c.dir, specFile))
+func (c *Container) readConfig(s *specs.Spec) {
+	b, err := kfile.Read(filepath.Join(c.dir, specFile))
 	if err == nil {
-		err = json.Unmarshal(b, v)
+		err = specjson.Spec(b, s)
 	} else if errors.Is(err, os.ErrNotExist) {
 		// Only a killed command leaves no config: a create before it
 		// wrote it (no hook had run yet), or a delete after it removed
@@ -202,13 +190,18 @@ func (c *Container) readConfig(v any) {
 // ProcessSpec is the container's process as config.json gave it.
 func (c *Container) ProcessSpec() *specs.Process { return c.stored().Process }
 
-func readState(dir string) (*State, error) {
-	b, err := os.ReadFile(filepath.Join(dir, stateFile))
+func readState(dir string) (*State, error) { return readStateOf(dir, decodeState) }
+
+// readStateOf reads state.json with decode (decodeState, or list's
+// decodeStateSummary).
+func readStateOf(dir string, decode func([]byte, *State) error) (*State, error) {
+	// Plain syscalls: list reads a thousand of these.
+	b, err := kfile.Read(filepath.Join(dir, stateFile))
 	if err != nil {
 		return nil, err
 	}
 	var s State
-	if err := json.Unmarshal(b, &s); err != nil {
+	if err := decode(b, &s); err != nil {
 		return nil, fmt.Errorf("decode %s: %w", filepath.Join(dir, stateFile), err)
 	}
 	// Engines give runc, rt and others one root: runc keeps a state.json
@@ -254,3 +247,43 @@ func lockDir(dir string) (*os.File, error) {
 
 // ErrNotExist is returned for an unknown container ID.
 var ErrNotExist = errors.New("container does not exist")
+
+// marshal is json.Marshal(s), written field by field (see
+// specjson.AppendString); TestStateJSON holds them to the same bytes.
+func (s *State) marshal() []byte {
+	f := specjson.Fields{B: make([]byte, 0, 512)}
+	s.ociFields(&f)
+	f.Uint("initStartTime", s.InitStartTime)
+	if len(s.CgroupPaths) > 0 {
+		f.Map("cgroupPaths", s.CgroupPaths)
+	}
+	if s.NoNewKeyring {
+		f.Raw("noNewKeyring", []byte("true"))
+	}
+	return f.End()
+}
+
+// Marshal is json.Marshal(s), as State.marshal.
+func (s OCIState) Marshal() []byte {
+	f := specjson.Fields{B: make([]byte, 0, 256)}
+	st := State{OCIVersion: s.OCIVersion, ID: s.ID, Pid: s.Pid, Status: s.Status, Bundle: s.Bundle,
+		Rootfs: s.Rootfs, Created: s.Created, Owner: s.Owner, Annotations: s.Annotations}
+	st.ociFields(&f)
+	return f.End()
+}
+
+// ociFields writes the members State shares with OCIState, in order.
+func (s *State) ociFields(f *specjson.Fields) {
+	f.Str("ociVersion", s.OCIVersion)
+	f.Str("id", s.ID)
+	f.Int("pid", int64(s.Pid))
+	f.Str("status", string(s.Status))
+	f.Str("bundle", s.Bundle)
+	f.Str("rootfs", s.Rootfs)
+	created, _ := s.Created.MarshalJSON()
+	f.Raw("created", created)
+	f.Str("owner", s.Owner)
+	if len(s.Annotations) > 0 {
+		f.Map("annotations", s.Annotations)
+	}
+}

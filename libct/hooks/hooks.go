@@ -198,3 +198,23 @@ func (c *capped) Write(p []byte) (int, error) {
 }
 
 func (c *capped) String() string { return c.buf.String() }
+
+// Failed words the failure of hook i of hs that ran elsewhere (the
+// container's init runs the createContainer and startContainer hooks) as
+// Run does: its wait status (or its timeout) and the first line of its
+// stderr.
+func Failed(kind string, hs []specs.Hook, i int, status string, timedOut bool, stderr []byte) error {
+	var h specs.Hook
+	if i >= 0 && i < len(hs) {
+		h = hs[i]
+	}
+	c := &capped{max: maxOutput}
+	c.Write(stderr)
+	var err error
+	if timedOut && h.Timeout != nil {
+		err = fmt.Errorf("timed out after %s%s", time.Duration(*h.Timeout)*time.Second, detail(c))
+	} else {
+		err = fmt.Errorf("%s%s", status, detail(c))
+	}
+	return hookError(kind, i, h, err)
+}

@@ -12,7 +12,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
-	"github.com/rt-runtime/rt/libct/initproc"
+	"github.com/rt-runtime/rt/libct/child"
 )
 
 // Executable looks process.args[0] up in the rootfs as the init will
@@ -45,9 +45,9 @@ func Executable(spec *specs.Spec, rootfs string) []Problem {
 		if err == nil || errors.Is(err, errUnknown) {
 			return nil
 		}
-		return []Problem{{"process.args[0]", fmt.Sprintf("exec %s: %v", initproc.QuoteIfOdd(name), err)}}
+		return []Problem{{"process.args[0]", fmt.Sprintf("exec %s: %v", child.QuoteIfOdd(name), err)}}
 	}
-	dirs := initproc.DefaultPath
+	dirs := child.DefaultPath
 	for _, kv := range p.Env {
 		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
 			dirs = v

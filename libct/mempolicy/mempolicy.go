@@ -11,10 +11,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unsafe"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"golang.org/x/sys/unix"
 )
 
 // Modes and flags of linux/mempolicy.h.
@@ -180,20 +178,4 @@ func (pol *Policy) CheckHost() error {
 		}
 	}
 	return fmt.Errorf("invalid memory policy nodes: none of them has memory on this host (nodes with memory: %s)", list)
-}
-
-// Apply sets the policy of the calling thread.
-func (pol *Policy) Apply() error {
-	var mask *uint64
-	maxnode := uintptr(0)
-	if pol.top >= 0 {
-		mask = &pol.nodes[0]
-		// The kernel reads maxnode-1 bits.
-		maxnode = uintptr(pol.top) + 2
-	}
-	_, _, e := unix.RawSyscall(unix.SYS_SET_MEMPOLICY, uintptr(pol.mode|pol.flags), uintptr(unsafe.Pointer(mask)), maxnode)
-	if e != 0 {
-		return fmt.Errorf("set_mempolicy: %w", e)
-	}
-	return nil
 }

@@ -22,7 +22,6 @@ type ExternalMount struct {
 // /sys in a user namespace without a network namespace, and device nodes
 // bound instead of created. It mirrors mountEntry and setupDev.
 func ExternalMounts(spec *specs.Spec, o Options) []ExternalMount {
-	m := &mounter{spec: spec, opts: o}
 	var out []ExternalMount
 	for _, mnt := range spec.Mounts {
 		dest := filepath.Join("/", mnt.Destination)
@@ -41,7 +40,7 @@ func ExternalMounts(spec *specs.Spec, o Options) []ExternalMount {
 			} else if src, ok := o.CgroupPaths[""]; ok && !o.CgroupNS {
 				out = append(out, ExternalMount{dest, src})
 			}
-		case mnt.Type == "sysfs" && o.UserNS && !specconv.HasNamespace(m.spec, specs.NetworkNamespace):
+		case mnt.Type == "sysfs" && o.UserNS && !specconv.HasNamespace(spec, specs.NetworkNamespace):
 			out = append(out, ExternalMount{dest, "/sys"})
 		}
 	}

@@ -5,42 +5,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
 	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	"golang.org/x/sys/unix"
 )
-
-// fdPath is the magic link naming the object f refers to. Passing it to
-// mount(2) acts on that object, so a path component swapped for a symlink
-// after we opened it cannot redirect the operation.
-func fdPath(f *os.File) string {
-	return "/proc/thread-self/fd/" + strconv.Itoa(int(f.Fd()))
-}
-
-// bindFd attaches a copy of the mount of src (just the file or directory
-// src names, with its submounts when recursive) on top of dst. Both ends
-// are fds: unlike mount(2) on fdPath names, this does not go through the
-// /proc mounted at the time, which after pivot_root is the container's and
-// could have been made to resolve fd links elsewhere (CVE-2025-52881).
-func bindFd(src, dst *os.File, recursive bool) error {
-	flags := unix.OPEN_TREE_CLONE | unix.OPEN_TREE_CLOEXEC | unix.AT_EMPTY_PATH
-	if recursive {
-		flags |= unix.AT_RECURSIVE
-	}
-	tree, err := unix.OpenTree(int(src.Fd()), "", uint(flags))
-	if err != nil {
-		return fmt.Errorf("open_tree: %w", err)
-	}
-	defer unix.Close(tree)
-	err = unix.MoveMount(tree, "", int(dst.Fd()), "", unix.MOVE_MOUNT_F_EMPTY_PATH|unix.MOVE_MOUNT_T_EMPTY_PATH)
-	if err != nil {
-		return fmt.Errorf("move_mount: %w", err)
-	}
-	return nil
-}
 
 // openPath opens a host path with O_PATH. Errors are bare errnos so the
 // caller's message does not repeat the path.
@@ -97,24 +67,6 @@ func mkdirAllInRoot(root *os.File, path string) (*os.File, error) {
 		return f, err
 	}
 	return pathrs.MkdirAllHandle(root, path, 0o755)
-}
-
-// realPath is where f currently is, as seen from our root.
-func realPath(f *os.File) (string, error) {
-	p, err := os.Readlink(fdPath(f))
-	if err != nil {
-		return "", fmt.Errorf("readlink %s: %w", fdPath(f), err)
-	}
-	return p, nil
-}
-
-func mountID(f *os.File) (uint64, error) {
-	var stx unix.Statx_t
-	err := unix.Statx(int(f.Fd()), "", unix.AT_EMPTY_PATH|unix.AT_SYMLINK_NOFOLLOW, unix.STATX_MNT_ID, &stx)
-	if err != nil {
-		return 0, fmt.Errorf("statx %s: %w", f.Name(), err)
-	}
-	return stx.Mnt_id, nil
 }
 
 // inRoot reports whether the host path p is root itself or below it.
@@ -179,89 +131,6 @@ func createIn(root *os.File, path string, dir bool) error {
 	}
 	if err == nil {
 		unix.Close(fd)
-	}
-	return nil
-}
-
-// openNoSymlinks opens the directory path inside root, failing with ELOOP
-// if any component is a symlink.
-func openNoSymlinks(root *os.File, path string) (*os.File, error) {
-	how := unix.OpenHow{
-		Flags:   uint64(unix.O_PATH | unix.O_CLOEXEC | unix.O_DIRECTORY),
-		Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_SYMLINKS,
-	}
-	for tries := 0; ; tries++ {
-		fd, err := unix.Openat2(int(root.Fd()), path, &how)
-		if err == nil {
-			return os.NewFile(uintptr(fd), path), nil
-		}
-		if (errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EXDEV)) && tries < 128 {
-			continue
-		}
-		return nil, &os.PathError{Op: "openat2", Path: path, Err: err}
-	}
-}
-
-// reopenDir opens the directory f refers to for reading.
-func reopenDir(f *os.File) (*os.File, error) {
-	fd, err := unix.Openat(int(f.Fd()), ".", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, err
-	}
-	return os.NewFile(uintptr(fd), f.Name()), nil
-}
-
-// mountOnto runs do with the magic-link path of dst, then re-resolves dest
-// inside root and checks that a new mount now sits exactly where dst was.
-// It returns a handle to the root of the new mount, for later remounts.
-func mountOnto(root *os.File, rootPath string, dst *os.File, dest string, do func(target string) error) (*os.File, error) {
-	before, err := realPath(dst)
-	if err != nil {
-		return nil, err
-	}
-	if !inRoot(rootPath, before) {
-		return nil, fmt.Errorf("mount on %s: target %s is outside the rootfs %s", dest, before, rootPath)
-	}
-	oldID, err := mountID(dst)
-	if err != nil {
-		return nil, err
-	}
-	if err := do(fdPath(dst)); err != nil {
-		return nil, err
-	}
-	var mounted *os.File
-	if filepath.Clean(dest) == "/" {
-		// Onto the root itself: root is the handle on the mount now
-		// covered, whose "/" is itself; the new one is what its path
-		// (the rootfs, resolved from the host before any mount) shows.
-		mounted, err = openPath(rootPath, 0)
-	} else {
-		mounted, err = openInRoot(root, dest, 0)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reopen %s after mount: %w", dest, err)
-	}
-	if err := verifyMounted(mounted, dest, before, oldID); err != nil {
-		mounted.Close()
-		return nil, err
-	}
-	return mounted, nil
-}
-
-func verifyMounted(mounted *os.File, dest, want string, oldID uint64) error {
-	after, err := realPath(mounted)
-	if err != nil {
-		return err
-	}
-	if after != want {
-		return fmt.Errorf("mount on %s: destination moved from %s to %s during mount", dest, want, after)
-	}
-	newID, err := mountID(mounted)
-	if err != nil {
-		return err
-	}
-	if newID == oldID {
-		return fmt.Errorf("mount on %s: no new mount found at %s", dest, after)
 	}
 	return nil
 }

@@ -2,7 +2,6 @@ package rootfs
 
 import (
 	"fmt"
-	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -157,17 +156,6 @@ func (o mountOptions) isBind() bool {
 	return o.flags&unix.MS_BIND != 0
 }
 
-func (o mountOptions) dataString() string {
-	return strings.Join(o.data, ",")
-}
-
-// needsRemount reports whether a bind mount needs a second MS_REMOUNT call:
-// MS_BIND ignores every other flag, so any flag beyond bind/rec, or any
-// flag explicitly turned off, can only be applied that way.
-func (o mountOptions) needsRemount() bool {
-	return o.flags&^(unix.MS_BIND|unix.MS_REC|unix.MS_REMOUNT) != 0 || o.cleared != 0
-}
-
 // stNoSymfollow is ST_NOSYMFOLLOW from <sys/statvfs.h>; x/sys lacks it.
 const stNoSymfollow = 0x2000
 
@@ -181,64 +169,6 @@ const (
 	mntLockFlags = unix.MS_RDONLY | unix.MS_NODEV | unix.MS_NOSUID | unix.MS_NOEXEC | mntAtime
 )
 
-// statfsMountFlags converts statfs f_flags (ST_*) to the MS_* flags a bind
-// remount would have to repeat to keep them.
-func statfsMountFlags(stFlags int64) uintptr {
-	var ms uintptr
-	for st, m := range map[int64]uintptr{
-		unix.ST_NOSUID:     unix.MS_NOSUID,
-		unix.ST_NODEV:      unix.MS_NODEV,
-		unix.ST_NOEXEC:     unix.MS_NOEXEC,
-		unix.ST_RDONLY:     unix.MS_RDONLY,
-		unix.ST_NOATIME:    unix.MS_NOATIME,
-		unix.ST_NODIRATIME: unix.MS_NODIRATIME,
-		unix.ST_RELATIME:   unix.MS_RELATIME,
-		stNoSymfollow:      unix.MS_NOSYMFOLLOW,
-	} {
-		if stFlags&st != 0 {
-			ms |= m
-		}
-	}
-	// Strict atime is the absence of the others: statfs has no flag for it.
-	if ms&mntAtimeEnum == 0 {
-		ms |= unix.MS_STRICTATIME
-	}
-	return ms
-}
-
-// lockedRemountFlags is for a bind remount with exactly the wanted flags
-// that the kernel refused because the mount has locked flags (current, as
-// from statfs). It returns the flags to retry with: the wanted ones plus
-// the lockable ones the mount has. It fails when that cannot give what was
-// asked: a locked flag the spec clears, or an atime behaviour other than
-// the locked one. The kernel would not say so itself: MS_RELATIME is
-// ignored next to MS_NOATIME, and MS_STRICTATIME overrides both, so a
-// retry would silently give another atime than the one asked for.
-func lockedRemountFlags(current, want, cleared uintptr) (uintptr, error) {
-	if locked := current & cleared & mntLockFlags; locked != 0 {
-		return 0, fmt.Errorf("cannot clear locked flags %s", mountFlagNames(locked))
-	}
-	if want&mntAtime != 0 && want&mntAtime != current&mntAtime {
-		return 0, fmt.Errorf("cannot change locked atime flags %s", mountFlagNames(current&mntAtime))
-	}
-	return want | current&mntLockFlags, nil
-}
-
-// mountFlagNames spells MS_* flags as mount options, for messages.
-func mountFlagNames(flags uintptr) string {
-	var names []string
-	for _, n := range []string{"ro", "nosuid", "nodev", "noexec", "noatime", "nodiratime", "relatime", "strictatime", "nosymfollow"} {
-		if f := mountFlagOpts[n].flag; flags&f == f {
-			names = append(names, n)
-			flags &^= f
-		}
-	}
-	if len(names) == 0 {
-		return "(none)"
-	}
-	return strings.Join(names, ",")
-}
-
 // rootPropagation maps linux.rootfsPropagation to the propagation given to
 // "/" before the mounts are made, so that they are made while it is in
 // force (as runc and crun do), and the one given to the new root after the
@@ -247,7 +177,7 @@ func mountFlagNames(flags uintptr) string {
 // host mount joins the host's peer group, which is what Kubernetes'
 // Bidirectional mount propagation needs; with "slave" it becomes the host's
 // slave. The rootfs itself is kept out of the host's groups by
-// unshareRootParent.
+// the step libct/child compiles in unshareRootHolder.
 //
 // "unbindable" is the one value not in force during the mounts: the kernel
 // refuses to bind an unbindable mount, so every volume from a host mount

@@ -105,19 +105,3 @@ func newFsMount(fsType, source string, data []string) (int, error) {
 	}
 	return fd, nil
 }
-
-// idmapMount puts the idmapped mount the parent made for mnt (see
-// DetachedIDMapped) on dest like any bind source, flags and propagation
-// included.
-func (m *mounter) idmapMount(i int, mnt specs.Mount, dest string, o mountOptions) error {
-	if m.opts.MountFd == nil {
-		return fmt.Errorf("mount %s on %s: idmapped mounts need the runtime's help, none was offered", mnt.Source, dest)
-	}
-	tree, err := m.opts.MountFd(i)
-	if err != nil {
-		return err
-	}
-	src := &mountSource{f: tree, name: mnt.Source, detached: true}
-	defer src.close()
-	return m.bindSource(src, dest, o)
-}

@@ -1,14 +1,10 @@
-// Package user handles process.user and `exec --user`: numeric uid[:gid]
-// strings and the home directory lookup for $HOME.
+// Package user parses `exec --user`: numeric uid[:gid] strings. (HOME from
+// the container's /etc/passwd is the child's: libct/child.)
 package user
 
 import (
-	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"strconv"
 	"strings"
 )
@@ -52,76 +48,4 @@ func parseID(s string) (uint32, error) {
 		return 0, fmt.Errorf("%q is reserved", s)
 	}
 	return uint32(n), nil
-}
-
-// maxLine bounds one passwd line; longer lines are skipped, not fatal,
-// so a hostile image cannot make exec fail or eat memory through it.
-const maxLine = 64 << 10
-
-// HomeDir returns the home directory of uid from a passwd(5) file, or "/"
-// when the file or the entry does not exist (many images have neither).
-// passwdPath is opened as given: the caller must already be inside the
-// container's root, or pass a path resolved safely beneath it.
-func HomeDir(passwdPath string, uid uint32) (string, error) {
-	f, err := os.Open(passwdPath)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return "/", nil
-		}
-		return "", fmt.Errorf("open %s: %w", passwdPath, err)
-	}
-	defer f.Close()
-	home, err := homeFrom(f, uid)
-	if err != nil {
-		return "", fmt.Errorf("read %s: %w", passwdPath, err)
-	}
-	return home, nil
-}
-
-// homeFrom scans passwd lines "name:password:uid:gid:gecos:home:shell" and
-// returns the home of the first entry for uid, like getpwuid(3).
-func homeFrom(r io.Reader, uid uint32) (string, error) {
-	br := bufio.NewReaderSize(r, maxLine)
-	want := []byte(strconv.FormatUint(uint64(uid), 10))
-	for {
-		line, err := readLine(br)
-		if home, ok := matchHome(line, want); ok {
-			return home, nil
-		}
-		if err == io.EOF {
-			return "/", nil
-		}
-		if err != nil {
-			return "", err
-		}
-	}
-}
-
-// readLine returns the next line without its newline, or nil when the line
-// was too long to be a passwd entry.
-func readLine(br *bufio.Reader) ([]byte, error) {
-	line, err := br.ReadSlice('\n')
-	if err != bufio.ErrBufferFull {
-		return bytes.TrimSuffix(line, []byte("\n")), err
-	}
-	for err == bufio.ErrBufferFull {
-		_, err = br.ReadSlice('\n')
-	}
-	return nil, err
-}
-
-func matchHome(line, uid []byte) (string, bool) {
-	// glibc's files backend skips comment lines too.
-	if bytes.HasPrefix(line, []byte("#")) {
-		return "", false
-	}
-	fields := bytes.Split(line, []byte(":"))
-	if len(fields) < 6 || !bytes.Equal(fields[2], uid) {
-		return "", false
-	}
-	home := string(fields[5])
-	if home == "" {
-		home = "/"
-	}
-	return home, true
 }

@@ -3,9 +3,7 @@ package validate
 import (
 	"fmt"
 	"math"
-	"regexp"
 	"strings"
-	"sync"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
@@ -178,14 +176,26 @@ func checkBlockIO(r *specs.LinuxResources) error {
 	return nil
 }
 
-// Compiled on first use: every rt process (the container init too) would
-// otherwise pay for it at start-up.
-var pageSizeRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[1-9][0-9]{0,6}(KB|MB|GB)$`) })
+// isPageSize matches ^[1-9][0-9]{0,6}(KB|MB|GB)$ (by hand: package
+// regexp, and the Unicode tables it keeps, would be linked into rt for
+// the two patterns of this file).
+func isPageSize(s string) bool {
+	num, unit := s[:max(len(s)-2, 0)], s[max(len(s)-2, 0):]
+	if unit != "KB" && unit != "MB" && unit != "GB" || len(num) < 1 || len(num) > 7 || num[0] == '0' {
+		return false
+	}
+	for i := 0; i < len(num); i++ {
+		if num[i] < '0' || num[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
 
 func checkHugepages(r *specs.LinuxResources) error {
 	seen := map[string]bool{}
 	for i, h := range r.HugepageLimits {
-		if !pageSizeRe().MatchString(h.Pagesize) {
+		if !isPageSize(h.Pagesize) {
 			return errf("linux.resources.hugepageLimits[%d].pageSize %q is not like \"2MB\"", i, h.Pagesize)
 		}
 		if seen[h.Pagesize] {
@@ -196,14 +206,31 @@ func checkHugepages(r *specs.LinuxResources) error {
 	return nil
 }
 
-var unifiedKeyRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9_]+\.[a-zA-Z0-9_.]+$`) })
+// isUnifiedKey matches ^[a-z0-9_]+\.[a-zA-Z0-9_.]+$.
+func isUnifiedKey(k string) bool {
+	dot := strings.IndexByte(k, '.')
+	if dot < 1 || dot == len(k)-1 {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '_':
+		case c == '.' && i >= dot:
+		case c >= 'A' && c <= 'Z' && i > dot:
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 // checkUnified keeps keys to plain file names of the cgroup directory:
 // they are joined to its path, so "/" and ".." would escape it, and
 // cgroup.procs/threads would move processes behind the manager's back.
 func checkUnified(r *specs.LinuxResources) error {
 	for k := range r.Unified {
-		if !unifiedKeyRe().MatchString(k) || strings.Contains(k, "..") {
+		if !isUnifiedKey(k) || strings.Contains(k, "..") {
 			return errf("linux.resources.unified: invalid key %q", k)
 		}
 		if k == "cgroup.procs" || k == "cgroup.threads" {

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -573,4 +574,32 @@ func netDevs(kv ...string) map[string]specs.LinuxNetDevice {
 		m[kv[i]] = specs.LinuxNetDevice{Name: kv[i+1]}
 	}
 	return m
+}
+
+// The hand-written matchers against the patterns they stand for.
+func TestPatternsLikeRegexp(t *testing.T) {
+	page := regexp.MustCompile(`^[1-9][0-9]{0,6}(KB|MB|GB)$`)
+	key := regexp.MustCompile(`^[a-z0-9_]+\.[a-zA-Z0-9_.]+$`)
+	alpha := []string{"", "0", "1", "9", "a", "z", "A", "Z", "_", ".", "K", "B", "M", "G", "/", "-", "é"}
+	var gen func(prefix string, n int)
+	gen = func(prefix string, n int) {
+		if page.MatchString(prefix) != isPageSize(prefix) {
+			t.Errorf("isPageSize(%q) = %v", prefix, isPageSize(prefix))
+		}
+		if key.MatchString(prefix) != isUnifiedKey(prefix) {
+			t.Errorf("isUnifiedKey(%q) = %v", prefix, isUnifiedKey(prefix))
+		}
+		if n == 0 {
+			return
+		}
+		for _, a := range alpha {
+			gen(prefix+a, n-1)
+		}
+	}
+	gen("", 4)
+	for _, s := range []string{"2MB", "1GB", "64KB", "1234567KB", "12345678KB", "02MB", "2mb", "2MBB", "memory.high", "cpu.weight.nice", "io.bfq.weight", "a.B", "A.b", "a..b", ".a", "a.", "hugetlb.2MB.max", "memory.high/x"} {
+		if page.MatchString(s) != isPageSize(s) || key.MatchString(s) != isUnifiedKey(s) {
+			t.Errorf("%q: page %v/%v key %v/%v", s, page.MatchString(s), isPageSize(s), key.MatchString(s), isUnifiedKey(s))
+		}
+	}
 }

@@ -66,8 +66,8 @@ stopped_at() {
 @test "a create in progress is listed as creating, and as stopped once killed" {
 	# stopped with its cgroup made and the init inside it
 	# (on v2 the init is born in its cgroup, made at point 4)
-	n=8 at="init in cgroup"
-	[ -e /sys/fs/cgroup/pids ] || n=7 at="config saved"
+	n=7 at="init in cgroup"
+	[ -e /sys/fs/cgroup/pids ] || n=6 at="config saved"
 	stop_at $n create -b "$BUNDLE" ct1
 	[[ "$(stopped_at)" == *"$at"* ]]
 	[ "$(status ct1)" = creating ]

@@ -326,6 +326,41 @@ JSON
 	[[ "${lines[2]}" =~ ^policy\ +:\ +0$ ]]
 }
 
+@test "rt keeps its own oomScoreAdj: the child that shares its memory gets the process's, rt gets its own back once it has exec'd" {
+	own=$(cat /proc/self/oom_score_adj)
+	cat >"$BATS_TEST_TMPDIR/hook" <<-EOF2
+		#!/bin/sh
+		cat /proc/\$PPID/oom_score_adj >"$BATS_TEST_TMPDIR/rt-adj"
+	EOF2
+	chmod +x "$BATS_TEST_TMPDIR/hook"
+	update_config '.process.oomScoreAdj = 123 | .hooks.poststart = [{path: "'"$BATS_TEST_TMPDIR/hook"'"}]'
+	set_cmd cat /proc/self/oom_score_adj
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[ "$output" = 123 ]
+	# rt run's own, read by its poststart hook once the process runs
+	[ "$(cat "$BATS_TEST_TMPDIR/rt-adj")" = "$own" ]
+
+	update_config '.process.oomScoreAdj = 0 | del(.hooks)'
+	set_cmd sleep 100
+	rt run -d -b "$BUNDLE" ct1
+	jq '.process | .oomScoreAdj = 456 | .args = ["sleep", "100"]' "$BUNDLE/config.json" >"$BATS_TEST_TMPDIR/p.json"
+	"$RT_BIN" --root "$ROOT" exec --process "$BATS_TEST_TMPDIR/p.json" ct1 &
+	local rtpid=$! pid=
+	for _ in $(seq 100); do
+		for p in $(pgrep -f "^sleep 100$"); do
+			[ "$(cat /proc/$p/oom_score_adj 2>/dev/null)" != 456 ] || pid=$p
+		done
+		[ -z "$pid" ] || break
+		sleep 0.05
+	done
+	[ -n "$pid" ]
+	[ "$(cat /proc/$rtpid/oom_score_adj)" = "$own" ]
+	kill "$pid"
+	wait "$rtpid" || true
+	rt delete -f ct1
+}
+
 @test "personality LINUX32 makes uname -m report i686" {
 	update_config '.linux.personality = {domain: "LINUX32"}'
 	set_cmd uname -m

@@ -175,7 +175,7 @@ wait_recvtty() {
 	for fd in 0 1 2; do
 		[ "$(readlink /proc/$pid/fd/$fd)" = /dev/pts/0 ]
 	done
-	# besides the pty: the start socket and the Go runtime's own fds
+	# besides the pty: the start socket and the exec trampoline (a sealed memfd)
 	for fd in /proc/$pid/fd/*; do
 		t=$(readlink "$fd")
 		if [ "$t" = / ]; then
@@ -184,7 +184,7 @@ wait_recvtty() {
 			[ "$(stat -L -c %d:%i "$fd")" != "$(stat -c %d:%i /)" ]
 			continue
 		fi
-		[[ "$t" == /dev/pts/0 || "$t" == socket:* || "$t" == anon_inode:* || "$t" == */cpu.cfs_*_us ]]
+		[[ "$t" == /dev/pts/0 || "$t" == socket:* || "$t" == anon_inode:* || "$t" == */cpu.cfs_*_us || "$t" == "/memfd:rt-exec (deleted)" ]]
 	done
 	rt start ct1
 	[ "$(status ct1)" = running ]

@@ -2,7 +2,7 @@
 // published runc exploits did, so security.bats can show that rt resists.
 // It is a static binary copied into the test's rootfs.
 //
-//	attack exe-overwrite FIFO RESULT
+//	attack exe-overwrite FIFO RESULT [WAIT]
 //
 // CVE-2019-5736: the container waits for the host's runtime to run inside
 // it (security.bats plants a "#!/proc/self/exe --log=FIFO" script that the
@@ -11,7 +11,9 @@
 // /proc/PID/exe with O_PATH, lets the runtime finish, then reopens the
 // binary for writing through /proc/self/fd/N, retrying while the kernel
 // says ETXTBSY, and overwrites it. RESULT gets one line: "overwrote" or
-// "refused: <errno>", plus the attempts made on the way.
+// "refused: <errno>", plus the attempts made on the way, or "error: no
+// process ..." when no runtime ran in the container within WAIT (a Go
+// duration, 30s by default).
 package main
 
 import (
@@ -32,8 +34,17 @@ import (
 const payload = "#!/bin/sh\necho host runtime replaced by a container >&2\nexit 42\n"
 
 func main() {
-	if len(os.Args) == 4 && os.Args[1] == "exe-overwrite" {
-		res, err := exeOverwrite(os.Args[2], os.Args[3])
+	if (len(os.Args) == 4 || len(os.Args) == 5) && os.Args[1] == "exe-overwrite" {
+		wait := 30 * time.Second
+		if len(os.Args) == 5 {
+			d, err := time.ParseDuration(os.Args[4])
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "attack:", err)
+				os.Exit(2)
+			}
+			wait = d
+		}
+		res, err := exeOverwrite(os.Args[2], os.Args[3], wait)
 		if err != nil {
 			res = "error: " + err.Error()
 		}
@@ -43,11 +54,11 @@ func main() {
 		}
 		return
 	}
-	fmt.Fprintln(os.Stderr, "usage: attack exe-overwrite FIFO RESULT")
+	fmt.Fprintln(os.Stderr, "usage: attack exe-overwrite FIFO RESULT [WAIT]")
 	os.Exit(2)
 }
 
-func exeOverwrite(fifo, result string) (string, error) {
+func exeOverwrite(fifo, result string, wait time.Duration) (string, error) {
 	if err := unix.Mkfifo(fifo, 0o666); err != nil {
 		return "", fmt.Errorf("mkfifo %s: %w", fifo, err)
 	}
@@ -55,7 +66,7 @@ func exeOverwrite(fifo, result string) (string, error) {
 	if err := writeResult(result+".ready", "ready"); err != nil {
 		return "", err
 	}
-	pid, err := findRuntime("--log=" + fifo)
+	pid, err := findRuntime("--log="+fifo, wait)
 	if err != nil {
 		return "", err
 	}
@@ -104,8 +115,8 @@ func exeOverwrite(fifo, result string) (string, error) {
 }
 
 // findRuntime waits for a process whose argv holds marker.
-func findRuntime(marker string) (int, error) {
-	deadline := time.Now().Add(30 * time.Second)
+func findRuntime(marker string, wait time.Duration) (int, error) {
+	deadline := time.Now().Add(wait)
 	for time.Now().Before(deadline) {
 		dirs, _ := filepath.Glob("/proc/[0-9]*")
 		for _, d := range dirs {

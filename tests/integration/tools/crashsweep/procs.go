@@ -237,10 +237,9 @@ func inContainerCgroup(pid int, id string) bool {
 
 // checkOrphans: right after rt was killed, whatever it left running must
 // be in the container's cgroup (where delete finds it) or dying. A child
-// killed between its clone and the nsenter constructor's prctl has no
-// parent-death signal yet and exits by itself a moment later (the
-// constructor sees its parent's end of the sync socket closed): those get
-// a few seconds.
+// whose parent was killed between the clone and the child's prctl has no
+// parent-death signal yet and exits by itself a moment later (it sees its
+// parent's end of the sync socket closed): those get a few seconds.
 func checkOrphans(id string) error {
 	deadline := time.Now().Add(5 * time.Second)
 	for {

@@ -1,0 +1,82 @@
+package child
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// noHandler refuses every request.
+type noHandler struct{ t *testing.T }
+
+func (h noHandler) Cgroup() ([]byte, error) { h.t.Error("unexpected cgroup request"); return nil, nil }
+func (h noHandler) Hooks() error            { h.t.Error("unexpected hooks request"); return nil }
+func (h noHandler) MountFd(int) (*os.File, error) {
+	h.t.Error("unexpected mountfd request")
+	return nil, nil
+}
+func (h noHandler) Mounts() ([]string, error) {
+	h.t.Error("unexpected mounts request")
+	return nil, nil
+}
+func (h noHandler) Seccomp(int) error { h.t.Error("unexpected seccomp request"); return nil }
+
+func TestExecChild(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	p, err := Compile(&Config{
+		Mode:        Exec,
+		ThreadPidNS: -1,
+		Process: &specs.Process{
+			Args: []string{"sh", "-c", "echo hello from $X in $(pwd); ls /proc/self/fd | wc -l"},
+			Env:  []string{"X=child", "PATH=/usr/bin:/bin"},
+			Cwd:  "/tmp",
+		},
+		Stdio: [3]*os.File{nil, w, os.Stderr},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, ws := runExec(t, p, r, w)
+	// stdin, stdout, stderr and the fd ls reads /proc/self/fd with: the
+	// child's own fds are close-on-exec and nothing else was inherited.
+	if got := strings.TrimSpace(b); got != "hello from child in /tmp\n4" {
+		t.Errorf("child printed %q", b)
+	}
+	if ws.ExitStatus() != 0 {
+		t.Errorf("wait: %v", ws)
+	}
+}
+
+func TestExecChildReportsFailedStep(t *testing.T) {
+	p, err := Compile(&Config{
+		Mode:        Exec,
+		ThreadPidNS: -1,
+		Process:     &specs.Process{Args: []string{"true"}, Cwd: "/nonexistent-dir-for-rt"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch, err := p.Start(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ch.Release()
+	if _, err := ch.Conn.Serve(noHandler{t}, KindReady); err != nil {
+		t.Fatal(err)
+	}
+	ch.Conn.Send(Msg{Kind: KindOK})
+	_, err = ch.Conn.Serve(noHandler{t}, 0)
+	want := `chdir to cwd "/nonexistent-dir-for-rt": no such file or directory`
+	if err == nil || err.Error() != want {
+		t.Errorf("got %v, want %q", err, want)
+	}
+	if ws, _ := ch.Wait(); ws.ExitStatus() != 1 {
+		t.Errorf("exit status %v", ws)
+	}
+}

@@ -1,0 +1,549 @@
+package child
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/opencontainers/selinux/go-selinux"
+	"golang.org/x/sys/unix"
+
+	"github.com/rt-runtime/rt/libct/caps"
+	"github.com/rt-runtime/rt/libct/mempolicy"
+	"github.com/rt-runtime/rt/libct/rlimit"
+	"github.com/rt-runtime/rt/libct/userns"
+)
+
+// The user's process (run_process.go): what turns the child into it,
+// shared by a container's init (after start) and an exec'd process.
+
+// DefaultPath is where a name without a slash is looked up when the
+// process's environment has no PATH, as execvp(3) does. It is not added
+// to the environment: the process gets exactly what its config says.
+const DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// Placeholders of processEnv for the entries only the child knows.
+const (
+	envHome      = "\x00HOME"
+	envListenPid = "\x00LISTEN_PID"
+)
+
+// processEnv is the environment of the user's process, as runc makes it:
+// process.env (and the LISTEN_* variables meant for it) with a later entry
+// replacing an earlier one of the same name, and HOME from the container's
+// /etc/passwd when it is unset or empty (envHome; envListenPid is the pid
+// the process will have).
+func processEnv(listenFDs int, p *specs.Process) []string {
+	in := p.Env
+	if listenFDs > 0 {
+		in = append(append([]string(nil), in...), "LISTEN_FDS="+strconv.Itoa(listenFDs), envListenPid)
+	}
+	out := make([]string, 0, len(in)+1)
+	seen := make(map[string]bool, len(in))
+	hasHome := false
+	// Backwards, so the last of each name is the one kept.
+	for i := len(in) - 1; i >= 0; i-- {
+		k, v, _ := strings.Cut(in[i], "=")
+		if in[i] == envListenPid {
+			k = "LISTEN_PID"
+		}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		if k == "HOME" {
+			if v == "" {
+				continue
+			}
+			hasHome = true
+		}
+		out = append(out, in[i])
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	if !hasHome {
+		out = append(out, envHome)
+	}
+	return out
+}
+
+// lookPath adds the check that argv[0] resolves, with the container's
+// PATH, to something the process may execute; cwd, when set, is where a
+// relative name with a slash is.
+func (c *compiler) lookPath(env []string, cwd string) *step {
+	p := c.p
+	name := c.cfg.Process.Args[0]
+	var cands []string
+	slash := strings.Contains(name, "/")
+	if slash {
+		if cwd != "" && !filepath.IsAbs(name) {
+			name = filepath.Join(cwd, name)
+		}
+		cands = []string{name}
+	} else {
+		path := DefaultPath
+		for _, kv := range env {
+			if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+				path = v
+			}
+		}
+		for _, dir := range filepath.SplitList(path) {
+			if dir == "" {
+				dir = "."
+			}
+			cands = append(cands, filepath.Join(dir, name))
+		}
+	}
+	var s *step
+	if slash {
+		s = p.addOp(opLookPath, "exec "+QuoteIfOdd(name))
+		s.n[0] = 1
+	} else {
+		s = p.addOp(opLookPath, fmt.Sprintf("exec %q: executable file not found in $PATH", name))
+	}
+	s.v = p.strs(cands)
+	// The prefix of the trampoline's message when the execve fails.
+	texts := make([]string, len(cands))
+	for i, cand := range cands {
+		texts[i] = "exec " + QuoteIfOdd(cand) + ": "
+	}
+	s.v2 = p.strs(texts)
+	return s
+}
+
+// QuoteIfOdd leaves a plain path as it is, so that errors read as the
+// kernel's and runc's ("exec /entrypoint.sh: exec format error", which
+// users and engines know), and quotes one that could break a log line.
+func QuoteIfOdd(s string) string {
+	for _, r := range s {
+		if r <= ' ' || r == '"' || r == '\\' || r >= 0x7f {
+			return strconv.Quote(s)
+		}
+	}
+	return s
+}
+
+// processTail adds everything from the start of the user's process to
+// its execve (create: after `rt start`; exec: once in the cgroup).
+func (c *compiler) processTail() error {
+	p, cfg := c.p, c.cfg
+	proc := cfg.Process
+	// A session of its own, terminal or not, as with runc: CRIU
+	// checkpoints only a process tree that holds the session leaders of
+	// its processes. With a terminal, attaching it made one already.
+	if !proc.Terminal {
+		p.addOp(opSetsid, "setsid")
+	}
+	// Before the rlimits: a low RLIMIT_NOFILE or RLIMIT_FSIZE would refuse
+	// the memfd or its write.
+	c.makeTrampoline()
+	env := processEnv(cfg.ListenFDs, proc)
+	// The child's own entries are filled in first: a low RLIMIT_NOFILE,
+	// set below, must not stop it from reading /etc/passwd.
+	envOff, slots := p.strv(env)
+	p.envOff = envOff
+	for i, kv := range filterPlaceholders(env) {
+		switch kv {
+		case envListenPid:
+			s := p.addOp(opListenPid, "LISTEN_PID")
+			s.n[0] = int64(slots[i])
+		case envHome:
+			s := p.addOp(opHome, "HOME from /etc/passwd")
+			s.n[0], s.n[1] = int64(slots[i]), int64(proc.User.UID)
+		}
+	}
+	if per := cfg.Personality; per != nil {
+		v, ok := personalities[per.Domain]
+		if !ok {
+			return fmt.Errorf("linux.personality: unknown domain %q", per.Domain)
+		}
+		s := p.addOp(opPersonality, fmt.Sprintf("set personality %s", per.Domain))
+		s.n[0] = int64(v)
+	}
+	if mp := cfg.MemoryPolicy; mp != nil {
+		pol, err := mempolicy.Parse(mp)
+		if err != nil {
+			return fmt.Errorf("linux.memoryPolicy %s: %w", mp.Mode, err)
+		}
+		mode, nodes, maxnode := pol.Raw()
+		s := p.addOp(opMempolicy, fmt.Sprintf("linux.memoryPolicy %s: set_mempolicy", mp.Mode))
+		s.n[0], s.n[1] = int64(mode), int64(maxnode)
+		nums := make([]int64, len(nodes))
+		for i, w := range nodes {
+			nums[i] = int64(w)
+		}
+		s.v = p.numv(nums...)
+	}
+	// Before the scheduler: SCHED_DEADLINE needs an affinity that spans
+	// the CPUs, and must not be refused for an affinity inherited from
+	// the caller. The process is in its cgroup by now.
+	if err := c.finalAffinity(proc.ExecCPUAffinity); err != nil {
+		return err
+	}
+	if err := c.scheduling(proc); err != nil {
+		return err
+	}
+	c.labels(proc)
+	if proc.User.Umask != nil {
+		s := p.addOp(opUmask, "umask")
+		s.n[0] = int64(*proc.User.Umask)
+	}
+	cwd := proc.Cwd
+	if cwd == "" {
+		cwd = "/"
+	}
+	s := p.addOp(opCwd, "chdir")
+	s.s[0], s.s[1] = p.str(cwd), p.str(strconv.Quote(cwd))
+	// Before any seccomp filter, which may forbid setrlimit.
+	for _, rl := range proc.Rlimits {
+		res, err := rlimit.Parse(rl.Type)
+		if err != nil {
+			return err
+		}
+		s := p.addOp(opRlimit, fmt.Sprintf("set rlimit %s (soft %d, hard %d)", rl.Type, rl.Soft, rl.Hard))
+		s.n[0], s.n[1], s.n[2] = int64(res), int64(rl.Soft), int64(rl.Hard)
+	}
+	// Nothing of the runtime's may leak into the container or a
+	// startContainer hook: every fd above stdio and the preserved ones
+	// goes at execve (CVE-2024-21626). Before any filter, which may deny
+	// close_range; the child opens nothing it means to pass on after.
+	s = p.addOp(opCloexec, "mark fds close-on-exec")
+	s.n[0] = int64(3 + p.extraFds)
+	// Without no_new_privs the kernel wants CAP_SYS_ADMIN to load a
+	// filter, so it goes in before the capabilities are dropped.
+	if cfg.Seccomp != nil && !proc.NoNewPrivileges {
+		if err := c.seccomp(); err != nil {
+			return err
+		}
+	}
+	if err := c.user(proc); err != nil {
+		return err
+	}
+	if proc.NoNewPrivileges {
+		s := p.addOp(opPrctl, "set no_new_privs")
+		s.n[0], s.n[1] = unix.PR_SET_NO_NEW_PRIVS, 1
+	}
+	look := c.lookPath(env, "")
+	// As late as possible, so rt's own setup is never filtered.
+	if cfg.Seccomp != nil && proc.NoNewPrivileges {
+		if err := c.seccomp(); err != nil {
+			return err
+		}
+	}
+	// Last, under the filter and the process's credentials, as runc runs
+	// them.
+	if cfg.Mode == Create && cfg.Spec.Hooks != nil {
+		if err := c.hooks("startContainer", HookStartContainer, cfg.Spec.Hooks.StartContainer, 1); err != nil {
+			return err
+		}
+	}
+	// The trampoline's argv: the message prefix and the path the child
+	// fills in, then the process's.
+	argvOff, _ := p.strv(append([]string{"\x00prefix", "\x00path"}, proc.Args...))
+	s = p.addOp(opExec, "exec")
+	s.v, s.v2 = look.v, look.v2
+	s.n[0], s.n[1] = int64(argvOff), int64(envOff)
+	return nil
+}
+
+// filterPlaceholders returns env with only the placeholders kept, in their
+// slot order (the other entries as "").
+func filterPlaceholders(env []string) []string {
+	var out []string
+	for _, kv := range env {
+		if kv == envHome || kv == envListenPid {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+var personalities = map[specs.LinuxPersonalityDomain]uintptr{
+	specs.PerLinux: 0x0000, specs.PerLinux32: 0x0008,
+}
+
+var schedPolicies = map[specs.LinuxSchedulerPolicy]uint32{
+	specs.SchedOther: 0, specs.SchedFIFO: 1, specs.SchedRR: 2,
+	specs.SchedBatch: 3, specs.SchedISO: 4, specs.SchedIdle: 5, specs.SchedDeadline: 6,
+}
+
+var schedFlags = map[specs.LinuxSchedulerFlag]uint64{
+	specs.SchedFlagResetOnFork: 0x01, specs.SchedFlagReclaim: 0x02, specs.SchedFlagDLOverrun: 0x04,
+	specs.SchedFlagKeepPolicy: 0x08, specs.SchedFlagKeepParams: 0x10, specs.SchedFlagUtilClampMin: 0x20,
+	specs.SchedFlagUtilClampMax: 0x40,
+}
+
+var ioprioClasses = map[specs.IOPriorityClass]int{
+	specs.IOPRIO_CLASS_RT: 1, specs.IOPRIO_CLASS_BE: 2, specs.IOPRIO_CLASS_IDLE: 3,
+}
+
+// scheduling adds process.scheduler and process.ioPriority.
+func (c *compiler) scheduling(proc *specs.Process) error {
+	p := c.p
+	if sc := proc.Scheduler; sc != nil {
+		pol, ok := schedPolicies[sc.Policy]
+		if !ok {
+			return fmt.Errorf("process.scheduler: unknown policy %q", sc.Policy)
+		}
+		attr := unix.SchedAttr{
+			Size: unix.SizeofSchedAttr, Policy: pol, Nice: sc.Nice, Priority: uint32(sc.Priority),
+			Runtime: sc.Runtime, Deadline: sc.Deadline, Period: sc.Period,
+		}
+		for _, f := range sc.Flags {
+			v, ok := schedFlags[f]
+			if !ok {
+				return fmt.Errorf("process.scheduler: unknown flag %q", f)
+			}
+			attr.Flags |= v
+		}
+		p.sched = append(p.sched, attr)
+		s := p.addOp(opSched, fmt.Sprintf("set scheduler %s", sc.Policy))
+		s.n[0] = int64(len(p.sched) - 1)
+		if sc.Policy == specs.SchedDeadline {
+			s.n[1] = 1
+			p.cpus = onlineCPUs()
+		}
+	}
+	if io := proc.IOPriority; io != nil {
+		class, ok := ioprioClasses[io.Class]
+		if !ok {
+			return fmt.Errorf("process.ioPriority: unknown class %q", io.Class)
+		}
+		s := p.addOp(opIoprio, fmt.Sprintf("set io priority %s/%d", io.Class, io.Priority))
+		s.n[0] = int64(class<<13 | io.Priority)
+	}
+	return nil
+}
+
+// onlineCPUs counts /sys/devices/system/cpu/online, 0 when unknown.
+func onlineCPUs() int {
+	b, err := os.ReadFile("/sys/devices/system/cpu/online")
+	if err != nil {
+		return 0
+	}
+	n, err := cpuListCount(strings.TrimSpace(string(b)))
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+// cpuRanges splits a list such as "0-3,7" into its ranges.
+func cpuRanges(list string) ([][2]int, bool) {
+	var out [][2]int
+	for _, part := range strings.Split(list, ",") {
+		lo, hi, isRange := strings.Cut(part, "-")
+		a, err := strconv.Atoi(lo)
+		b := a
+		if err == nil && isRange {
+			b, err = strconv.Atoi(hi)
+		}
+		if err != nil || a < 0 || b < a {
+			return nil, false
+		}
+		out = append(out, [2]int{a, b})
+	}
+	return out, true
+}
+
+// cpuListCount counts the CPUs of a list such as "0-3,7".
+func cpuListCount(list string) (int, error) {
+	ranges, ok := cpuRanges(list)
+	if !ok {
+		return 0, fmt.Errorf("bad cpu list %q", list)
+	}
+	n := 0
+	for _, r := range ranges {
+		n += r[1] - r[0] + 1
+	}
+	return n, nil
+}
+
+// cpuMask parses a list such as "0-3,7" for process.execCPUAffinity.
+func cpuMask(field, list string) ([]int64, error) {
+	ranges, ok := cpuRanges(list)
+	var set unix.CPUSet
+	for _, r := range ranges {
+		if r[1] >= 1024 {
+			ok = false
+			break
+		}
+		for cpu := r[0]; cpu <= r[1]; cpu++ {
+			set.Set(cpu)
+		}
+	}
+	if !ok {
+		return nil, fmt.Errorf("process.execCPUAffinity.%s: bad cpu list %q", field, list)
+	}
+	out := make([]int64, len(set))
+	for i, w := range set {
+		out[i] = int64(w)
+	}
+	return out, nil
+}
+
+// affinity adds a sched_setaffinity of the list.
+func (c *compiler) affinity(field, list string) error {
+	mask, err := cpuMask(field, list)
+	if err != nil {
+		return err
+	}
+	s := c.p.addOp(opAffinity, fmt.Sprintf("process.execCPUAffinity.%s %q", field, list))
+	s.v = c.p.numv(mask...)
+	return nil
+}
+
+// finalAffinity gives the process its last CPU affinity:
+// process.execCPUAffinity.final when set, and otherwise (unless only an
+// initial affinity was asked for, which then stays) every CPU, so that the
+// process does not inherit the affinity of whoever ran rt (`taskset -c 0
+// rt run`). The kernel narrows a full mask to the container's cpuset.
+func (c *compiler) finalAffinity(a *specs.CPUAffinity) error {
+	if a != nil && a.Final != "" {
+		return c.affinity("final", a.Final)
+	}
+	if a != nil && a.Initial != "" {
+		return nil
+	}
+	all := make([]int64, 16)
+	for i := range all {
+		all[i] = -1
+	}
+	// Best effort, as in runc: the kernel only refuses a mask with no CPU
+	// of the cpuset in it, which a full one cannot be.
+	s := c.p.addOp(opAffinity, "reset the CPU affinity")
+	s.v = c.p.numv(all...)
+	s.n[0] = 1
+	return nil
+}
+
+// labels adds the process's AppArmor profile and SELinux label.
+func (c *compiler) labels(proc *specs.Process) {
+	p := c.p
+	if proc.ApparmorProfile != "" {
+		s := p.addOp(opProcWrite, fmt.Sprintf("apply apparmor profile %q", proc.ApparmorProfile))
+		// The newer per-LSM path first; the legacy one on older kernels.
+		s.s[0], s.s[1], s.s[2] = p.str("thread-self/attr/apparmor/exec"), p.str("exec "+proc.ApparmorProfile), p.str("thread-self/attr/exec")
+	}
+	// SELinux off: labels have no meaning, as runc does.
+	if proc.SelinuxLabel != "" && selinux.GetEnabled() {
+		s := p.addOp(opProcWrite, fmt.Sprintf("set selinux exec label %q", proc.SelinuxLabel))
+		s.s[0], s.s[1], s.s[2] = p.str("thread-self/attr/exec"), p.str(proc.SelinuxLabel), none
+	}
+}
+
+// seccomp adds the load of the compiled filter.
+func (c *compiler) seccomp() error {
+	prog := c.cfg.Seccomp
+	if len(prog.Filter) == 0 || len(prog.Filter) > 4096 {
+		return fmt.Errorf("seccomp: program has %d instructions", len(prog.Filter))
+	}
+	flags, err := prog.KernelFlags()
+	if err != nil {
+		return err
+	}
+	b := make([]byte, 0, 8*len(prog.Filter))
+	for _, in := range prog.Filter {
+		b = append(b, byte(in.Code), byte(in.Code>>8), in.Jt, in.Jf,
+			byte(in.K), byte(in.K>>8), byte(in.K>>16), byte(in.K>>24))
+	}
+	s := c.p.addOp(opSeccomp, fmt.Sprintf("load seccomp filter: seccomp: set filter (flags %#x)", flags))
+	s.s[0] = c.p.raw(b)
+	s.n[0], s.n[1] = int64(flags), int64(len(prog.Filter))
+	return nil
+}
+
+// user adds the credentials: groups, ids, capabilities.
+func (c *compiler) user(proc *specs.Process) error {
+	p := c.p
+	u := userSpec{uid: proc.User.UID, gid: proc.User.GID, groupsText: none}
+	u.groups = vec{off: int32(len(p.gids)), n: int32(len(proc.User.AdditionalGids))}
+	p.gids = append(p.gids, proc.User.AdditionalGids...)
+	u.groupsText = p.str(fmt.Sprint(proc.User.AdditionalGids))
+	// A user namespace whose setgroups is denied cannot have any.
+	u.noGroupsOK = c.cfg.UserNS && len(proc.User.AdditionalGids) == 0
+	if proc.Capabilities != nil {
+		set, err := caps.New(proc.Capabilities)
+		if err != nil {
+			return err
+		}
+		m := set.Masks()
+		u.caps = true
+		var drop, amb []int64
+		for n := 0; n <= m.Last; n++ {
+			if m.Bounding&(1<<uint(n)) == 0 {
+				drop = append(drop, int64(n))
+			}
+			if m.Ambient&(1<<uint(n)) != 0 {
+				amb = append(amb, int64(n))
+			}
+		}
+		u.drop, u.ambient = p.numv(drop...), p.numv(amb...)
+		u.effective, u.permitted, u.inheritable = m.Effective, m.Permitted, m.Inheritable
+		if len(p.capNames) == 0 {
+			for n := 0; n <= m.Last; n++ {
+				name := caps.Name(n)
+				if name == "" {
+					name = "capability " + strconv.Itoa(n)
+				}
+				p.capNames = append(p.capNames, p.str(name))
+			}
+		}
+	}
+	p.users = append(p.users, u)
+	s := p.addOp(opUser, "set the user")
+	s.n[0] = int64(len(p.users) - 1)
+	return nil
+}
+
+// hooks adds hooks the child runs (createContainer, startContainer);
+// state 0 is the creating state, 1 the created one.
+func (c *compiler) hooks(kind string, code int, hs []specs.Hook, state int) error {
+	if len(hs) == 0 {
+		return nil
+	}
+	p := c.p
+	off := len(p.hooks)
+	for i, h := range hs {
+		if !filepath.IsAbs(h.Path) {
+			return fmt.Errorf("error running %s hook #%d: %s: path must be absolute", kind, i, h.Path)
+		}
+		hs := hookSpec{path: p.str(h.Path), envp: -1}
+		if h.Timeout != nil {
+			if *h.Timeout <= 0 {
+				return fmt.Errorf("error running %s hook #%d: %s: timeout must be greater than zero, got %d", kind, i, h.Path, *h.Timeout)
+			}
+			hs.timeout = int64(*h.Timeout)
+		}
+		args := h.Args
+		if len(args) == 0 {
+			args = []string{h.Path}
+		}
+		// Through the trampoline, as the process (see trampoline.go).
+		argv, _ := p.strv(append([]string{"exec " + QuoteIfOdd(h.Path) + ": ", h.Path}, args...))
+		hs.argv = int32(argv)
+		// A hook without env gets the process's (startContainer) or
+		// the rt command's (createContainer), as with crun.
+		env := h.Env
+		if len(env) == 0 && code == HookCreateContainer {
+			env = os.Environ()
+		}
+		if len(env) > 0 {
+			envp, _ := p.strv(env)
+			hs.envp = int32(envp)
+		}
+		p.hooks = append(p.hooks, hs)
+	}
+	s := p.addOp(opHooks, "run "+kind+" hooks")
+	s.v = vec{off: int32(off), n: int32(len(hs))}
+	s.n[0], s.n[1] = int64(code), int64(state)
+	return nil
+}
+
+func runningInUserNS() bool { return userns.RunningInUserNS() }
+
+func statOK(path string) (os.FileInfo, error) { return os.Stat(path) }

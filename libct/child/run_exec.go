@@ -1,0 +1,117 @@
+package child
+
+import (
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// The last steps: the exec trampoline's memfd (see trampoline.go) and the
+// execve of the process through it.
+
+// execProcess is the execve of the user's process, through the
+// trampoline (trampoline.go), which reports a failed execve of the program
+// as the process's own failure, as runc: everything was checked, the
+// process is as good as started, so one line on its stderr (where engines
+// and users look for "exec /entrypoint.sh: exec format error") and exit
+// status 255; the peer just sees the socket close.
+//
+//go:noinline
+//go:nosplit
+//go:norace
+func (p *Program) execProcess(s *step) syscall.Errno {
+	st := &p.st
+	argv := int32(s.n[0])
+	p.words[argv] = p.ptr(p.strAt(s.v2, int(st.exe)))
+	p.words[argv+1] = p.ptr(p.strAt(s.v, int(st.exe)))
+	e := p.execTrampoline(st.tramp, p.wordsAt(argv), p.wordsAt(int32(s.n[1])))
+	// Not even the trampoline ran: say so as it would have.
+	b := st.pb
+	n := app(b, 0, p.bytes(p.strAt(s.v2, int(st.exe))))
+	n = apps(b, n, errnoText(e))
+	n = apps(b, n, "\n")
+	writeAll(2, b[:n])
+	exit(255)
+	return 0
+}
+
+// execTrampoline execs the trampoline (fd tramp) with argv and envp; it
+// returns only on failure. Where execveat is filtered (a seccomp profile
+// that knows only execve) the trampoline goes by its /proc/self/fd name.
+//
+//go:noinline
+//go:nosplit
+//go:norace
+func (p *Program) execTrampoline(tramp int32, argv, envp uintptr) syscall.Errno {
+	var e syscall.Errno
+	for {
+		_, e = sys(unix.SYS_EXECVEAT, uintptr(tramp), cstr(empty), argv, envp, unix.AT_EMPTY_PATH, 0)
+		if e != unix.EINTR {
+			break
+		}
+	}
+	name := p.st.fdp[:]
+	appInt(name, apps(name, 0, "/proc/self/fd/"), int64(tramp))
+	if _, e2 := sys(unix.SYS_EXECVE, cstr(name), argv, envp, 0, 0, 0); e2 != unix.ENOENT {
+		e = e2
+	}
+	return e
+}
+
+// makeTrampoline makes the exec trampoline's sealed memfd from its image
+// (see trampoline.go) and keeps its fd in st.tramp.
+//
+//go:noinline
+//go:nosplit
+//go:norace
+func (p *Program) makeTrampoline(s *step) syscall.Errno {
+	const flags = unix.MFD_CLOEXEC | unix.MFD_ALLOW_SEALING
+	fd, e := sys(unix.SYS_MEMFD_CREATE, cstr(trampName), flags|mfdExec, 0, 0, 0, 0)
+	if e == unix.EINVAL {
+		// A kernel without MFD_EXEC (before 6.3).
+		fd, e = sys(unix.SYS_MEMFD_CREATE, cstr(trampName), flags, 0, 0, 0, 0)
+	}
+	if e != 0 {
+		p.errDetail("memfd_create")
+		return e
+	}
+	img := p.bytes(s.s[0])
+	for off := 0; off < len(img); {
+		n, e := sys(unix.SYS_WRITE, fd, uintptr(unsafe.Pointer(&img[off])), uintptr(len(img)-off), 0, 0, 0)
+		if e == unix.EINTR {
+			continue
+		}
+		if e != 0 {
+			closefd(int32(fd))
+			p.errDetail("write")
+			return e
+		}
+		off += int(n)
+	}
+	const seals = unix.F_SEAL_SEAL | unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE
+	if _, e := sys(unix.SYS_FCNTL, fd, unix.F_ADD_SEALS, seals, 0, 0, 0); e != 0 {
+		closefd(int32(fd))
+		p.errDetail("seal")
+		return e
+	}
+	p.st.tramp = int32(fd)
+	return 0
+}
+
+// dropTrampoline closes the trampoline's memfd.
+//
+//go:nosplit
+//go:norace
+func (p *Program) dropTrampoline(*step) syscall.Errno {
+	closefd(p.st.tramp)
+	p.st.tramp = -1
+	return 0
+}
+
+// trampName is the trampoline's memfd's name: its /proc/PID/exe reads
+// "/memfd:rt-exec (deleted)".
+var trampName = []byte("rt-exec\x00")
+
+// mfdExec is MFD_EXEC: kernels with vm.memfd_noexec want it said.
+const mfdExec = 0x10
