@@ -107,7 +107,6 @@ type handler struct {
 	t      *testing.T
 	pid    func() int
 	hooks  bool
-	states []byte
 	mounts []string
 }
 
@@ -172,7 +171,7 @@ func runCreate(t *testing.T, cfg *Config, h *handler) (string, unix.WaitStatus) 
 	if err := unix.Connect(sfd, &unix.SockaddrUnix{Name: sockPath}); err != nil {
 		t.Fatal(err)
 	}
-	start := NewConn(os.NewFile(uintptr(sfd), "start"))
+	start := &Conn{f: os.NewFile(uintptr(sfd), "start")}
 	defer start.Close()
 	start.Send(Msg{Kind: KindStart})
 	if _, err := start.Serve(h, 0); err != nil {

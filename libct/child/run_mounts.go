@@ -175,7 +175,7 @@ func (p *Program) fsMount(m *mountSpec) syscall.Errno {
 		p.errAppStr(m.fstype)
 		return e
 	}
-	dn = app(data, dn, p.bytes(m.data))
+	app(data, dn, p.bytes(m.data)) // NUL-terminated; the length is not needed
 	if e = segCheckProcDest(p, m, dst, m.isProc); e != 0 {
 		closefd(dst)
 		return e
