@@ -103,10 +103,8 @@ func (p *Program) openSource(m *mountSpec) (int32, syscall.Errno) {
 		return p.askFd(KindMountFd, int64(m.index))
 	}
 	if e != 0 {
-		p.errDetail("open bind source ")
-		p.errAppStr(m.src)
-		p.errApps(" for ")
-		p.errAppStr(m.dest)
+		// The step's words name the source and the destination.
+		p.errDetail("open bind source")
 		return -1, e
 	}
 	return int32(fd), 0
@@ -507,7 +505,7 @@ func (p *Program) checkProcDest(m *mountSpec, dst int32, isProc bool) syscall.Er
 		}
 		p.errReplace("mount on ")
 		p.errAppStr(m.dest)
-		p.errApps(": only a procfs may be mounted on /proc")
+		p.errApps(": only a procfs may be mounted there")
 		return errCheck
 	}
 	for i := 0; i < len(procMountable); i++ {
@@ -518,9 +516,12 @@ func (p *Program) checkProcDest(m *mountSpec, dst int32, isProc bool) syscall.Er
 	}
 	p.errReplace("mount on ")
 	p.errAppStr(m.dest)
-	p.errApps(": ")
-	p.errApp(rel)
-	p.errApps(" is inside /proc, where nothing but procfs and a few emulated files may be mounted")
+	if !eq(p.bytes(m.dest), rel) {
+		// A symlink sent it there.
+		p.errApps(": resolves to ")
+		p.errApp(rel)
+	}
+	p.errApps(": inside /proc, where nothing but procfs and a few emulated files may be mounted")
 	return errCheck
 }
 
