@@ -18,12 +18,16 @@ rt() {
 # run captured, so rt's stdio stay as the test gave them.
 if [ -n "${RT_ERRORS_LOG:-}" ]; then
 	eval "bats_run_unlogged() $(declare -f run | sed 1d)"
+	# Builtins only: some tests run with PATH=/nonexistent.
 	run() {
-		local rc=0
+		local rc=0 l where
 		bats_run_unlogged "$@" || rc=$?
-		printf '%s\n' "$output" "${stderr:-}" |
-			RT_WHERE="$(basename "$BATS_TEST_FILENAME"): $BATS_TEST_DESCRIPTION" \
-				awk '/^rt: / { print ENVIRON["RT_WHERE"] "\t" $0 }' >>"$RT_ERRORS_LOG"
+		where="${BATS_TEST_FILENAME##*/}: $BATS_TEST_DESCRIPTION"
+		while IFS= read -r l; do
+			if [[ $l == "rt: "* ]]; then
+				printf '%s\t%s\n' "$where" "$l"
+			fi
+		done <<<"$output${stderr:+$'\n'$stderr}" >>"$RT_ERRORS_LOG"
 		return "$rc"
 	}
 fi
