@@ -439,7 +439,7 @@ func (c *compiler) exec() error {
 // console socket.
 func (c *compiler) newConsole() error {
 	if c.consoleFd < 0 {
-		return errors.New("process.terminal is set but no console socket was given")
+		return errors.New("process.terminal is set: --console-socket is required")
 	}
 	s := c.p.addOp(opNewConsole, "make the console")
 	if sz := c.cfg.Process.ConsoleSize; sz != nil {
