@@ -78,5 +78,5 @@ step deadcode awk -v allowed="$allowed" 'BEGIN { n = split(allowed, a, "\n"); fo
 	$0 != "" && !($1 in ok) { print $2 ": unreachable func: " $1 }' <<<"$dead"
 # An allowed function that is no longer dead is a stale entry.
 step "deadcode.allow" awk -v dead="$dead" 'BEGIN { n = split(dead, d, "\n"); for (i = 1; i <= n; i++) { split(d[i], f, " "); is[f[1]] = 1 } }
-	!/^[[:space:]]*(#|$)/ && !($1 in is) { print "scripts/deadcode.allow:" NR ": " $1 " is reachable now: remove it" }' scripts/deadcode.allow
+	!/^[[:space:]]*(#|$)/ && !($1 in is) { print "scripts/deadcode.allow:" NR ": " $1 " is not reported (reachable now, or gone): remove the entry" }' scripts/deadcode.allow
 exit $fail
