@@ -2,6 +2,7 @@ package child
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -202,5 +203,66 @@ func TestCPULists(t *testing.T) {
 	m, err := cpuMask("final", "0-2,65")
 	if err != nil || m[0] != 7 || m[1] != 2 {
 		t.Errorf("cpuMask = %x, %v", m[:2], err)
+	}
+}
+
+// rootfsPropagation is in force while the mounts are made (a volume from
+// a shared host mount stays in the host's peer group), the mount holding
+// the rootfs is kept out of the host's groups, and the root gets its final
+// propagation last, after the read-only and masked paths.
+func TestRootPropagationSteps(t *testing.T) {
+	tests := []struct {
+		prop          string
+		before, after string // the whats of the first and the last "make /" steps
+		holder        uintptr
+	}{
+		{"", "make / rslave", "", unix.MS_PRIVATE},
+		{"rshared", "make / rshared", "make / rshared", unix.MS_PRIVATE},
+		{"slave", "make / slave", "", unix.MS_SLAVE},
+		{"rprivate", "make / rprivate", "", unix.MS_PRIVATE},
+		{"runbindable", "make / rprivate", "make / runbindable", unix.MS_PRIVATE},
+	}
+	for _, tc := range tests {
+		spec := &specs.Spec{
+			Root:   &specs.Root{Path: "rootfs"},
+			Mounts: []specs.Mount{{Destination: "/dev", Type: "bind", Source: "/dev", Options: []string{"rbind"}}},
+			Linux:  &specs.Linux{RootfsPropagation: tc.prop, MaskedPaths: []string{"/proc/kcore"}},
+		}
+		p := NewProgram()
+		c := &compiler{p: p, cfg: &Config{Spec: spec, Bundle: "/b", Rootfs: "/b/rootfs"}}
+		if err := c.prepareRootfs(rootfsOpts{}); err != nil {
+			t.Fatal(err)
+		}
+		c.enterRoot(true)
+		if err := c.finishRootfs(false, ""); err != nil {
+			t.Fatal(err)
+		}
+		var whats []string
+		holder, mask, last := -1, -1, -1
+		for i, st := range p.steps {
+			w := string(p.bytes(st.what))
+			whats = append(whats, w)
+			switch {
+			case st.op == opMountHolder:
+				holder = i
+				if uintptr(st.n[0]) != tc.holder || p.bytes(p.strAt(st.v, 0)) == nil || string(p.bytes(p.strAt(st.v, int(st.v.n)-1))) != "/" {
+					t.Errorf("%q: holder step %+v", tc.prop, st)
+				}
+			case st.op == opMask:
+				mask = i
+			case st.op == opMount && strings.HasPrefix(w, "make / "):
+				last = i
+			}
+		}
+		if whats[0] != tc.before || holder != 1 || whats[2] != "bind rootfs /b/rootfs onto itself" {
+			t.Errorf("%q: steps begin %q", tc.prop, whats[:3])
+		}
+		switch {
+		case tc.after == "" && last != 0:
+			t.Errorf("%q: steps %q: / changed after the mounts", tc.prop, whats)
+		case tc.after != "" && (last != len(whats)-1 || whats[last] != tc.after || last < mask):
+			t.Errorf("%q: steps %q: want %q last", tc.prop, whats, tc.after)
+		}
+		p.Close()
 	}
 }
