@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GO ?= go
 BATS ?= bats
 
-.PHONY: all rt deps test unit integration tools fuzz demo bench clean test-cgroupv2 test-systemd test-checkpoint test-checkpoint-runc test-crash test-engines test-lsm test-docker-host
+.PHONY: all rt deps lint test unit integration errtext tools fuzz demo bench clean test-cgroupv2 test-systemd test-checkpoint test-checkpoint-runc test-crash test-engines test-lsm test-docker-host
 
 all: rt
 
@@ -23,9 +23,15 @@ rt:
 deps:
 	./scripts/install-deps.sh
 
+# gofmt, go vet, staticcheck and deadcode, each silent (scripts/lint.sh;
+# scripts/install-deps.sh installs the pinned linters).
+lint:
+	GO=$(GO) GO_TAGS='$(GO_TAGS)' ./scripts/lint.sh
+
+# The Go tests of every package: libct's, the CLI's (the root package) and
+# the test tools'.
 unit:
-	$(GO) vet ./...
-	$(GO) test ./libct/...
+	$(GO) test ./...
 
 # Short fuzz runs of the parsers and the config validator.
 fuzz:
@@ -39,12 +45,22 @@ tools:
 	$(GO) build -trimpath -tags '$(GO_TAGS),crashtest' -ldflags '$(GO_LDFLAGS)' -o tests/integration/tools/bin/rt-crashtest .
 
 # TAP through, then one "N passed, N failed" line; bats' status decides.
+# Every "rt: " line (rt's errors and warnings) in the output of the suite's
+# `run`s goes to ERRORS_LOG (helpers.bash), and errtext then fails on any
+# that says a phrase twice.
+ERRORS_LOG ?= $(CURDIR)/tests/integration/rt-errors.log
 integration: rt tools
-	set -o pipefail; $(BATS) --timing tests/integration | awk '{ print } \
+	rm -f $(ERRORS_LOG)
+	set -o pipefail; RT_ERRORS_LOG=$(ERRORS_LOG) $(BATS) --timing tests/integration | awk '{ print } \
 		/^ok .* # skip/ { s++; next } /^ok / { p++ } /^not ok / { f++ } \
 		END { printf "integration: %d passed, %d failed, %d skipped\n", p, f, s }'
+	$(MAKE) --no-print-directory errtext
 
-test: unit fuzz integration
+# The error-text check over the lines of the last integration run.
+errtext:
+	$(GO) run ./tests/integration/tools/errtext $(ERRORS_LOG)
+
+test: lint unit fuzz integration
 
 # The cgroup v2 checks (tests/cgroupv2.sh) in the systemd + cgroup v2 guest
 # of ../shared/vm (about 1-2 min under TCG); run directly when already on

@@ -2,14 +2,10 @@ package main
 
 import (
 	"errors"
-	"io/fs"
-	"os"
-	"path/filepath"
 
 	"github.com/urfave/cli"
 
 	"github.com/rt-runtime/rt/libct/container"
-	"github.com/rt-runtime/rt/libct/validate"
 )
 
 var deleteCommand = cli.Command{
@@ -29,7 +25,7 @@ var deleteCommand = cli.Command{
 		if err != nil {
 			// Engines clean up with delete --force whether or not the
 			// container got made; as with runc, nothing to delete is fine.
-			if force && missing(root(ctx), id) {
+			if force && errors.Is(err, container.ErrNotExist) {
 				return nil
 			}
 			return err
@@ -37,13 +33,4 @@ var deleteCommand = cli.Command{
 		defer c.Unlock()
 		return c.Delete(force)
 	},
-}
-
-// missing tells whether no state directory exists for a valid id.
-func missing(root, id string) bool {
-	if validate.ID(id) != nil {
-		return false
-	}
-	_, err := os.Lstat(filepath.Join(root, id))
-	return errors.Is(err, fs.ErrNotExist)
 }

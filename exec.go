@@ -42,81 +42,78 @@ var execCommand = cli.Command{
 		cli.StringSliceFlag{Name: "cgroup", Usage: "run in an existing sub-cgroup: [controller[,controller]:]path"},
 		cli.BoolFlag{Name: "ignore-paused", Usage: "exec in a paused container too (the process starts once it is resumed)"},
 	},
-	Action: func(ctx *cli.Context) error {
-		if ctx.NArg() < 1 {
-			return errors.New("exec: expects a container ID")
+	// As runc, a failed exec (not the process's own exit) exits with 255,
+	// so callers can tell it from any status the process can give.
+	Action: func(ctx *cli.Context) error { return withCode(execContainer(ctx), 255) },
+}
+
+func execContainer(ctx *cli.Context) error {
+	if ctx.NArg() < 1 {
+		return errors.New("exec: expects a container ID")
+	}
+	c, err := container.Load(root(ctx), ctx.Args().First())
+	if err != nil {
+		return err
+	}
+	p, err := execProcess(ctx, c.ProcessSpec())
+	if err != nil {
+		return err
+	}
+	o := container.ExecOpts{
+		Process: p, ConsoleSocket: ctx.String("console-socket"), PidFile: ctx.String("pid-file"),
+		PreserveFDs: ctx.Int("preserve-fds"), Stdio: stdio(), IgnorePaused: ctx.Bool("ignore-paused"),
+		PidfdSocket: ctx.String("pidfd-socket"), CacheDir: cacheDir(),
+	}
+	if o.SubCgroups, err = subCgroups(ctx.StringSlice("cgroup")); err != nil {
+		return err
+	}
+	detach := ctx.Bool("detach")
+	var restore func()
+	if p.Terminal && o.ConsoleSocket == "" {
+		if detach {
+			return errors.New("exec: process.terminal (--tty) is set: --console-socket is required with --detach")
 		}
-		c, err := container.Load(root(ctx), ctx.Args().First())
+		ours, theirs, err := console.Pair()
 		if err != nil {
 			return err
 		}
-		p, err := execProcess(ctx, c.ProcessSpec())
-		if err != nil {
-			return err
-		}
-		o := container.ExecOpts{
-			Process: p, ConsoleSocket: ctx.String("console-socket"), PidFile: ctx.String("pid-file"),
-			PreserveFDs: ctx.Int("preserve-fds"), Stdio: stdio(), IgnorePaused: ctx.Bool("ignore-paused"),
-			PidfdSocket: ctx.String("pidfd-socket"), CacheDir: cacheDir(),
-		}
-		if o.SubCgroups, err = subCgroups(ctx.StringSlice("cgroup")); err != nil {
-			return err
-		}
-		detach := ctx.Bool("detach")
-		var restore func()
-		if p.Terminal && o.ConsoleSocket == "" {
-			if detach {
-				return errors.New("exec: --tty with --detach needs --console-socket")
-			}
-			ours, theirs, err := console.Pair()
+		defer ours.Close()
+		o.Console = theirs
+		// The master is on its way once the process is ready.
+		o.BeforeExec = func() error {
+			master, err := console.Recv(ours)
 			if err != nil {
 				return err
 			}
-			defer ours.Close()
-			o.Console = theirs
-			// The master is on its way once the process is ready.
-			o.BeforeExec = func() error {
-				master, err := console.Recv(ours)
-				if err != nil {
-					return err
-				}
-				restore = console.Forward(master)
-				return nil
-			}
-		}
-		proc, err := c.Exec(o)
-		if o.Console != nil {
-			o.Console.Close()
-		}
-		if err != nil {
-			if restore != nil {
-				restore()
-			}
-			return err
-		}
-		if detach {
+			restore = console.Forward(master)
 			return nil
 		}
-		forwardSignals(proc)
-		code, err := proc.Wait()
+	}
+	proc, err := c.Exec(o)
+	if o.Console != nil {
+		o.Console.Close()
+	}
+	if err != nil {
 		if restore != nil {
 			restore()
 		}
-		if err != nil {
-			return err
-		}
-		if code != 0 {
-			return exitCode(code)
-		}
+		return err
+	}
+	if detach {
 		return nil
-	},
-}
-
-// As runc, a failed exec (not the process's own exit) exits with 255, so
-// callers can tell it from any status the process can give.
-func init() {
-	run := execCommand.Action.(func(*cli.Context) error)
-	execCommand.Action = func(ctx *cli.Context) error { return withCode(run(ctx), 255) }
+	}
+	forwardSignals(proc)
+	code, err := proc.Wait()
+	if restore != nil {
+		restore()
+	}
+	if err != nil {
+		return err
+	}
+	if code != 0 {
+		return exitCode(code)
+	}
+	return nil
 }
 
 // execProcess builds the Process to run: from --process, or from the

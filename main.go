@@ -145,7 +145,7 @@ func setupLogging(ctx *cli.Context) error {
 	if p := ctx.GlobalString("log"); p != "" {
 		f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 		if err != nil {
-			return fmt.Errorf("open log file: %w", err)
+			return fmt.Errorf("--log: %w", err) // names the open and the path
 		}
 		w, logToFile = f, true
 	}

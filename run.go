@@ -48,7 +48,7 @@ var runCommand = cli.Command{
 		var ours *os.File
 		if spec.Process != nil && spec.Process.Terminal && o.ConsoleSocket == "" {
 			if detach {
-				return errors.New("run: process.terminal with --detach needs --console-socket")
+				return errors.New("run: process.terminal is set: --console-socket is required with --detach")
 			}
 			var theirs *os.File
 			if ours, theirs, err = console.Pair(); err != nil {
@@ -114,10 +114,10 @@ var runCommand = cli.Command{
 // its lock; one somebody already deleted meanwhile is fine.
 func deleteAfterRun(root, id string) error {
 	c, err := container.LoadLocked(root, id)
+	if errors.Is(err, container.ErrNotExist) {
+		return nil
+	}
 	if err != nil {
-		if _, serr := os.Stat(filepath.Join(root, id)); errors.Is(serr, os.ErrNotExist) {
-			return nil
-		}
 		return err
 	}
 	defer c.Unlock()

@@ -18,3 +18,6 @@ fi
 if ! command -v go >/dev/null 2>&1 && [ ! -x /usr/local/go/bin/go ]; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq golang-go >/dev/null
 fi
+# The linters `make lint` runs (staticcheck, deadcode), at the versions
+# scripts/lint.sh pins, built with Go from the module proxy.
+"$(dirname "$0")/lint.sh" install

@@ -109,7 +109,7 @@ func probeLastCap() (int, bool) {
 func readLastCap(path string) (int, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return 0, fmt.Errorf("read %s: %w", path, err)
+		return 0, err // names the open and the path
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(string(b)))
 	// Bits above 63 cannot be expressed in the two 32-bit words of capset.

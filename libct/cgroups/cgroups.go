@@ -90,9 +90,17 @@ type Manager interface {
 	// Apply creates the cgroup (all hierarchies) and moves pid into it.
 	// pid 0 only creates the directories.
 	Apply(pid int) error
-	// Set writes the resource limits. It is also what `update` calls;
-	// merging the old and new resources is the caller's job.
+	// Set writes the resource limits of a new container.
 	Set(r *specs.LinuxResources) error
+	// Update is Set for a running container (`rt update`; merging the
+	// old and new resources is the caller's job): everything but the
+	// device rules is applied. Like runc's update it cannot change
+	// devices, and on v1 rewriting them starts with a deny-all, so the
+	// container's processes would briefly fail to open even /dev/null.
+	// It is all or nothing: when a write fails, every value already
+	// changed is put back (see journal), for the systemd driver the
+	// unit's properties too, and the error names the field that failed.
+	Update(r *specs.LinuxResources) error
 	// Paths maps a controller name to its directory; "" is the unified path.
 	// It is what rt persists in its state so later commands can find the cgroup.
 	Paths() map[string]string
@@ -131,15 +139,26 @@ func New(c Config) (Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := newManager(l, own, p)
-	if err == nil && c.Rootless {
-		m = &rootlessManager{Manager: m, explicit: c.Path != ""}
+	fm, err := newManager(l, own, p)
+	if err != nil {
+		return nil, err
 	}
-	return m, err
+	if c.Rootless {
+		return &rootlessManager{Manager: fm, explicit: c.Path != ""}, nil
+	}
+	return fm, nil
+}
+
+// fileManager is a driver that writes the cgroupfs files itself (fs1,
+// fs2); the systemd driver has one for the unit's cgroup.
+type fileManager interface {
+	Manager
+	// update is Update's writes, each recorded in j.
+	update(j *journal, r *specs.LinuxResources) error
 }
 
 // newManager is New without the host lookups, so tests can feed fixtures.
-func newManager(l *layout, own map[string]string, p string) (Manager, error) {
+func newManager(l *layout, own map[string]string, p string) (fileManager, error) {
 	if l.mode == modeV2 {
 		dir, err := resolveDir(l.unified, own[""], p)
 		if err != nil {
@@ -180,6 +199,11 @@ func Load(paths map[string]string) (Manager, error) {
 	if unit, ok := paths[SystemdUnitKey]; ok {
 		return loadSystemd(unit, DirPaths(paths), paths[SystemdUserKey] == "1")
 	}
+	return loadFiles(paths)
+}
+
+// loadFiles is Load for the cgroupfs drivers.
+func loadFiles(paths map[string]string) (fileManager, error) {
 	l, err := hostLayout()
 	if err != nil {
 		return nil, err
@@ -206,35 +230,6 @@ func Load(paths map[string]string) (Manager, error) {
 		}
 	}
 	return m, nil
-}
-
-// Update is Set for a running container (`rt update`): everything but the
-// device rules is applied. Like runc's update it cannot change devices, and
-// on v1 rewriting them starts with a deny-all, so the container's processes
-// would briefly fail to open even /dev/null. It is all or nothing: when a
-// write fails, every value already changed is put back (see journal), for
-// the systemd driver the unit's properties too, and the error names the
-// field that failed.
-func Update(m Manager, r *specs.LinuxResources) error {
-	switch m := m.(type) {
-	case *systemdManager:
-		return m.update(r)
-	case *rootlessManager:
-		return Update(m.Manager, r)
-	}
-	return transact(func(j *journal) error { return updateFiles(j, m, r) })
-}
-
-// updateFiles writes r but the device rules to the cgroupfs files of m,
-// recording every write in j.
-func updateFiles(j *journal, m Manager, r *specs.LinuxResources) error {
-	switch m := m.(type) {
-	case *fs1Manager:
-		return m.set(j, r, false)
-	case *fs2Manager:
-		return setV2(j, m.u, r, false)
-	}
-	return fmt.Errorf("cgroups: update: no cgroupfs driver (%T)", m)
 }
 
 // IsV2 reports whether the host runs the pure unified hierarchy.

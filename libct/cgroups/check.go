@@ -67,7 +67,8 @@ func needs(r *specs.LinuxResources, v2 bool) []limitNeed {
 		}
 	}
 	if m := r.Memory; m != nil {
-		add(m.Limit != nil || m.Reservation != nil || m.Swap != nil || m.Kernel != nil || m.KernelTCP != nil || //nolint:staticcheck // still a limit
+		//lint:ignore SA1019 a kernel-memory limit is deprecated but still a limit asked for
+		add(m.Limit != nil || m.Reservation != nil || m.Swap != nil || m.Kernel != nil || m.KernelTCP != nil ||
 			m.Swappiness != nil || m.DisableOOMKiller != nil || m.UseHierarchy != nil || m.CheckBeforeUpdate != nil,
 			"memory", "memory")
 	}

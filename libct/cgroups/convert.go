@@ -157,12 +157,3 @@ func checkHugePageSize(size string, have []string) error {
 	}
 	return fieldError("hugepageLimits", "page size %q is not one of %v", size, have)
 }
-
-// deviceNumber formats a major or minor number of a device rule; nil or
-// negative is the wildcard.
-func deviceNumber(n *int64) string {
-	if n == nil || *n < 0 {
-		return "*"
-	}
-	return strconv.FormatInt(*n, 10)
-}

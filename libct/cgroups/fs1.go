@@ -251,6 +251,12 @@ func (m *fs1Manager) Stats() (*Stats, error) {
 
 func (m *fs1Manager) Set(r *specs.LinuxResources) error { return m.set(nil, r, true) }
 
+func (m *fs1Manager) Update(r *specs.LinuxResources) error {
+	return transact(func(j *journal) error { return m.update(j, r) })
+}
+
+func (m *fs1Manager) update(j *journal, r *specs.LinuxResources) error { return m.set(j, r, false) }
+
 // set applies r, recording its writes in j (see journal); devices=false
 // leaves the device rules as they are (see Update).
 func (m *fs1Manager) set(j *journal, r *specs.LinuxResources, devices bool) error {

@@ -45,6 +45,7 @@ func (m *fs1Manager) setMemory(j *journal, mem *specs.LinuxMemory) error {
 			return fieldError("memory.reservation", "%v", err)
 		}
 	}
+	//lint:ignore SA1019 cgroup v1 still has the kmem limit, and runc still writes it
 	if err := setDeprecatedKmem(j, d, "memory.kernel", "memory.kmem.limit_in_bytes", mem.Kernel); err != nil {
 		return err
 	}

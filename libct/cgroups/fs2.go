@@ -177,6 +177,14 @@ func (m *fs2Manager) Set(r *specs.LinuxResources) error {
 	return setV2(nil, m.u, r, true)
 }
 
+func (m *fs2Manager) Update(r *specs.LinuxResources) error {
+	return transact(func(j *journal) error { return m.update(j, r) })
+}
+
+func (m *fs2Manager) update(j *journal, r *specs.LinuxResources) error {
+	return setV2(j, m.u, r, false)
+}
+
 func (m *fs2Manager) Paths() map[string]string {
 	return map[string]string{"": m.u.dir}
 }

@@ -53,6 +53,7 @@ func setMemoryV2(j *journal, u *unifiedDir, m *specs.LinuxMemory) error {
 	if m == nil {
 		return nil
 	}
+	//lint:ignore SA1019 read only to warn that cgroup v2 has no such limit
 	if m.Kernel != nil {
 		warnIgnored("memory.kernel", "not available on cgroup v2")
 	}

@@ -71,13 +71,20 @@ func (m *rootlessManager) Set(r *specs.LinuxResources) error {
 	return setRootless(m.Manager, r)
 }
 
+func (m *rootlessManager) Update(r *specs.LinuxResources) error {
+	if m.none {
+		return m.Set(r)
+	}
+	return m.Manager.Update(r)
+}
+
 // setRootless writes r with m, the device rules (the default ones too when
 // r has none: they make a filter as well) best effort, as runc has them:
 // a device filter or devices.deny needs privileges a user has not, and
 // the user namespace already keeps the devices the container can open to
 // those bind-mounted from the host.
 func setRootless(m Manager, r *specs.LinuxResources) error {
-	if err := Update(m, r); err != nil {
+	if err := m.Update(r); err != nil {
 		return err
 	}
 	var devs []specs.LinuxDeviceCgroup
@@ -112,7 +119,8 @@ func limitName(r *specs.LinuxResources) string {
 	r = Normalize(r)
 	switch {
 	case r.Memory != nil && (r.Memory.Limit != nil || r.Memory.Reservation != nil || r.Memory.Swap != nil ||
-		r.Memory.Kernel != nil || r.Memory.KernelTCP != nil || r.Memory.Swappiness != nil || //nolint:staticcheck // still a limit
+		//lint:ignore SA1019 a kernel-memory limit is deprecated but still a limit asked for
+		r.Memory.Kernel != nil || r.Memory.KernelTCP != nil || r.Memory.Swappiness != nil ||
 		r.Memory.DisableOOMKiller != nil || r.Memory.UseHierarchy != nil || r.Memory.CheckBeforeUpdate != nil):
 		return "memory"
 	case r.CPU != nil && (r.CPU.Shares != nil || r.CPU.Quota != nil || r.CPU.Period != nil || r.CPU.Burst != nil ||

@@ -27,7 +27,7 @@ var ErrNoSystemd = errors.New("--systemd-cgroup: systemd is not running (no D-Bu
 type systemdManager struct {
 	slice, unit string
 	// fs is the fs1 or fs2 manager on the unit's cgroup.
-	fs Manager
+	fs fileManager
 	v2 bool
 	// res holds what Set got before the unit existed: systemd only makes
 	// a scope together with its first process, so Apply(0) and Set just
@@ -112,7 +112,7 @@ func loadSystemd(unit string, dirs map[string]string, user bool) (Manager, error
 	if err := validUnitName(unit); err != nil {
 		return nil, fmt.Errorf("cgroups: load: %w", err)
 	}
-	fs, err := Load(dirs)
+	fs, err := loadFiles(dirs)
 	if err != nil {
 		return nil, err
 	}
@@ -230,15 +230,14 @@ func (m *systemdManager) Set(r *specs.LinuxResources) error {
 	return m.setFiles(r)
 }
 
-// update is Update for a running container: the files without the device
-// rules, then the unit's properties (the same values: see
-// withSystemdQuota). In that order a failure anywhere is undone by the
-// files' journal alone, as systemd checks all properties before it
-// applies any.
-func (m *systemdManager) update(r *specs.LinuxResources) error {
+// Update writes the files without the device rules, then the unit's
+// properties (the same values: see withSystemdQuota). In that order a
+// failure anywhere is undone by the files' journal alone, as systemd
+// checks all properties before it applies any.
+func (m *systemdManager) Update(r *specs.LinuxResources) error {
 	props := resourceProperties(r, m.v2, m.version)
 	return transact(func(j *journal) error {
-		if err := updateFiles(j, m.fs, withSystemdQuota(r)); err != nil {
+		if err := m.fs.update(j, withSystemdQuota(r)); err != nil {
 			return err
 		}
 		return m.setProperties(props)

@@ -177,7 +177,7 @@ func TestHostV1UpdateAllOrNothing(t *testing.T) {
 	} {
 		before := snapshotV1(t, m.Paths())
 		r.HugepageLimits = bad
-		err := Update(m, r)
+		err := m.Update(r)
 		if err == nil || !strings.Contains(err.Error(), "linux.resources.hugepageLimits") {
 			t.Fatalf("Update = %v, want the hugepageLimits error", err)
 		}
@@ -190,7 +190,7 @@ func TestHostV1UpdateAllOrNothing(t *testing.T) {
 		// The same update without the bad field goes through; the next
 		// round fails from there.
 		r.HugepageLimits = nil
-		if err := Update(m, r); err != nil {
+		if err := m.Update(r); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -63,8 +63,9 @@ func normalizeMemory(m *specs.LinuxMemory) *specs.LinuxMemory {
 	o.Limit = nonZero(m.Limit)
 	o.Reservation = nonZero(m.Reservation)
 	o.Swap = nonZero(m.Swap)
-	o.Kernel = nonZero(m.Kernel)       //nolint:staticcheck // deprecated, still read
-	o.KernelTCP = nonZero(m.KernelTCP) //nolint:staticcheck // deprecated, still read
+	//lint:ignore SA1019 deprecated, still read (and refused or ignored later)
+	o.Kernel = nonZero(m.Kernel)
+	o.KernelTCP = nonZero(m.KernelTCP)
 	if m.Swappiness != nil && *m.Swappiness == swappinessUnset {
 		o.Swappiness = nil
 	}

@@ -166,7 +166,7 @@ func rmdirTree(dir string) error {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("read %s: %w", dir, err)
+		return err // names the open and the path
 	}
 	for _, e := range entries {
 		if e.IsDir() {

@@ -203,10 +203,8 @@ func writeDescriptors(dir string, pid int) error {
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, descriptorsFile), b, 0o600); err != nil {
-		return fmt.Errorf("write %s: %w", descriptorsFile, err)
-	}
-	return nil
+	// An error names the open or write and the path.
+	return os.WriteFile(filepath.Join(dir, descriptorsFile), b, 0o600)
 }
 
 // configFile points CRIU at a configuration file: the one the

@@ -256,7 +256,7 @@ func createMountpoints(spec *specs.Spec, rootPath, bundle string) error {
 func inheritStdio(opts *criurpc.CriuOpts, imagePath string) error {
 	b, err := os.ReadFile(filepath.Join(imagePath, descriptorsFile))
 	if err != nil {
-		return fmt.Errorf("read the checkpoint's %s: %w", descriptorsFile, err)
+		return fmt.Errorf("checkpoint image: %w", err) // names the open and the file
 	}
 	var fds []string
 	if err := json.Unmarshal(b, &fds); err != nil {

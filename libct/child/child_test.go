@@ -107,7 +107,6 @@ type handler struct {
 	t      *testing.T
 	pid    func() int
 	hooks  bool
-	states []byte
 	mounts []string
 }
 
@@ -172,7 +171,7 @@ func runCreate(t *testing.T, cfg *Config, h *handler) (string, unix.WaitStatus) 
 	if err := unix.Connect(sfd, &unix.SockaddrUnix{Name: sockPath}); err != nil {
 		t.Fatal(err)
 	}
-	start := NewConn(os.NewFile(uintptr(sfd), "start"))
+	start := &Conn{f: os.NewFile(uintptr(sfd), "start")}
 	defer start.Close()
 	start.Send(Msg{Kind: KindStart})
 	if _, err := start.Serve(h, 0); err != nil {
@@ -614,22 +613,22 @@ func TestCreateChildRefuses(t *testing.T) {
 		}, `mount proc on /proc: filesystem "proc" must be mounted on ordinary directory`},
 		{"missing bind source", func(root string, s *specs.Spec) {
 			s.Mounts = append(s.Mounts, specs.Mount{Destination: "/mnt", Type: "bind", Source: "/nonexistent-rt-test", Options: []string{"bind"}})
-		}, "bind /nonexistent-rt-test on /mnt: open bind source /nonexistent-rt-test for /mnt: no such file or directory"},
+		}, "bind /nonexistent-rt-test on /mnt: open bind source: no such file or directory"},
 		{"unknown filesystem", func(root string, s *specs.Spec) {
 			s.Mounts = append(s.Mounts, specs.Mount{Destination: "/mnt", Type: "nosuchfs", Source: "x"})
 		}, "mount nosuchfs on /mnt: no such device"},
 		{"not a procfs on /proc", func(root string, s *specs.Spec) {
 			s.Mounts[0].Type = "tmpfs"
-		}, "mount on /proc: only a procfs may be mounted on /proc"},
+		}, "mount on /proc: only a procfs may be mounted there"},
 		{"a bind inside /proc", func(root string, s *specs.Spec) {
 			s.Mounts = append(s.Mounts, specs.Mount{Destination: "/proc/sys/kernel/hostname", Type: "bind", Source: "/etc/hostname", Options: []string{"bind"}})
-		}, "/proc/sys/kernel/hostname is inside /proc"},
+		}, "mount on /proc/sys/kernel/hostname: inside /proc, where"},
 		{"a bind sent into /proc through a symlink", func(root string, s *specs.Spec) {
 			os.Symlink("/proc/sys/kernel", filepath.Join(root, "data"))
 			os.Remove(filepath.Join(root, "data"))
 			os.Symlink("/proc/sys/kernel", filepath.Join(root, "data"))
 			s.Mounts = append(s.Mounts, specs.Mount{Destination: "/data/hostname", Type: "bind", Source: "/etc/hostname", Options: []string{"bind"}})
-		}, "/proc/sys/kernel/hostname is inside /proc"},
+		}, "mount on /data/hostname: resolves to /proc/sys/kernel/hostname: inside /proc, where"},
 		{"a fake /dev/null to mask with", func(root string, s *specs.Spec) {
 			// No tmpfs on /dev: the image's /dev/null would be used, a
 			// symlink to a file the mask would otherwise expose.

@@ -291,7 +291,8 @@ func (c *compiler) create() error {
 	if err := c.prepareRootfs(o); err != nil {
 		return err
 	}
-	if h := spec.Hooks; h != nil && (len(h.Prestart) > 0 || len(h.CreateRuntime) > 0) { //lint:ignore SA1019 prestart is deprecated, still honoured
+	//lint:ignore SA1019 prestart is deprecated, still honoured
+	if h := spec.Hooks; h != nil && (len(h.Prestart) > 0 || len(h.CreateRuntime) > 0) {
 		s := p.addOp(opAsk, "wait for the prestart and createRuntime hooks")
 		s.n[0] = int64(KindHooks)
 	}
@@ -438,7 +439,7 @@ func (c *compiler) exec() error {
 // console socket.
 func (c *compiler) newConsole() error {
 	if c.consoleFd < 0 {
-		return errors.New("process.terminal is set but no console socket was given")
+		return errors.New("process.terminal is set: --console-socket is required")
 	}
 	s := c.p.addOp(opNewConsole, "make the console")
 	if sz := c.cfg.Process.ConsoleSize; sz != nil {

@@ -53,6 +53,7 @@ func isChildFile(file string) bool {
 func TestChildCodeNeverEntersTheRuntime(t *testing.T) {
 	goBin, err := exec.LookPath("go")
 	if err != nil {
+		//lint:ignore SA1019 the fallback for a test binary run outside go test
 		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
 	}
 	// A test binary that go test runs has no symbol table: build one

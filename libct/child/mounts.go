@@ -248,7 +248,7 @@ func (c *compiler) cgroupMount(i int, mnt specs.Mount, dest string, mo rootfs.Mo
 	for _, ctrl := range rootfs.SortedKeys(o.cgroupPaths) {
 		sub := filepath.Join(dest, rootfs.CgroupMountName(ctrl))
 		b := mountSpec{kind: mkBind, index: -1, src: none, fstype: none, data: none, label: none, fallback: none}
-		if err := c.addMount(&b, o.cgroupPaths[ctrl], sub, bindOpts, fmt.Sprintf("mount cgroup %q", ctrl)); err != nil {
+		if err := c.addMount(&b, o.cgroupPaths[ctrl], sub, bindOpts, fmt.Sprintf("mount cgroup %q on %s", ctrl, sub)); err != nil {
 			return err
 		}
 	}

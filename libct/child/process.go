@@ -524,7 +524,9 @@ func (c *compiler) hooks(kind string, code int, hs []specs.Hook, state int) erro
 			args = []string{h.Path}
 		}
 		// Through the trampoline, as the process (see trampoline.go).
-		argv, _ := p.strv(append([]string{"exec " + QuoteIfOdd(h.Path) + ": ", h.Path}, args...))
+		// Its error follows "error running KIND hook #N: PATH: ", which
+		// names the path already.
+		argv, _ := p.strv(append([]string{"exec: ", h.Path}, args...))
 		hs.argv = int32(argv)
 		// A hook without env gets the process's (startContainer) or
 		// the rt command's (createContainer), as with crun.

@@ -137,9 +137,6 @@ type Conn struct {
 	rc syscall.RawConn // set when f is non-blocking and polled
 }
 
-// NewConn wraps a blocking socket.
-func NewConn(f *os.File) *Conn { return &Conn{f: f} }
-
 // NewPollConn makes a Conn of fd that waits through the Go netpoller:
 // parked there, a goroutine leaves its P idle, where a blocking recvmsg
 // keeps the P in a syscall and the runtime's sysmon thread wakes every

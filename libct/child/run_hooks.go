@@ -101,9 +101,7 @@ func (p *Program) runHook(h *hookSpec, state []byte) (uint32, bool, syscall.Errn
 		sys(unix.SYS_DUP3, uintptr(pipe[1]), 2, 0, 0, 0, 0)
 		e := p.execTrampoline(p.st.tramp, p.wordsAt(h.argv), p.wordsAt(envp))
 		b := st.pb
-		n := apps(b, 0, "exec ")
-		n = app(b, n, p.bytes(h.path))
-		n = apps(b, n, ": ")
+		n := apps(b, 0, "exec: ") // after the hook's path (see process.go)
 		n = apps(b, n, errnoText(e))
 		writeAll(2, b[:n])
 		exit(255)

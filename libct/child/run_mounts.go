@@ -57,8 +57,7 @@ func (p *Program) mountEntry(s *step) syscall.Errno {
 	case mkRemountRO:
 		dst, e := segOpenOrCreate(p, p.st.root, p.cbytes(m.dest), true)
 		if e != 0 {
-			p.errDetail("reopen ")
-			p.errAppStr(m.dest)
+			p.errDetail("reopen")
 			return e
 		}
 		e = p.remountBind(m, dst, m.flags, 0)
@@ -103,10 +102,8 @@ func (p *Program) openSource(m *mountSpec) (int32, syscall.Errno) {
 		return p.askFd(KindMountFd, int64(m.index))
 	}
 	if e != 0 {
-		p.errDetail("open bind source ")
-		p.errAppStr(m.src)
-		p.errApps(" for ")
-		p.errAppStr(m.dest)
+		// The step's words name the source and the destination.
+		p.errDetail("open bind source")
 		return -1, e
 	}
 	return int32(fd), 0
@@ -151,8 +148,7 @@ func (p *Program) fsMount(m *mountSpec) syscall.Errno {
 			// runc's does (the spec's own mode= comes later and wins).
 			if e = p.fstat(dst); e != 0 {
 				closefd(dst)
-				p.errDetail("stat ")
-				p.errAppStr(m.dest)
+				p.errDetail("stat")
 				return e
 			}
 			mode := uint64(p.st.stat.Mode & 0o7777)
@@ -171,11 +167,10 @@ func (p *Program) fsMount(m *mountSpec) syscall.Errno {
 		}
 	}
 	if e != 0 {
-		p.errDetail("create mount point for ")
-		p.errAppStr(m.fstype)
+		p.errDetail("create mount point")
 		return e
 	}
-	dn = app(data, dn, p.bytes(m.data))
+	app(data, dn, p.bytes(m.data)) // NUL-terminated; the length is not needed
 	if e = segCheckProcDest(p, m, dst, m.isProc); e != 0 {
 		closefd(dst)
 		return e
@@ -186,8 +181,7 @@ func (p *Program) fsMount(m *mountSpec) syscall.Errno {
 		fd, e2 := sys(unix.SYS_OPENAT, uintptr(dst), cstr(dot), unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0, 0, 0)
 		if e2 != 0 {
 			closefd(dst)
-			p.errDetail("tmpcopyup: open ")
-			p.errAppStr(m.dest)
+			p.errDetail("tmpcopyup: open")
 			return e2
 		}
 		old = int32(fd)
@@ -208,8 +202,7 @@ func (p *Program) fsMount(m *mountSpec) syscall.Errno {
 		if e != 0 {
 			closefd(mounted)
 			if p.st.errMode == errModeNone {
-				p.errDetail("tmpcopyup ")
-				p.errAppStr(m.dest)
+				p.errDetail("tmpcopyup")
 			}
 			return e
 		}
@@ -220,8 +213,7 @@ func (p *Program) fsMount(m *mountSpec) syscall.Errno {
 		apps(p.st.fdp[:], len(b)-1, "/.")
 		if _, e = sys(unix.SYS_LSETXATTR, cstr(p.st.fdp[:]), cstr(selinuxXattr), p.ptr(m.label), uintptr(m.label.n), 0, 0); e != 0 {
 			closefd(mounted)
-			p.errDetail("label mqueue on ")
-			p.errAppStr(m.dest)
+			p.errDetail("label mqueue")
 			return e
 		}
 	}
@@ -258,8 +250,6 @@ func (p *Program) bindPath(m *mountSpec, src str) syscall.Errno {
 	if e != 0 {
 		p.errDetail("open bind source ")
 		p.errAppStr(src)
-		p.errApps(" for ")
-		p.errAppStr(m.dest)
 		return e
 	}
 	e = segBindSource(p, m, int32(fd), false)
@@ -276,8 +266,7 @@ func (p *Program) bindPath(m *mountSpec, src str) syscall.Errno {
 //go:norace
 func (p *Program) bindSource(m *mountSpec, src int32, detached bool) syscall.Errno {
 	if e := p.fstat(src); e != 0 {
-		p.errDetail("stat bind source ")
-		p.errAppStr(m.src)
+		p.errDetail("stat bind source")
 		return e
 	}
 	dir := p.st.stat.Mode&unix.S_IFMT == unix.S_IFDIR
@@ -287,8 +276,7 @@ func (p *Program) bindSource(m *mountSpec, src int32, detached bool) syscall.Err
 	}
 	dst, e := segOpenOrCreate(p, p.st.root, p.cbytes(m.dest), dir)
 	if e != 0 {
-		p.errDetail("create mount point for ")
-		p.errAppStr(m.src)
+		p.errDetail("create mount point")
 		return e
 	}
 	if e = segCheckProcDest(p, m, dst, isProc); e != 0 {
@@ -356,8 +344,7 @@ func (p *Program) mountOnto(m *mountSpec, dst int32, act int, src int32) (int32,
 	}
 	oldID, e := p.mountID(dst)
 	if e != 0 {
-		p.errDetail("statx ")
-		p.errAppStr(m.dest)
+		p.errDetail("statx")
 		return -1, e
 	}
 	target := fdPath(st.fdp2[:], dst)
@@ -395,9 +382,7 @@ func (p *Program) mountOnto(m *mountSpec, dst int32, act int, src int32) (int32,
 		mounted, e = p.openInRoot(st.root, p.cbytes(m.dest), 0)
 	}
 	if e != 0 {
-		p.errDetail("reopen ")
-		p.errAppStr(m.dest)
-		p.errApps(" after mount")
+		p.errDetail("reopen after mount")
 		return -1, e
 	}
 	after := st.pc
@@ -507,7 +492,7 @@ func (p *Program) checkProcDest(m *mountSpec, dst int32, isProc bool) syscall.Er
 		}
 		p.errReplace("mount on ")
 		p.errAppStr(m.dest)
-		p.errApps(": only a procfs may be mounted on /proc")
+		p.errApps(": only a procfs may be mounted there")
 		return errCheck
 	}
 	for i := 0; i < len(procMountable); i++ {
@@ -518,9 +503,12 @@ func (p *Program) checkProcDest(m *mountSpec, dst int32, isProc bool) syscall.Er
 	}
 	p.errReplace("mount on ")
 	p.errAppStr(m.dest)
-	p.errApps(": ")
-	p.errApp(rel)
-	p.errApps(" is inside /proc, where nothing but procfs and a few emulated files may be mounted")
+	if !eq(p.bytes(m.dest), rel) {
+		// A symlink sent it there.
+		p.errApps(": resolves to ")
+		p.errApp(rel)
+	}
+	p.errApps(": inside /proc, where nothing but procfs and a few emulated files may be mounted")
 	return errCheck
 }
 
@@ -549,9 +537,7 @@ func (p *Program) finishMount(m *mountSpec, mounted int32) syscall.Errno {
 	for i := 0; i < int(m.nprop); i++ {
 		target := fdPath(p.st.fdp2[:], mounted)
 		if _, e := sys(unix.SYS_MOUNT, 0, cstr(target), 0, uintptr(m.prop[i]), 0, 0); e != 0 {
-			p.errDetail("make ")
-			p.errAppStr(m.dest)
-			p.errApps(" ")
+			p.errDetail("make it ")
 			p.errAppStr(m.propName[i])
 			return e
 		}
@@ -562,8 +548,7 @@ func (p *Program) finishMount(m *mountSpec, mounted int32) syscall.Errno {
 	attr := &p.st.attr
 	*attr = unix.MountAttr{Attr_set: m.attrSet, Attr_clr: m.attrClr, Propagation: m.attrProp}
 	if _, e := sys(unix.SYS_MOUNT_SETATTR, uintptr(mounted), cstr(empty), unix.AT_EMPTY_PATH|unix.AT_RECURSIVE, uintptr(unsafe.Pointer(attr)), unsafe.Sizeof(*attr), 0); e != 0 {
-		p.errDetail("mount_setattr ")
-		p.errAppStr(m.dest)
+		p.errDetail("mount_setattr")
 		return e
 	}
 	return 0

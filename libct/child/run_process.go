@@ -342,10 +342,11 @@ func (p *Program) executable(path str) syscall.Errno {
 func (p *Program) setHome(s *step) syscall.Errno {
 	st := &p.st
 	n := apps(st.home, 0, "HOME=")
+	// NUL-terminated; the length is not needed.
 	if h := p.passwdHome(uint32(s.n[1])); h != nil {
-		n = app(st.home, n, h)
+		app(st.home, n, h)
 	} else {
-		n = apps(st.home, n, "/")
+		apps(st.home, n, "/")
 	}
 	p.words[s.n[0]] = uintptr(unsafe.Pointer(&st.home[0]))
 	return 0

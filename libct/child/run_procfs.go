@@ -7,8 +7,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Writes to /proc (sysctl, LSM attributes) through a checked handle, as
-// libct/procfs does in Go: the root must be a procfs root, a leading self
+// Writes to /proc (sysctl, LSM attributes) through a checked handle: the
+// root must be a procfs root, a leading self
 // or thread-self is resolved through that procfs's own link, and the walk
 // may meet no symlink, no magic link and no other mount (CVE-2019-16884,
 // CVE-2023-27561, CVE-2025-52881).

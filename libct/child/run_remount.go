@@ -28,30 +28,23 @@ func (p *Program) remountBind(m *mountSpec, f int32, want, cleared uint64) sysca
 	}
 	sfs := &p.st.statfs
 	if _, e := sys(unix.SYS_FSTATFS, uintptr(f), uintptr(unsafe.Pointer(sfs)), 0, 0, 0, 0); e != 0 {
-		p.errDetail("statfs ")
-		p.errAppStr(m.dest)
+		p.errDetail("statfs")
 		return e
 	}
 	current := statfsMountFlags(uint64(sfs.Flags))
 	retry, locked, atime := lockedRemountFlags(current, want, cleared)
 	switch {
 	case locked != 0:
-		p.errDetail("remount ")
-		p.errAppStr(m.dest)
-		p.errApps(": cannot clear locked flags ")
+		p.errDetail("remount: cannot clear locked flags ")
 		p.appFlagNames(locked)
 		return err
 	case atime:
-		p.errDetail("remount ")
-		p.errAppStr(m.dest)
-		p.errApps(": cannot change locked atime flags ")
+		p.errDetail("remount: cannot change locked atime flags ")
 		p.appFlagNames(current & atimeFlags)
 		return err
 	}
 	if _, e := sys(unix.SYS_MOUNT, 0, cstr(target), 0, unix.MS_BIND|unix.MS_REMOUNT|uintptr(retry), 0, 0); e != 0 {
-		p.errDetail("remount ")
-		p.errAppStr(m.dest)
-		p.errApps(" with its locked flags ")
+		p.errDetail("remount with its locked flags ")
 		p.appFlagNames(retry & lockedFlags)
 		p.errApps(" kept")
 		return e

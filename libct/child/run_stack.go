@@ -12,6 +12,7 @@ import (
 // package syscall does in a vfork'd child (which shares the parent's
 // memory, as this one does).
 //
+//lint:ignore U1000 called by cloneVM (run_stack_*.s), which no Go code shows
 //go:nosplit
 //go:norace
 func childStart(p *Program) {
@@ -30,6 +31,8 @@ func childMain(p *Program) {
 
 // sigExit is a signal handler that exits (run_stack_*.s); sigExitAddr is
 // its address.
+//
+//lint:ignore U1000 its address is taken by sigExitAddr (run_stack_*.s)
 func sigExit()
 func sigExitAddr() uintptr
 

@@ -3,7 +3,6 @@ package container
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -36,8 +35,6 @@ type Container struct {
 	restoreOOM func()
 }
 
-var errNotRunning = errors.New("container is not running")
-
 // Load opens an existing container. It does not lock.
 func Load(root, id string) (*Container, error) {
 	if err := validate.ID(id); err != nil {
@@ -58,7 +55,7 @@ func LoadLocked(root, id string) (*Container, error) {
 	var err error
 	if c.lock, err = lockDir(c.dir); err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("container %q does not exist", id)
+			return nil, notExistError{id}
 		}
 		return nil, err
 	}
@@ -80,7 +77,7 @@ func (c *Container) read() error {
 	}
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("container %q does not exist", filepath.Base(c.dir))
+			return notExistError{filepath.Base(c.dir)}
 		}
 		return err
 	}
@@ -153,7 +150,6 @@ func (c *Container) Unlock() {
 }
 
 func (c *Container) ID() string { return c.state.ID }
-func (c *Container) Pid() int   { return c.state.Pid }
 
 // Status observes the container: a dead (or recycled, or zombie) init is
 // stopped whatever the file says; a frozen cgroup is paused. A container

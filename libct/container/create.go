@@ -120,7 +120,7 @@ func seccompCache(cacheDir string) string {
 // existence is what makes an id taken.
 func makeStateDir(root, id string) (string, error) {
 	if err := os.MkdirAll(root, 0o700); err != nil {
-		return "", fmt.Errorf("create root %s: %w", root, err)
+		return "", fmt.Errorf("create root: %w", err) // names the mkdir and the path
 	}
 	dir := filepath.Join(root, id)
 	if err := os.Mkdir(dir, 0o700); err != nil {
@@ -198,7 +198,7 @@ func (cr *creation) claim(bundle, rootPath string) error {
 	// The root exists once a create got this far, even one the cgroup
 	// driver then refuses: `list` of it answers, as after runc.
 	if err := os.MkdirAll(o.Root, 0o700); err != nil {
-		return fmt.Errorf("create root %s: %w", o.Root, err)
+		return fmt.Errorf("create root: %w", err) // names the mkdir and the path
 	}
 	// What the host lacks (as `rt check` says it), before anything is
 	// made. The cgroup is resolved (not made) there, before the
@@ -281,7 +281,7 @@ func (cr *creation) startInit() error {
 		// A rootless container may have no cgroup at all.
 		if dir := c.state.CgroupPaths[""]; dir != "" {
 			if cgroupDir, err = os.OpenFile(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err != nil {
-				return fmt.Errorf("open cgroup %s: %w", dir, err)
+				return fmt.Errorf("cgroup: %w", err) // names the open and the path
 			}
 			defer cgroupDir.Close()
 		} else {

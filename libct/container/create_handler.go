@@ -59,7 +59,8 @@ func (cr *creation) Cgroup() ([]byte, error) {
 func (cr *creation) Hooks() error {
 	h := cr.spec.Hooks
 	st := cr.c.specState(Creating)
-	if err := hooks.Run("prestart", h.Prestart, st); err != nil { //lint:ignore SA1019 deprecated but honoured
+	//lint:ignore SA1019 prestart is deprecated but still run, as runc and crun do
+	if err := hooks.Run("prestart", h.Prestart, st); err != nil {
 		return err
 	}
 	return hooks.Run("createRuntime", h.CreateRuntime, st)

@@ -118,7 +118,8 @@ func (r *Restoring) RunCreateHooks(pid int) error {
 	}
 	st := r.c.specState(Creating)
 	st.Pid = pid
-	if err := hooks.Run("prestart", h.Prestart, st); err != nil { //nolint:staticcheck // deprecated but honoured
+	//lint:ignore SA1019 prestart is deprecated but still run, as runc and crun do
+	if err := hooks.Run("prestart", h.Prestart, st); err != nil {
 		return err
 	}
 	return hooks.Run("createRuntime", h.CreateRuntime, st)

@@ -52,8 +52,6 @@ type Process struct {
 	ch *child.Child
 }
 
-func (p *Process) Pid() int { return p.ch.Pid }
-
 // Wait waits for the process and returns its exit code the shell way
 // (128+signal when killed).
 func (p *Process) Wait() (int, error) {

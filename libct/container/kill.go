@@ -39,7 +39,7 @@ func (c *Container) Signal(sig unix.Signal, all bool) error {
 		return fmt.Errorf("kill %q: %w", c.state.ID, ErrNotRunning)
 	}
 	if err := signalInit(c.state.Pid, c.state.InitStartTime, sig); err != nil {
-		if err == errNotRunning {
+		if errors.Is(err, ErrNotRunning) {
 			return fmt.Errorf("kill %q: %w", c.state.ID, ErrNotRunning)
 		}
 		return err

@@ -47,18 +47,18 @@ func alive(pid int, start uint64) bool {
 // initPidfd opens a pidfd on the init and then checks that it names the
 // process we started: the pidfd pins its identity, so neither the check
 // nor what the caller does with the fd can race with PID reuse. An init
-// that is gone (or a zombie) is errNotRunning.
+// that is gone (or a zombie) is ErrNotRunning.
 func initPidfd(pid int, start uint64) (int, error) {
 	fd, err := unix.PidfdOpen(pid, 0)
 	if err != nil {
 		if err == unix.ESRCH {
-			return -1, errNotRunning
+			return -1, ErrNotRunning
 		}
 		return -1, fmt.Errorf("pidfd_open %d: %w", pid, err)
 	}
 	if !alive(pid, start) {
 		unix.Close(fd)
-		return -1, errNotRunning
+		return -1, ErrNotRunning
 	}
 	return fd, nil
 }
@@ -72,7 +72,7 @@ func signalInit(pid int, start uint64, sig unix.Signal) error {
 	defer unix.Close(fd)
 	if err := unix.PidfdSendSignal(fd, sig, nil, 0); err != nil {
 		if err == unix.ESRCH {
-			return errNotRunning
+			return ErrNotRunning
 		}
 		return fmt.Errorf("signal %d: %w", pid, err)
 	}
@@ -84,7 +84,7 @@ func signalInit(pid int, start uint64, sig unix.Signal) error {
 // poll(2) on it rather than a loop of sleeps and reads.
 func killInit(pid int, start uint64, timeout time.Duration) error {
 	fd, err := initPidfd(pid, start)
-	if err == errNotRunning {
+	if err == ErrNotRunning {
 		return nil
 	}
 	if err != nil {

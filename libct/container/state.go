@@ -225,6 +225,12 @@ func foreignDir(dir, why string) error {
 	return fmt.Errorf("container %q: %w (%s)", filepath.Base(dir), errForeign, why)
 }
 
+// notExistError is ErrNotExist naming the container.
+type notExistError struct{ id string }
+
+func (e notExistError) Error() string        { return fmt.Sprintf("container %q does not exist", e.id) }
+func (e notExistError) Is(target error) bool { return target == ErrNotExist }
+
 // lockDir takes an exclusive flock on the container directory: every
 // command that changes a container holds it, so two of them never interleave.
 func lockDir(dir string) (*os.File, error) {

@@ -40,7 +40,7 @@ func (c *Container) Update(r *specs.LinuxResources) error {
 	// those keep their value, in the cgroup and in the saved spec.
 	mergeResources(merged, cgroups.Normalize(r))
 	// All or nothing: a failed Update has put every value back.
-	if err := cgroups.Update(m, merged); err != nil {
+	if err := m.Update(merged); err != nil {
 		return fmt.Errorf("update %q: %w", c.state.ID, err)
 	}
 	spec.Linux.Resources = merged
@@ -121,6 +121,7 @@ func mergeMemory(dst, m *specs.LinuxMemory) {
 	setIf(&dst.Limit, m.Limit)
 	setIf(&dst.Reservation, m.Reservation)
 	setIf(&dst.Swap, m.Swap)
+	//lint:ignore SA1019 merged like every field; cgroups refuses or ignores it
 	setIf(&dst.Kernel, m.Kernel)
 	setIf(&dst.KernelTCP, m.KernelTCP)
 	// An unlimited memory limit without a swap value means unlimited

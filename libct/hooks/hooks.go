@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -71,8 +72,14 @@ func RunAll(kind string, hs []specs.Hook, state *specs.State) error {
 
 // hookError words a failure as runc does ("error running createRuntime
 // hook #1: ..."), the form tools built around runc search logs for; the
-// hook's path follows, as a config may list the same hook kind many times.
+// hook's path follows, as a config may list the same hook kind many times
+// (a hook that cannot be started has it in its error already:
+// "fork/exec PATH: ...").
 func hookError(kind string, i int, h specs.Hook, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && pe.Path == h.Path {
+		return fmt.Errorf("error running %s hook #%d: %w", kind, i, err)
+	}
 	return fmt.Errorf("error running %s hook #%d: %s: %w", kind, i, h.Path, err)
 }
 

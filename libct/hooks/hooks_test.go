@@ -195,8 +195,10 @@ func TestBadInput(t *testing.T) {
 	if err := Run("x", []specs.Hook{h}, testState); err == nil || !strings.Contains(err.Error(), "timeout") {
 		t.Errorf("zero timeout: %v", err)
 	}
-	if err := Run("x", []specs.Hook{{Path: "/nonexistent/hook"}}, testState); err == nil || !strings.Contains(err.Error(), "/nonexistent/hook") {
-		t.Errorf("missing binary: %v", err)
+	// The path once: exec's error names it already.
+	want := "error running x hook #0: fork/exec /nonexistent/hook: no such file or directory"
+	if err := Run("x", []specs.Hook{{Path: "/nonexistent/hook"}}, testState); err == nil || err.Error() != want {
+		t.Errorf("missing binary: %v, want %q", err, want)
 	}
 }
 

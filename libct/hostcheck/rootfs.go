@@ -117,5 +117,6 @@ func underMount(mounts []specs.Mount, p string) bool {
 }
 
 func hooksBeforeExec(h *specs.Hooks) bool {
-	return h != nil && (len(h.Prestart) > 0 || len(h.CreateRuntime) > 0 || len(h.CreateContainer) > 0) //nolint:staticcheck // prestart still runs
+	//lint:ignore SA1019 prestart is deprecated but still runs
+	return h != nil && (len(h.Prestart) > 0 || len(h.CreateRuntime) > 0 || len(h.CreateContainer) > 0)
 }

@@ -88,7 +88,7 @@ func openOrCreate(root *os.File, rootPath, path string, dir bool) (*os.File, err
 		return f, nil
 	}
 	if !errors.Is(err, unix.ENOENT) {
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return nil, err // an *os.PathError: it names the open and the path
 	}
 	// Where the kernel would create it had root been "/": symlinks are
 	// followed, dangling ones and those in the middle of the path too
@@ -102,11 +102,7 @@ func openOrCreate(root *os.File, rootPath, path string, dir bool) (*os.File, err
 	if err := createIn(root, "/"+strings.TrimPrefix(strings.TrimPrefix(full, rootPath), "/"), dir); err != nil {
 		return nil, err
 	}
-	f, err = openInRoot(root, path, 0)
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	return f, nil
+	return openInRoot(root, path, 0)
 }
 
 // createIn creates path (a resolved path inside root) and its missing

@@ -156,19 +156,6 @@ func (o mountOptions) isBind() bool {
 	return o.flags&unix.MS_BIND != 0
 }
 
-// stNoSymfollow is ST_NOSYMFOLLOW from <sys/statvfs.h>; x/sys lacks it.
-const stNoSymfollow = 0x2000
-
-const (
-	// The atime behaviours: one of them at a time.
-	mntAtimeEnum = unix.MS_NOATIME | unix.MS_RELATIME | unix.MS_STRICTATIME
-	mntAtime     = mntAtimeEnum | unix.MS_NODIRATIME
-	// mntLockFlags are the per-mount flags the kernel locks on the mounts
-	// of a mount namespace copied into a less privileged user namespace
-	// (MNT_LOCK_READONLY, _NODEV, _NOSUID, _NOEXEC, _ATIME).
-	mntLockFlags = unix.MS_RDONLY | unix.MS_NODEV | unix.MS_NOSUID | unix.MS_NOEXEC | mntAtime
-)
-
 // rootPropagation maps linux.rootfsPropagation to the propagation given to
 // "/" before the mounts are made, so that they are made while it is in
 // force (as runc and crun do), and the one given to the new root after the

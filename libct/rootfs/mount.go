@@ -23,16 +23,6 @@ type Options struct {
 	CgroupV2    bool              // the host is pure cgroup v2
 }
 
-// procMountable are the files below /proc a mount may cover: host-wide
-// counters that lxcfs emulates per container, and ns_last_pid for CRIU.
-var procMountable = map[string]bool{
-	"/proc/cpuinfo": true, "/proc/diskstats": true, "/proc/meminfo": true,
-	"/proc/stat": true, "/proc/swaps": true, "/proc/uptime": true,
-	"/proc/loadavg": true, "/proc/slabinfo": true, "/proc/net/dev": true,
-	"/proc/pressure/cpu": true, "/proc/pressure/io": true, "/proc/pressure/memory": true,
-	"/proc/sys/kernel/ns_last_pid": true,
-}
-
 // noLabelTypes are filesystems that reject an SELinux context= option.
 var noLabelTypes = map[string]bool{"proc": true, "sysfs": true, "mqueue": true, "cgroup": true, "cgroup2": true}
 

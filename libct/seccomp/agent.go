@@ -37,6 +37,11 @@ func SendToAgent(listenerPath string, st *specs.ContainerProcessState, fd int) e
 	}
 	conn, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: listenerPath, Net: "unix"})
 	if err != nil {
+		// A *net.OpError names the path again ("dial unix PATH: ...").
+		var oe *net.OpError
+		if errors.As(err, &oe) && oe.Err != nil {
+			err = oe.Err
+		}
 		return fmt.Errorf("failed to connect with seccomp agent %s: %w", listenerPath, err)
 	}
 	defer conn.Close()

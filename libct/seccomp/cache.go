@@ -125,33 +125,31 @@ func readCache(dir, key string) *Program {
 }
 
 // writeCache stores p atomically: concurrent runtimes either see the whole
-// entry or none.
+// entry or none. The os errors name their operation and path already.
 func writeCache(dir, key string, p *Program) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("mkdir %s: %w", dir, err)
+		return err
 	}
 	tmp, err := os.CreateTemp(dir, ".tmp-"+key+"-*")
 	if err != nil {
-		return fmt.Errorf("create temp file in %s: %w", dir, err)
+		return err
 	}
 	defer os.Remove(tmp.Name()) // no-op once renamed
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return fmt.Errorf("chmod %s: %w", tmp.Name(), err)
+	err = tmp.Chmod(0o600)
+	if err == nil {
+		_, err = tmp.Write(p.Bytes())
 	}
-	if _, err := tmp.Write(p.Bytes()); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", tmp.Name(), err)
+	if err == nil {
+		err = tmp.Sync()
 	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("sync %s: %w", tmp.Name(), err)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
 	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", tmp.Name(), err)
+	if err == nil {
+		err = os.Rename(tmp.Name(), cachePath(dir, key))
 	}
-	if err := os.Rename(tmp.Name(), cachePath(dir, key)); err != nil {
-		return fmt.Errorf("rename %s: %w", tmp.Name(), err)
+	if err != nil {
+		return err
 	}
 	pruneCache(dir)
 	return nil

@@ -228,7 +228,6 @@ func TestEveryLeafWithAnotherKind(t *testing.T) {
 }
 
 func TestTime(t *testing.T) {
-	type st struct{ T time.Time }
 	for _, doc := range []string{`"2026-01-02T03:04:05.123456789Z"`, `"2026-01-02T03:04:05+02:00"`, `null`} {
 		var got, want time.Time
 		gotErr := specjson.Time(dec(doc), &got)

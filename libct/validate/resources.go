@@ -74,6 +74,7 @@ func checkMemory(r *specs.LinuxResources) error {
 		{"limit", m.Limit},
 		{"reservation", m.Reservation},
 		{"swap", m.Swap},
+		//lint:ignore SA1019 a deprecated field is still checked
 		{"kernel", m.Kernel},
 		{"kernelTCP", m.KernelTCP},
 	}

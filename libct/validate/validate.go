@@ -167,6 +167,7 @@ func checkHooks(s *specs.Spec, _ string) error {
 		name  string
 		hooks []specs.Hook
 	}{
+		//lint:ignore SA1019 prestart is deprecated but still run, so still checked
 		{"prestart", s.Hooks.Prestart},
 		{"createRuntime", s.Hooks.CreateRuntime},
 		{"createContainer", s.Hooks.CreateContainer},

@@ -12,6 +12,26 @@ rt() {
 	"$RT_BIN" --root "$ROOT" "$@"
 }
 
+# With RT_ERRORS_LOG set (make integration), every `run` appends the "rt: "
+# lines of its output (rt's errors and warnings) to that log, as
+# "FILE: TEST<TAB>LINE", for tests/integration/tools/errtext. It reads what
+# run captured, so rt's stdio stay as the test gave them.
+if [ -n "${RT_ERRORS_LOG:-}" ]; then
+	eval "bats_run_unlogged() $(declare -f run | sed 1d)"
+	# Builtins only: some tests run with PATH=/nonexistent.
+	run() {
+		local rc=0 l where
+		bats_run_unlogged "$@" || rc=$?
+		where="${BATS_TEST_FILENAME##*/}: $BATS_TEST_DESCRIPTION"
+		while IFS= read -r l; do
+			if [[ $l == "rt: "* ]]; then
+				printf '%s\t%s\n' "$where" "$l"
+			fi
+		done <<<"$output${stderr:+$'\n'$stderr}" >>"$RT_ERRORS_LOG"
+		return "$rc"
+	}
+fi
+
 # rootfs_template builds the busybox rootfs once per bats run.
 rootfs_template() {
 	local t="$BATS_RUN_TMPDIR/template"
