@@ -63,7 +63,6 @@ func createContainer(cfg *Config, conn *Conn) error {
 	}
 	if spec.Linux != nil {
 		opts.MountLabel = spec.Linux.MountLabel
-		opts.RootPropagation = spec.Linux.RootfsPropagation
 	}
 	// Without a mount namespace the mounts land in the caller's namespace,
 	// as with runc: that is what such a config asks for.

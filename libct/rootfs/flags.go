@@ -239,21 +239,33 @@ func mountFlagNames(flags uintptr) string {
 	return strings.Join(names, ",")
 }
 
-// rootPropagation maps linux.rootfsPropagation to the propagation applied to
-// "/" before anything is mounted (it must never be shared, so nothing leaks
-// to the host) and the one applied to the new root after the switch.
+// rootPropagation maps linux.rootfsPropagation to the propagation given to
+// "/" before the mounts are made, so that they are made while it is in
+// force (as runc and crun do), and the one given to the new root after the
+// switch (pivot_root refuses a shared root, and only there does "/" name
+// the container's own root). With "shared" a volume bound from a shared
+// host mount joins the host's peer group, which is what Kubernetes'
+// Bidirectional mount propagation needs; with "slave" it becomes the host's
+// slave. The rootfs itself is kept out of the host's groups by
+// unshareRootParent.
+//
+// "unbindable" is the one value not in force during the mounts: the kernel
+// refuses to bind an unbindable mount, so every volume from a host mount
+// would fail (it does under runc and crun). The mounts are made while
+// "private" is, which is unbindable's propagation too, and the new root
+// becomes unbindable after the switch.
 func rootPropagation(p string) (before, after uintptr, err error) {
 	switch p {
-	case "", "slave", "rslave":
+	case "":
 		return unix.MS_SLAVE | unix.MS_REC, 0, nil
-	case "private", "rprivate":
-		return unix.MS_PRIVATE | unix.MS_REC, 0, nil
+	case "slave", "rslave", "private", "rprivate":
+		return propagationOpts[p], 0, nil
 	case "shared", "rshared":
-		// A new peer group of our own: shared inside the container, but
-		// still only a slave of the host.
-		return unix.MS_SLAVE | unix.MS_REC, propagationOpts[p], nil
-	case "unbindable", "runbindable":
-		return unix.MS_PRIVATE | unix.MS_REC, propagationOpts[p], nil
+		return propagationOpts[p], propagationOpts[p], nil
+	case "unbindable":
+		return unix.MS_PRIVATE, unix.MS_UNBINDABLE, nil
+	case "runbindable":
+		return unix.MS_PRIVATE | unix.MS_REC, unix.MS_UNBINDABLE | unix.MS_REC, nil
 	}
 	return 0, 0, fmt.Errorf("unknown rootfsPropagation %q", p)
 }

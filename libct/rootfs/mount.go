@@ -26,9 +26,6 @@ type Options struct {
 	CgroupPaths map[string]string // container cgroup dirs on the host (controller -> path, "" = unified)
 	CgroupNS    bool              // container has its own cgroup namespace
 	CgroupV2    bool              // host is pure cgroup v2
-	// RootPropagation is linux.rootfsPropagation: Enter applies it to the
-	// new root, since pivot_root refuses a shared one.
-	RootPropagation string
 	// MountFd asks the runtime outside the container for an fd for
 	// spec.Mounts[index], made in the container's mount namespace with the
 	// runtime's credentials: for an idmapped mount the detached mount (see
@@ -41,9 +38,11 @@ type Options struct {
 
 // Pending is what Prepare leaves for Finish: the tmpfs mounts (and /dev)
 // that the spec wants read-only but that stay writable until the devices,
-// mount points below them and the console are made.
+// mount points below them and the console are made, and the propagation
+// the new root gets last.
 type Pending struct {
-	readonly []pendingRO
+	readonly        []pendingRO
+	rootPropagation uintptr
 }
 
 type pendingRO struct {
@@ -71,8 +70,8 @@ type mounter struct {
 	pending  *Pending
 }
 
-// Prepare makes the mount tree private to the container, bind-mounts the
-// rootfs onto itself, performs spec.Mounts in order and populates /dev.
+// Prepare gives the mount tree the spec's rootfs propagation, keeps the
+// rootfs out of the host's peer groups, bind-mounts the rootfs onto itself, performs spec.Mounts in order and populates /dev.
 // The result goes to Finish.
 func Prepare(spec *specs.Spec, rootfs string, opts Options) (*Pending, error) {
 	if spec == nil {
@@ -95,12 +94,16 @@ func prepare(spec *specs.Spec, rootfs string, opts Options, p *Pending) error {
 	if spec.Linux != nil {
 		propagation = spec.Linux.RootfsPropagation
 	}
-	before, _, err := rootPropagation(propagation)
+	before, after, err := rootPropagation(propagation)
 	if err != nil {
 		return err
 	}
+	p.rootPropagation = after
 	if err := unix.Mount("", "/", "", before, ""); err != nil {
 		return fmt.Errorf("make / %s: %w", propagationName(before), err)
+	}
+	if err := unshareRootParent(rootPath, before&unix.MS_SLAVE != 0 && propagation != ""); err != nil {
+		return err
 	}
 	// pivot_root needs the new root to be a mount point.
 	if err := unix.Mount(rootPath, rootPath, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
@@ -124,6 +127,29 @@ func prepare(spec *specs.Spec, rootfs string, opts Options, p *Pending) error {
 		return nil
 	}
 	return m.setupDev()
+}
+
+// unshareRootParent makes the mount that holds the rootfs, and only that
+// one, private (or a slave, when the spec asks for slave propagation):
+// the rootfs bind-mounted onto itself is a copy of it, and must be in no
+// peer group of the host's, or the container's own mounts (proc, dev,
+// every volume) would appear on the host; pivot_root refuses it too. As
+// runc does, the default keeps it private, not a slave.
+func unshareRootParent(rootPath string, slave bool) error {
+	flag := uintptr(unix.MS_PRIVATE)
+	if slave {
+		flag = unix.MS_SLAVE
+	}
+	for p := rootPath; ; p = filepath.Dir(p) {
+		err := unix.Mount("", p, "", flag, "")
+		if err == nil {
+			return nil
+		}
+		// EINVAL: p is not a mount point; its parent directory may be.
+		if !errors.Is(err, unix.EINVAL) || p == "/" {
+			return fmt.Errorf("make %s (the mount holding the rootfs) %s: %w", p, propagationName(flag), err)
+		}
+	}
 }
 
 func propagationName(flags uintptr) string {

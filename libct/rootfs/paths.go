@@ -13,7 +13,8 @@ import (
 
 // Finish runs after Enter: it binds the console, applies readonly and
 // masked paths, makes the read-only tmpfs mounts Prepare left writable
-// read-only and finally the root, if the spec asks.
+// read-only and the root too, if the spec asks, and last gives the root the
+// propagation rootfsPropagation wants it to end with.
 func Finish(spec *specs.Spec, console *os.File, p *Pending) error {
 	defer p.close()
 	if spec == nil {
@@ -55,6 +56,14 @@ func Finish(spec *specs.Spec, console *os.File, p *Pending) error {
 		attr := unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY}
 		if err := unix.MountSetattr(int(root.Fd()), "", unix.AT_EMPTY_PATH, &attr); err != nil {
 			return fmt.Errorf("make root read-only: %w", err)
+		}
+	}
+	// Last, after pivot_root (which refuses a shared root) and after the
+	// console, readonly and masked paths, whose binds an unbindable
+	// source would refuse.
+	if p != nil && p.rootPropagation != 0 {
+		if err := unix.Mount("", "/", "", p.rootPropagation, ""); err != nil {
+			return fmt.Errorf("make / %s: %w", propagationName(p.rootPropagation), err)
 		}
 	}
 	return nil

@@ -12,24 +12,10 @@ import (
 
 // Enter makes rootfs the process's root directory and leaves the cwd at "/".
 func Enter(rootfs string, opts Options) error {
-	_, after, err := rootPropagation(opts.RootPropagation)
-	if err != nil {
-		return err
-	}
 	if opts.NoPivot {
-		err = moveRoot(rootfs)
-	} else {
-		err = pivotRoot(rootfs)
+		return moveRoot(rootfs)
 	}
-	if err != nil {
-		return err
-	}
-	if after != 0 {
-		if err := unix.Mount("", "/", "", after, ""); err != nil {
-			return fmt.Errorf("make / %s: %w", propagationName(after), err)
-		}
-	}
-	return nil
+	return pivotRoot(rootfs)
 }
 
 // pivotRoot uses pivot_root(".", "."): the old root ends up stacked on top
@@ -79,6 +65,11 @@ func moveRoot(rootfs string) error {
 	}
 	if err := unix.Chdir(rootfs); err != nil {
 		return fmt.Errorf("chdir to %s: %w", rootfs, err)
+	}
+	// A mount moved onto a shared mount propagates to its peers: with a
+	// shared rootfsPropagation, "/" may be a peer of the host's own root.
+	if err := unix.Mount("", "/", "", unix.MS_SLAVE, ""); err != nil {
+		return fmt.Errorf("make / slave: %w", err)
 	}
 	if err := unix.Mount(rootfs, "/", "", unix.MS_MOVE, ""); err != nil {
 		return fmt.Errorf("move %s to /: %w", rootfs, err)

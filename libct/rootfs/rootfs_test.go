@@ -226,7 +226,7 @@ func TestNoPivotUserNSDevices(t *testing.T) {
 	// /dev/mydev (1:7) and the fifo have no host node at that path; use
 	// host devices that exist for the bind-mount path.
 	f.cfg.Spec.Linux.Devices = nil
-	f.cfg.Opts = Options{NoPivot: true, UserNS: true, RootPropagation: "private"}
+	f.cfg.Opts = Options{NoPivot: true, UserNS: true}
 	runInChild(t, "nopivot-userns", f.cfg)
 	f.checkHostUntouched(t)
 }

@@ -2,6 +2,7 @@
 # root and mounts of config.json: where the rootfs comes from and how it is
 # made read-only, what each kind of mount and mount option really does, and
 # the masked/readonly paths and sysctls applied on top.
+# Propagation between the host and the container: propagation.bats.
 
 load helpers
 
@@ -74,54 +75,6 @@ in_private_ns() {
 	run rt run -b "$BUNDLE" ct1
 	[ "$status" -eq 0 ]
 	[ -e "$BUNDLE/rootfs/newfile" ]
-}
-
-# root_tags: the propagation tags of the container's / (mountinfo field 7
-# on), run where the host's / is shared so that slave shows as master:N.
-root_tags() {
-	set_cmd sh -c 'awk '"'"'$5 == "/" { t = ""; for (i = 7; $i != "-"; i++) t = t " " $i; print t }'"'"' /proc/self/mountinfo'
-	PROPAGATION=shared in_private_ns '"$RT" --root "$ROOT" run -b "$BUNDLE" ct1'
-}
-
-@test "rootfsPropagation: the container's / is slave by default, or as asked" {
-	run root_tags
-	[ "$status" -eq 0 ]
-	[[ "$output" == *master:* ]]
-	[[ "$output" != *shared:* ]]
-	update_config '.linux.rootfsPropagation = "rslave"'
-	run root_tags
-	[[ "$output" == *master:* && "$output" != *shared:* ]]
-	update_config '.linux.rootfsPropagation = "private"'
-	run root_tags
-	[ "$status" -eq 0 ]
-	[[ "$output" != *master:* && "$output" != *shared:* ]]
-	update_config '.linux.rootfsPropagation = "shared"'
-	run root_tags
-	[ "$status" -eq 0 ]
-	[[ "$output" == *shared:* ]]
-	update_config '.linux.rootfsPropagation = "unbindable"'
-	run root_tags
-	[ "$status" -eq 0 ]
-	[[ "$output" == *unbindable* ]]
-}
-
-@test "rootfsPropagation: a host mount under the rootfs reaches a slave root, not a private one" {
-	mkdir -p "$BUNDLE/rootfs/late"
-	set_cmd sleep 100
-	script='"$RT" --root "$ROOT" run -d -b "$BUNDLE" ct1
-		mount -t tmpfs late "$BUNDLE/rootfs/late"
-		echo in-late >"$BUNDLE/rootfs/late/f"
-		"$RT" --root "$ROOT" exec ct1 sh -c "cat /late/f 2>&1 || true"
-		umount "$BUNDLE/rootfs/late"
-		"$RT" --root "$ROOT" delete -f ct1'
-	PROPAGATION=shared
-	run in_private_ns "$script"
-	[ "$status" -eq 0 ]
-	[ "$output" = in-late ]
-	update_config '.linux.rootfsPropagation = "private"'
-	run in_private_ns "$script"
-	[ "$status" -eq 0 ]
-	[[ "$output" == *"No such file"* ]]
 }
 
 @test "bind mount: host content visible and writes land on the host" {
