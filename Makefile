@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GO ?= go
 BATS ?= bats
 
-.PHONY: all rt deps test unit integration tools fuzz demo bench clean test-cgroupv2 test-systemd test-checkpoint test-checkpoint-runc test-crash test-engines
+.PHONY: all rt deps test unit integration tools fuzz demo bench clean test-cgroupv2 test-systemd test-checkpoint test-checkpoint-runc test-crash test-engines cri-tools
 
 all: rt
 
@@ -102,16 +102,33 @@ test-crash: rt tools
 	if [ -n "$(SYSTEMD)" ]; then bash $(VM) run --share "$(CURDIR)" --timeout 3000 -- ./tests/crash-sweep.sh --systemd $(or $(STEP),50ms); \
 	else ./tests/crash-sweep.sh $(or $(STEP),1ms); fi
 
-# Podman, containerd and rootless rt over rt and over the guest's runc, side
-# by side (tests/engines/run.sh, which writes tests/engines/RESULTS.md), in
-# the systemd + cgroup v2 guest with the engines added. Under TCG this takes
-# a while, so it is not part of `make test`. ENGINE_SUITES="podman" runs
-# one suite.
+# Podman, containerd, containerd's CRI (critest) and rootless rt over rt and
+# over the guest's runc, side by side (tests/engines/run.sh, which writes
+# tests/engines/RESULTS.md), in the systemd + cgroup v2 guest with the
+# engines added. Under TCG this takes a while, so it is not part of `make
+# test`. ENGINE_SUITES="podman" runs one suite. The cri suite needs
+# `make cri-tools` first (critest and containerd 2.x, built into CRI_DIR,
+# which the guest gets as a share); CRI_CONTAINERDS="1.6" or "2" runs it
+# with one containerd, CRI_FOCUS / CRI_SKIP pick critest's specs by a
+# regular expression; it takes hours under TCG (ENGINES_TIMEOUT, seconds).
 ENGINES_RTVM_DIR ?= /var/tmp/rtvm-engines
-ENGINES_PKGS = podman conmon containerd catatonit slirp4netns fuse-overlayfs dbus-user-session libpam-systemd containernetworking-plugins
+ENGINES_PKGS = podman conmon containerd catatonit slirp4netns fuse-overlayfs dbus-user-session libpam-systemd containernetworking-plugins \
+	docker-registry nginx curl iptables
+ENGINES_TIMEOUT ?= 3600
+CRI_DIR ?= /var/tmp/rt-cri
 test-engines: rt
 	RTVM_DIR=$(ENGINES_RTVM_DIR) RTVM_EXTRA_PKGS="$(ENGINES_PKGS)" bash $(VM) run --share "$(CURDIR)" \
-		--env ENGINE_SUITES="$(ENGINE_SUITES)" --mem 3072 --timeout 3600 -- ./tests/engines/run.sh
+		$(if $(wildcard $(CRI_DIR)),--share $(CRI_DIR)) --env CRI_DIR=$(CRI_DIR) \
+		--env CRI_CONTAINERDS="$(or $(CRI_CONTAINERDS),1.6 2)" --env CRI_FOCUS="$(CRI_FOCUS)" --env CRI_SKIP="$(CRI_SKIP)" \
+		--env ENGINE_SUITES="$(ENGINE_SUITES)" --mem 3072 --timeout $(ENGINES_TIMEOUT) -- ./tests/engines/run.sh
+
+# critest v1.28.0 and the newest critest, from a clone of
+# kubernetes-sigs/cri-tools (CRI_TOOLS_GIT), and containerd 2.x from its
+# module source, into CRI_DIR, outside the repository
+# (scripts/cri-build.sh).
+cri-tools:
+	@test -n "$(CRI_TOOLS_GIT)" || { echo "CRI_TOOLS_GIT must name a clone of kubernetes-sigs/cri-tools"; exit 1; }
+	./scripts/cri-build.sh "$(CRI_TOOLS_GIT)" "$(CRI_DIR)"
 
 # Installs the dependencies, builds rt, makes a busybox bundle in ./demo
 # and runs it.

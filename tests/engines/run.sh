@@ -1,6 +1,6 @@
 #!/bin/bash
 # run.sh: the engine suites (ENGINE_SUITES, default: every tests/engines/*.sh
-# but lib.sh and run.sh), each once with rt and once with the guest's runc,
+# but run.sh and the sourced lib.sh and cri-images.sh), each once with rt and once with the guest's runc,
 # then RESULTS.md beside this script: every check with rt's and runc's
 # result side by side. Meant for the systemd + cgroup v2 guest that
 # `make test-engines` boots. Exits non-zero when rt fails a check that runc
@@ -11,7 +11,7 @@ repo=$(cd "$here/../.." && pwd)
 RT_BIN=${RT_BIN:-$repo/rt}
 RUNC_BIN=${RUNC_BIN:-$(command -v runc)}
 out=$(mktemp -d /var/tmp/engines.XXXXXX)
-suites=${ENGINE_SUITES:-$(cd "$here" && ls *.sh | grep -vx -e lib.sh -e run.sh | sed 's/\.sh$//')}
+suites=${ENGINE_SUITES:-$(cd "$here" && ls *.sh | grep -vx -e lib.sh -e run.sh -e cri-images.sh | sed 's/\.sh$//')}
 
 status=0
 for s in $suites; do
@@ -43,6 +43,11 @@ results=$here/RESULTS.md
 	for t in podman conmon containerd; do
 		command -v $t >/dev/null && echo "- $t: $($t --version 2>/dev/null | head -n 1)"
 	done
+	if [[ " $suites " == *" cri "* ]]; then
+		for t in "${CRI_DIR:-/var/tmp/rt-cri}"/containerd-v2.*/bin/containerd "${CRI_DIR:-/var/tmp/rt-cri}"/bin/critest-v*; do
+			[ -x "$t" ] && echo "- cri: $("$t" --version 2>&1 | head -n 1)"
+		done
+	fi
 	for s in $suites; do
 		echo
 		echo "## $s"
@@ -63,12 +68,12 @@ results=$here/RESULTS.md
 	done
 } >"$results"
 
-# rt must pass every check but those runc fails too (the guest's, not
-# rt's); a check only rt has must pass.
+# rt must pass every check but those runc fails (or skips) too: the
+# guest's, not rt's; a check only rt has must pass.
 for s in $suites; do
 	bad=$(awk -F'\t' -v runcf="$out/$s.runc" '
 		BEGIN { while ((getline l < runcf) > 0) { split(l, a, "\t"); runc[a[2]] = a[1] } }
-		$1 != "PASS" && runc[$2] != "FAIL" { print "  " $2 ": " $3 }' "$out/$s.rt")
+		$1 != "PASS" && runc[$2] != $1 { print "  " $2 ": " $3 }' "$out/$s.rt")
 	if [ -n "$bad" ]; then
 		echo "rt fails in $s where runc passes:"
 		echo "$bad"
