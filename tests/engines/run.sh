@@ -1,10 +1,11 @@
 #!/bin/bash
 # run.sh: the engine suites (ENGINE_SUITES, default: every tests/engines/*.sh
-# but run.sh and the sourced lib.sh and cri-images.sh), each once with rt and once with the guest's runc,
-# then RESULTS.md beside this script: every check with rt's and runc's
-# result side by side. Meant for the systemd + cgroup v2 guest that
-# `make test-engines` boots. Exits non-zero when rt fails a check that runc
-# does not fail too, or a suite fails to run at all.
+# but run.sh and the sourced lib.sh and cri-images.sh), each once with rt
+# and once with the guest's runc, then RESULTS.md beside this script: every
+# check with rt's and runc's result side by side. Meant for the systemd +
+# cgroup v2 guest that `make test-engines` boots. Exits non-zero when rt
+# does not pass a check that runc passes (or that only rt has), or a
+# suite fails to run at all.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
