@@ -174,22 +174,16 @@ expect() {
 			mount --bind "$BUNDLE" "$BUNDLE"; mount --make-shared "$BUNDLE"
 			"$RT" --root "$ROOT" run -b "$BUNDLE" ct1'
 	}
-	for p in shared rshared; do
-		update_config ".linux.rootfsPropagation = \"$p\""
+	# value:what the root's tags must show
+	for p in shared:shared rshared:shared slave:slave rslave:slave private:none rprivate:none :none; do
+		update_config ".linux.rootfsPropagation = \"${p%%:*}\""
 		run root_tags
+		echo "${p%%:*}: $output"
 		[ "$status" -eq 0 ]
-		[[ "$output" == "- shared:"* && "$output" != *master:* ]]
-	done
-	for p in slave rslave; do
-		update_config ".linux.rootfsPropagation = \"$p\""
-		run root_tags
-		[ "$status" -eq 0 ]
-		[[ "$output" == "- master:"* && "$output" != *shared:* ]]
-	done
-	for p in private rprivate ""; do
-		update_config ".linux.rootfsPropagation = \"$p\""
-		run root_tags
-		[ "$status" -eq 0 ]
-		[ "$output" = - ]
+		case ${p#*:} in
+		shared) [[ "$output" == "- shared:"* && "$output" != *master:* ]] ;;
+		slave) [[ "$output" == "- master:"* && "$output" != *shared:* ]] ;;
+		none) [ "$output" = - ] ;;
+		esac
 	done
 }
