@@ -113,10 +113,10 @@ test-crash: rt tools
 # regular expression; it takes hours under TCG (ENGINES_TIMEOUT, seconds).
 ENGINES_RTVM_DIR ?= /var/tmp/rtvm-engines
 ENGINES_PKGS = podman conmon containerd catatonit slirp4netns fuse-overlayfs dbus-user-session libpam-systemd containernetworking-plugins \
-	docker-registry nginx curl iptables
+	docker-registry curl iptables procps
 ENGINES_TIMEOUT ?= 3600
 CRI_DIR ?= /var/tmp/rt-cri
-test-engines: rt
+test-engines: rt tools
 	RTVM_DIR=$(ENGINES_RTVM_DIR) RTVM_EXTRA_PKGS="$(ENGINES_PKGS)" bash $(VM) run --share "$(CURDIR)" \
 		$(if $(wildcard $(CRI_DIR)),--share $(CRI_DIR)) --env CRI_DIR=$(CRI_DIR) \
 		--env CRI_CONTAINERDS="$(or $(CRI_CONTAINERDS),1.6 2)" --env CRI_FOCUS="$(CRI_FOCUS)" --env CRI_SKIP="$(CRI_SKIP)" \

@@ -8,6 +8,8 @@
 #   containerd-$CONTAINERD2/bin/{containerd,containerd-shim-runc-v2,ctr},
 #       containerd 2.x from its module source (github.com/containerd/
 #       containerd/v2 and its dependencies, through the Go module proxy)
+#   debs/: the Debian packages cri-images.sh builds images of, which the
+#       guest does not install (apt-get download; after apt-get update)
 # Static Go binaries, so that the guest runs them as they are. What is
 # already there is kept; remove it to rebuild.
 set -eu
@@ -49,6 +51,17 @@ containerd2() {
 	echo "built $bin"
 }
 
+debs() {
+	local p missing=
+	for p in busybox nginx nginx-common catatonit; do
+		ls "$out/debs/${p}_"*.deb >/dev/null 2>&1 || missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	mkdir -p "$out/debs"
+	(cd "$out/debs" && apt-get download $missing)
+}
+
 critest v1.28.0
 critest "$CRITEST_NEWEST"
 containerd2
+debs

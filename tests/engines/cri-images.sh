@@ -1,13 +1,23 @@
 # cri-images.sh, sourced by cri.sh (after lib.sh): the images critest pulls
-# (v1.28 and v1.36, cri-tools' pkg/validate and images/), built from the
-# guest's own Debian packages and pushed under critest's names, less their
-# registry host, to a registry on loopback that containerd's registry
-# config puts in place of registry.k8s.io, k8s.gcr.io and gcr.io:
-#   registry.k8s.io/e2e-test-images/busybox:1.29-2   busybox-static: sh,
-#       top, sleep, id, ipcs, ping, mount, ... and busybox's users
+# (v1.28 and v1.36, cri-tools' pkg/validate and images/), built from Debian
+# packages and pushed under critest's names, less their registry host, to a
+# registry on loopback that containerd's registry config puts in place of
+# registry.k8s.io, k8s.gcr.io and gcr.io. The packages: busybox, nginx,
+# nginx-common and catatonit as .debs in CRI_DIR/debs (make cri-tools
+# downloads them; busybox conflicts with the guest's busybox-static, and
+# nginx installed would serve the guest), and the guest's procps and
+# util-linux. The libraries each program loads come from the guest.
+#   registry.k8s.io/e2e-test-images/busybox:1.29-2   Debian's busybox (sh,
+#       top, sleep, id, ping, mount, ...; built, as upstream's, to run
+#       programs from /bin, not its own applets) as hard links, procps'
+#       pgrep and util-linux' ipcs, and busybox's users
 #   registry.k8s.io/e2e-test-images/nginx:1.14-2     Debian's nginx on port
 #       80, pid in /var/run/nginx.pid, "master process" as pid 1, with busybox
 #   gcr.io/k8s-staging-cri-tools/hostnet-nginx-amd64 the same on port 12003
+#   registry.k8s.io/e2e-test-images/httpd:2.4.39-4  busybox's httpd on 80,
+#       logging Apache's start line
+#   registry.k8s.io/e2e-test-images/nonewprivs:1.3   a set-uid root program
+#       printing "Effective uid: N" (tests/integration/tools/nnp)
 #   registry.k8s.io/pause:3.9 (and k8s.gcr.io/pause:3.9, the same image)
 #       catatonit -P (Debian's static catatonit) as the pod's sandbox
 #   gcr.io/k8s-staging-cri-tools/test-image-*        busybox with a file named
@@ -68,10 +78,17 @@ img_make() {
 	echo "$name $m $c $(for l in "$@"; do echo "${l%% *}"; done | tr '\n' ' ')" >>"$CRI_IMAGES_WORK/images"
 }
 
-# img_busybox DIR: busybox's rootfs with the users and groups of the
-# upstream busybox image (the user tests name www-data).
+# img_busybox DIR PKGROOT: busybox's rootfs with the users and groups of
+# the upstream busybox image (the user tests name www-data), its applets
+# hard links as there (a mask on /bin/ls must not hide the others).
 img_busybox() {
-	busybox_rootfs "$1"
+	local t
+	mkdir -p "$1/etc" "$1/tmp" "$1/proc" "$1/sys" "$1/dev" "$1/root" "$1/var"
+	chmod 1777 "$1/tmp"
+	img_binary "$1" /bin/busybox "$2"
+	for t in $("$1/bin/busybox" --list); do
+		[ -e "$1/bin/$t" ] || ln "$1/bin/busybox" "$1/bin/$t"
+	done
 	cat >"$1/etc/passwd" <<-'EOF'
 	root:x:0:0:root:/root:/bin/sh
 	daemon:x:1:1:daemon:/usr/sbin:/bin/false
@@ -105,28 +122,31 @@ img_busybox() {
 	nogroup:x:65534:
 	EOF
 	mkdir -p "$1/var/www" "$1/home" "$1/var/spool/mail" "$1/usr/sbin"
+	# What critest runs that Debian's busybox lacks.
+	img_binary "$1" /usr/bin/pgrep
+	img_binary "$1" /usr/bin/ipcs
 }
 
-# img_binary ROOT BIN: BIN and the shared libraries it loads, at the same
-# paths under ROOT.
+# img_binary ROOT BIN [FROM]: BIN (under FROM) and the shared libraries it
+# loads (the system's), at the same paths under ROOT.
 img_binary() {
-	local root=$1 bin=$2 lib
+	local root=$1 bin=$2 from=${3:-} lib
 	mkdir -p "$root$(dirname "$bin")"
-	cp -L "$bin" "$root$bin"
-	for lib in $(ldd "$bin" | grep -o '/[^ ]*'); do
+	cp -L "$from$bin" "$root$bin"
+	for lib in $(ldd "$from$bin" | grep -o '/[^ ]*'); do
 		mkdir -p "$root$(dirname "$lib")"
 		cp -L "$lib" "$root$lib"
 	done
 }
 
-# img_nginx DIR PORT: Debian's nginx, serving on PORT, as root of pid 1
-# ("nginx: master process ..."), its pid in /var/run/nginx.pid.
+# img_nginx DIR PKGROOT: Debian's nginx as pid 1 ("nginx: master process
+# ..."), its pid in /var/run/nginx.pid, serving conf.d/default.conf.
 img_nginx() {
 	local d=$1
-	img_binary "$d" /usr/sbin/nginx
+	img_binary "$d" /usr/sbin/nginx "$2"
 	mkdir -p "$d/etc/nginx/conf.d" "$d/var/log/nginx" "$d/var/run" "$d/run" "$d/usr/share/nginx/html" \
 		"$d/var/lib/nginx/body" "$d/var/lib/nginx/proxy" "$d/var/lib/nginx/fastcgi" "$d/var/lib/nginx/uwsgi" "$d/var/lib/nginx/scgi"
-	cp /etc/nginx/mime.types "$d/etc/nginx/mime.types"
+	cp "$2/etc/nginx/mime.types" "$d/etc/nginx/mime.types"
 	cat >"$d/etc/nginx/nginx.conf" <<-'EOF'
 	user www-data;
 	worker_processes 1;
@@ -152,14 +172,20 @@ cri_images_build() {
 	local w=$CRI_IMAGES_WORK
 	[ -s "$w/images.done" ] && return 0
 	rm -rf "$w"
-	mkdir -p "$w/blobs" "$w/src"
+	mkdir -p "$w/blobs" "$w/src" "$w/pkg"
+	local deb pkg=$w/pkg
+	for deb in busybox nginx nginx-common catatonit; do
+		set -- "$CRI_DIR"/debs/${deb}_*.deb
+		[ -f "$1" ] || { echo "no $deb .deb in $CRI_DIR/debs (make cri-tools downloads it)"; return 1; }
+		dpkg-deb -x "$1" "$pkg"
+	done
 	local bb nginx n tags pause grp
-	img_busybox "$w/src/busybox"
+	img_busybox "$w/src/busybox" "$pkg"
 	bb=$(img_layer "$w/src/busybox")
 	local sh='{"Cmd": ["sh"]}'
 	img_make e2e-test-images/busybox:1.29-2 "$sh" "$bb"
 
-	img_nginx "$w/src/nginx"
+	img_nginx "$w/src/nginx" "$pkg"
 	img_nginx_server "$w/src/nginx" 80
 	nginx=$(img_layer "$w/src/nginx")
 	local ngcfg='{"Cmd": ["nginx", "-g", "daemon off;"], "ExposedPorts": {"80/tcp": {}}, "StopSignal": "SIGQUIT"}'
@@ -168,8 +194,30 @@ cri_images_build() {
 	img_nginx_server "$w/src/hostnet" 12003
 	img_make k8s-staging-cri-tools/hostnet-nginx-amd64:latest "$ngcfg" "$bb" "$nginx" "$(img_layer "$w/src/hostnet")"
 
+	# e2e-test-images/httpd serves a page on port 80: busybox's httpd,
+	# started by httpd-foreground as Apache's image is; that logs the
+	# command line the way Apache does at start (critest's container log
+	# check looks for it) and runs busybox's httpd in the foreground.
+	mkdir -p "$w/src/httpd/usr/local/apache2/htdocs" "$w/src/httpd/usr/local/bin"
+	echo '<html><body><h1>It works!</h1></body></html>' >"$w/src/httpd/usr/local/apache2/htdocs/index.html"
+	cat >"$w/src/httpd/usr/local/bin/httpd-foreground" <<-'EOF'
+	#!/bin/sh
+	echo "[mpm_event:notice] [pid $$] AH00489: busybox httpd configured -- resuming normal operations" >&2
+	echo "[core:notice] [pid $$] AH00094: Command line: 'httpd -D FOREGROUND'" >&2
+	exec httpd -f -v -p 80 -h /usr/local/apache2/htdocs
+	EOF
+	chmod 755 "$w/src/httpd/usr/local/bin/httpd-foreground"
+	img_make e2e-test-images/httpd:2.4.39-4 '{"Cmd": ["httpd-foreground"], "ExposedPorts": {"80/tcp": {}}}' \
+		"$bb" "$(img_layer "$w/src/httpd")"
+	# e2e-test-images/nonewprivs: a set-uid root program printing the
+	# effective uid (tests/integration/tools/nnp, built by make tools).
+	mkdir -p "$w/src/nnp/usr/local/bin"
+	cp "$REPO/tests/integration/tools/bin/nnp" "$w/src/nnp/usr/local/bin/nnp"
+	chmod 4755 "$w/src/nnp/usr/local/bin/nnp"
+	img_make e2e-test-images/nonewprivs:1.3 '{"Entrypoint": ["/usr/local/bin/nnp"]}' "$bb" "$(img_layer "$w/src/nnp")"
+
 	mkdir -p "$w/src/pause"
-	cp /usr/bin/catatonit "$w/src/pause/pause"
+	cp "$pkg/usr/bin/catatonit" "$w/src/pause/pause"
 	pause=$(img_layer "$w/src/pause")
 	img_make pause:3.9 '{"Entrypoint": ["/pause", "-P"], "User": "65535:65535"}' "$pause"
 
@@ -200,7 +248,7 @@ cri_images_build() {
 	printf 'default-user:x:1000:\ngroup-defined-in-image:x:50000:default-user\n' >>"$w/src/group/etc/group"
 	grp=$(img_layer "$w/src/group")
 	img_make k8s-staging-cri-tools/test-image-predefined-group:latest '{"Cmd": ["sh"], "User": "1000"}' "$bb" "$grp"
-	rm -rf "$w/src"
+	rm -rf "$w/src" "$pkg"
 	mv "$w/images" "$w/images.done"
 }
 

@@ -26,7 +26,11 @@
 # reason), plus whether containerd started and whether the pods really
 # ran under RUNTIME (its runtime root is the only one used).
 # CRI_FOCUS and CRI_SKIP (regular expressions of spec names) are given
-# to critest's --ginkgo.focus / --ginkgo.skip.
+# to critest's --ginkgo.focus / --ginkgo.skip. For a quick run outside
+# the guest (a host without systemd, in namespaces of its own): CRI_CGROUP=
+# cgroupfs, CRI_RESTRICT_OOM=true where root may not lower oom_score_adj
+# (no CAP_SYS_RESOURCE), CNI_BIN_DIR for plugins extracted rather than
+# installed.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 . "$here/cri-images.sh"
@@ -34,6 +38,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 CRI_DIR=${CRI_DIR:-/var/tmp/rt-cri}
 CRI_CONTAINERDS=${CRI_CONTAINERDS:-1.6 2}
 CRI_SUITE_TIMEOUT=${CRI_SUITE_TIMEOUT:-4h}
+CRI_CGROUP=${CRI_CGROUP:-systemd}
+CNI_BIN_DIR=${CNI_BIN_DIR:-/usr/lib/cni}
+CRI_RESTRICT_OOM=${CRI_RESTRICT_OOM:-false}
 reg=127.0.0.1:5123
 subnet=10.99.0.0/24
 bridge=rtcri0
@@ -47,11 +54,15 @@ runc) runc_bin=$RUNTIME ;;
 esac
 
 base=$(mktemp -d /var/tmp/cri.XXXXXX)
-reg_pid= ctrd_pid= ctrd_sock= netns_before=$(ls /var/run/netns 2>/dev/null)
+# As containerd's own directories: a user namespace's root must reach
+# the rootfs below.
+chmod 711 "$base"
+reg_pid= ctrd_pid= ctrd_sock=
 
-# stop_containerd DIR: removes what critest left (tasks, then containers,
-# so that their shims exit), stops containerd, deletes with the runtimes
-# what a shim still holds and unmounts what is left under DIR.
+# stop_containerd DIR CTR: removes what critest left (tasks, then
+# containers, so that their shims exit), stops containerd, deletes with the
+# runtimes what a shim still holds and unmounts what is left under DIR
+# (pods' network namespaces included: they are kept in its state dir).
 stop_containerd() {
 	local d=$1 ctr=$2 id r pid
 	if [ -n "$ctrd_pid" ]; then
@@ -79,13 +90,6 @@ stop_containerd() {
 	done
 	awk -v b="$d/" 'index($5, b) == 1 { print $5 }' /proc/self/mountinfo | sort -r | while read -r m; do
 		umount -l "$m" 2>/dev/null
-	done
-	local ns
-	for ns in $(ls /var/run/netns 2>/dev/null); do
-		if ! grep -qx "$ns" <<<"$netns_before"; then
-			umount -l "/var/run/netns/$ns" 2>/dev/null
-			rm -f "/var/run/netns/$ns"
-		fi
 	done
 	ip link del "$bridge" 2>/dev/null
 }
@@ -186,16 +190,21 @@ containerd_config() {
 		cat <<-EOF
 		[$cri]
 		  sandbox_image = "registry.k8s.io/pause:3.9"
+		  netns_mounts_under_state_dir = true
+		  restrict_oom_score_adj = $CRI_RESTRICT_OOM
 		[$cri.cni]
-		  bin_dir = "/usr/lib/cni"
+		  bin_dir = "$CNI_BIN_DIR"
 		  conf_dir = "$d/net.d"
 		EOF
 	else
 		cat <<-EOF
 		[$images.pinned_images]
 		  sandbox = "registry.k8s.io/pause:3.9"
+		[$cri]
+		  netns_mounts_under_state_dir = true
+		  restrict_oom_score_adj = $CRI_RESTRICT_OOM
 		[$cri.cni]
-		  bin_dirs = ["/usr/lib/cni"]
+		  bin_dirs = ["$CNI_BIN_DIR"]
 		  conf_dir = "$d/net.d"
 		EOF
 	fi
@@ -213,7 +222,7 @@ containerd_config() {
 		  runtime_type = "io.containerd.runc.v2"
 		[$cri.containerd.runtimes.$h.options]
 		  BinaryName = "$bin"
-		  SystemdCgroup = true
+		  SystemdCgroup = $([ "$CRI_CGROUP" = systemd ] && echo true || echo false)
 		  Root = "$d/root-$h"
 		EOF
 	done
@@ -224,8 +233,9 @@ containerd_config() {
 emit_specs() {
 	jq -r --arg v "containerd $1: " '.[].SpecReports[]
 		| select(.LeafNodeType == "It" or .State != "passed")
+		| select(.State != "skipped" or .Failure.Message)  # not picked by focus/skip
 		| (if .LeafNodeType == "It" then ((.ContainerHierarchyTexts // []) + [.LeafNodeText] | join(" ")) else .LeafNodeType end) as $name
-		| ((.Failure.Message // "") | split("\n") | map(select(test("\\S"))) | first // "") as $why
+		| ((.Failure.Message // "") | split("\n") | map(select(test("\\S")) | sub("^\\s+"; "")) | join(" ")) as $why
 		| if .State == "passed" then "PASS\t\($v)\($name)"
 		  elif .State == "skipped" or .State == "pending" then "SKIP\t\($v)\($name)\t\($why | .[0:200])"
 		  else "FAIL\t\($v)\($name)\t\(.State): \($why | gsub("\t"; " ") | .[0:200])" end' "$2"
@@ -247,7 +257,7 @@ run_critest() {
 		[ -x "$b" ] || { echo "containerd $v: no $b (make cri-tools builds it into CRI_DIR=$CRI_DIR)" >&2; return 1; }
 	done
 	echo "== containerd $v ($("$ctrd" --version)), $("$critest" --version 2>&1 | head -n 1), handler $RUNTIME_NAME ($RUNTIME)" >&2
-	mkdir -p "$d"
+	mkdir -p -m 711 "$d"
 	registry_config "$d/certs.d"
 	cni_config "$d/net.d" "$d/ipam"
 	containerd_config "$v" "$d" >"$d/config.toml"
