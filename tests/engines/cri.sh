@@ -13,17 +13,19 @@
 # Both come from CRI_DIR (default /var/tmp/rt-cri, which make test-engines
 # shares into the guest; `make cri-tools` builds them there):
 #   CRI_DIR/bin/critest-v1.28.0, CRI_DIR/bin/critest-v<newest>,
-#   CRI_DIR/containerd-v2.*/bin/{containerd,containerd-shim-runc-v2,ctr}
-# Images: cri-images.sh builds them from the guest's Debian packages and
-# pushes them to a docker-registry (Debian's) of this suite's own on
-# 127.0.0.1; containerd's registry config (hosts.toml, config_path) sends
-# registry.k8s.io, k8s.gcr.io and gcr.io there. Pods get a bridge of the
+#   CRI_DIR/containerd-v2.*/bin/{containerd,containerd-shim-runc-v2,ctr},
+#   CRI_DIR/debs/*.deb
+# Images: cri-images.sh builds them from Debian packages (the guest's, and
+# the .debs in CRI_DIR/debs) and pushes them to a docker-registry (Debian's)
+# of this suite's own on 127.0.0.1; containerd's registry config
+# (hosts.toml, config_path) sends registry.k8s.io, k8s.gcr.io and gcr.io
+# there. Pods get a bridge of the
 # guest's own (CNI, Debian's plugins; the guest has no NIC, so nothing
 # leaves it), and their host ports map on loopback.
 #
 # One check line per critest spec: "containerd VERSION: SPEC" (PASS,
-# FAIL with the first line of the failure, or SKIP with critest's
-# reason), plus whether containerd started and whether the pods really
+# FAIL with the failure's first 200 characters, or SKIP with critest's
+# reason; specs the focus left out are not listed), plus whether containerd started and whether the pods really
 # ran under RUNTIME (its runtime root is the only one used).
 # CRI_FOCUS and CRI_SKIP (regular expressions of spec names) are given
 # to critest's --ginkgo.focus / --ginkgo.skip. For a quick run outside
