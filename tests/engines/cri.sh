@@ -24,7 +24,8 @@
 # leaves it), and their host ports map on loopback.
 #
 # One check line per critest spec: "containerd VERSION: SPEC" (PASS,
-# FAIL with the failure's first 200 characters, or SKIP with critest's
+# FAIL with the failure (its start and end when long: an OCI runtime's
+# own message ends a long chain), or SKIP with critest's
 # reason; specs the focus left out are not listed), plus whether containerd started and whether the pods really
 # ran under RUNTIME (its runtime root is the only one used).
 # CRI_FOCUS and CRI_SKIP (regular expressions of spec names) are given
@@ -240,7 +241,7 @@ emit_specs() {
 		| ((.Failure.Message // "") | split("\n") | map(select(test("\\S")) | sub("^\\s+"; "")) | join(" ")) as $why
 		| if .State == "passed" then "PASS\t\($v)\($name)"
 		  elif .State == "skipped" or .State == "pending" then "SKIP\t\($v)\($name)\t\($why | .[0:200])"
-		  else "FAIL\t\($v)\($name)\t\(.State): \($why | gsub("\t"; " ") | .[0:200])" end' "$2"
+		  else "FAIL\t\($v)\($name)\t\(.State): \($why | gsub("\t"; " ") | if length > 240 then .[0:80] + " ... " + .[-160:] else . end)" end' "$2"
 }
 
 # run_critest VERSION: containerd VERSION with its critest, once.

@@ -26,6 +26,10 @@ for s in $suites; do
 			status=1
 		fi
 		cat "$out/$s.$r"
+		# The whole log, for whoever reads the results (the repository is
+		# the guest's share; logs/ is not committed).
+		mkdir -p "$here/logs"
+		cp "$out/$s.$r.log" "$here/logs/$s.$r.log"
 	done
 done
 
