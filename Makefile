@@ -122,7 +122,7 @@ test-engines: rt tools
 		--env CRI_CONTAINERDS="$(or $(CRI_CONTAINERDS),1.6 2)" --env CRI_FOCUS="$(CRI_FOCUS)" --env CRI_SKIP="$(CRI_SKIP)" \
 		--env ENGINE_SUITES="$(ENGINE_SUITES)" --mem 3072 --timeout $(ENGINES_TIMEOUT) -- ./tests/engines/run.sh
 
-# critest v1.28.0 and the newest critest, from a clone of
+# critest v1.28.0, v1.29.0 and the newest critest, from a clone of
 # kubernetes-sigs/cri-tools (CRI_TOOLS_GIT), and containerd 2.x from its
 # module source, into CRI_DIR, outside the repository
 # (scripts/cri-build.sh).

@@ -2,7 +2,8 @@
 # cri-build.sh CRI_TOOLS_GIT [CRI_DIR]: builds what tests/engines/cri.sh
 # runs in the guest, outside the repository, into CRI_DIR (default
 # /var/tmp/rt-cri):
-#   bin/critest-v1.28.0 and bin/critest-$CRITEST_NEWEST, from the tags of
+#   bin/critest-v1.28.0, -v1.29.0 (for containerd 1.6, see cri.sh) and
+#       bin/critest-$CRITEST_NEWEST, from the tags of
 #       CRI_TOOLS_GIT, a clone (bare or not) of kubernetes-sigs/cri-tools;
 #       cri-tools vendors its dependencies, so this needs no network
 #   containerd-$CONTAINERD2/bin/{containerd,containerd-shim-runc-v2,ctr},
@@ -62,6 +63,7 @@ debs() {
 }
 
 critest v1.28.0
+critest v1.29.0
 critest "$CRITEST_NEWEST"
 containerd2
 debs

@@ -1,5 +1,5 @@
 # cri-images.sh, sourced by cri.sh (after lib.sh): the images critest pulls
-# (v1.28 and v1.36, cri-tools' pkg/validate and images/), built from Debian
+# (v1.28 to v1.36, cri-tools' pkg/validate and images/), built from Debian
 # packages and pushed under critest's names, less their registry host, to a
 # registry on loopback that containerd's registry config puts in place of
 # registry.k8s.io, k8s.gcr.io and gcr.io. The packages: busybox, nginx,

@@ -6,13 +6,18 @@
 # critest runs with --runtime-handler RUNTIME_NAME, so every pod sandbox
 # and container of the run is RUNTIME's. Once per containerd
 # (CRI_CONTAINERDS, default "1.6 2"):
-#   1.6  the guest's containerd (Debian's), with critest v1.28.0, the
-#        newest critest that works with 1.6
+#   1.6  the guest's containerd (Debian's), with critest v1.29.0
+#        (CRI_CRITEST_16). v1.28.0 is the newest critest made for 1.6, but
+#        it gives pods no cgroup parent, and containerd 1.6 then hands the
+#        runtime its own "/k8s.io/<id>", which under the systemd driver
+#        runc and rt both refuse (not "slice:prefix:name"): no pod starts
+#        for either. v1.29.0 gives them one (/test.slice), as a kubelet
+#        does, and runs on 1.6 (the same specs, one more).
 #   2    containerd 2.x built from its module source, with the newest
 #        critest there is
 # Both come from CRI_DIR (default /var/tmp/rt-cri, which make test-engines
 # shares into the guest; `make cri-tools` builds them there):
-#   CRI_DIR/bin/critest-v1.28.0, CRI_DIR/bin/critest-v<newest>,
+#   CRI_DIR/bin/critest-v1.29.0, CRI_DIR/bin/critest-v<newest>,
 #   CRI_DIR/containerd-v2.*/bin/{containerd,containerd-shim-runc-v2,ctr},
 #   CRI_DIR/debs/*.deb
 # Images: cri-images.sh builds them from Debian packages (the guest's, and
@@ -249,7 +254,7 @@ run_critest() {
 	local v=$1 d=$base/containerd-$v ctrd critest ctr=ctr shimdir=
 	if [ "$v" = 1.6 ]; then
 		ctrd=$(command -v containerd)
-		critest=$CRI_DIR/bin/critest-v1.28.0
+		critest=$CRI_DIR/bin/critest-${CRI_CRITEST_16:-v1.29.0}
 	else
 		shimdir=$(ls -d "$CRI_DIR"/containerd-v2.*/bin 2>/dev/null | sort -V | tail -n 1)
 		ctrd=$shimdir/containerd
