@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GO ?= go
 BATS ?= bats
 
-.PHONY: all rt deps test unit integration tools fuzz demo bench clean test-cgroupv2 test-systemd test-checkpoint test-checkpoint-runc test-crash test-engines cri-tools
+.PHONY: all rt deps test unit integration tools fuzz demo bench clean test-cgroupv2 test-systemd test-checkpoint test-checkpoint-runc test-crash test-engines test-lsm test-docker-host cri-tools
 
 all: rt
 
@@ -102,27 +102,40 @@ test-crash: rt tools
 	if [ -n "$(SYSTEMD)" ]; then bash $(VM) run --share "$(CURDIR)" --timeout 3000 -- ./tests/crash-sweep.sh --systemd $(or $(STEP),50ms); \
 	else ./tests/crash-sweep.sh $(or $(STEP),1ms); fi
 
-# Podman, containerd, containerd's CRI (critest) and rootless rt over rt and
-# over the guest's runc, side by side (tests/engines/run.sh, which writes
-# tests/engines/RESULTS.md), in the systemd + cgroup v2 guest with the
-# engines added. Under TCG this takes a while, so it is not part of `make
-# test`. ENGINE_SUITES="podman" runs one suite. The cri suite needs
-# `make cri-tools` first (critest and containerd 2.x, built into CRI_DIR,
-# which the guest gets as a share); CRI_CONTAINERDS="1.6" or "2" runs it
-# with one containerd, CRI_FOCUS / CRI_SKIP pick critest's specs by a
-# regular expression; it takes hours under TCG (ENGINES_TIMEOUT, seconds;
-# critest's own list, both runtimes: about 1.5 h per containerd).
+# Podman, containerd, Docker, containerd's CRI (critest) and rootless rt
+# over rt and over the guest's runc, side by side (tests/engines/run.sh,
+# which writes tests/engines/RESULTS.md), in the systemd + cgroup v2 guest
+# with the engines added (docker.io wants apparmor: the guest's kernel has
+# AppArmor on, and dockerd refuses to run containers when it cannot load
+# its profile). Under TCG this takes a while, so it is not part of `make
+# test`. ENGINE_SUITES="docker" runs one suite and replaces only its
+# section. The cri suite needs `make cri-tools` first (critest and
+# containerd 2.x, built into CRI_DIR, which the guest gets as a share);
+# CRI_CONTAINERDS="1.6" or "2" runs it with one containerd (and replaces
+# only that containerd's rows), CRI_FOCUS / CRI_SKIP pick critest's specs
+# by a regular expression; it takes hours under TCG (critest's own list,
+# both runtimes: about 1.5 h per containerd).
 ENGINES_RTVM_DIR ?= /var/tmp/rtvm-engines
 ENGINES_PKGS = podman conmon containerd catatonit slirp4netns fuse-overlayfs dbus-user-session libpam-systemd containernetworking-plugins \
-	docker-registry curl iptables procps
-# An hour, or four with the cri suite (all suites, or ENGINE_SUITES with cri).
-ENGINES_TIMEOUT ?= $(if $(or $(filter cri,$(ENGINE_SUITES)),$(if $(ENGINE_SUITES),,all)),14400,3600)
+	docker.io apparmor docker-registry curl iptables procps
+# Seconds: two hours, four for the cri suite alone, five for every suite.
+ENGINES_TIMEOUT ?= $(if $(ENGINE_SUITES),$(if $(filter cri,$(ENGINE_SUITES)),14400,7200),18000)
 CRI_DIR ?= /var/tmp/rt-cri
 test-engines: rt tools
 	RTVM_DIR=$(ENGINES_RTVM_DIR) RTVM_EXTRA_PKGS="$(ENGINES_PKGS)" bash $(VM) run --share "$(CURDIR)" \
 		$(if $(wildcard $(CRI_DIR)),--share $(CRI_DIR)) --env CRI_DIR=$(CRI_DIR) \
 		--env CRI_CONTAINERDS="$(or $(CRI_CONTAINERDS),1.6 2)" --env CRI_FOCUS="$(CRI_FOCUS)" --env CRI_SKIP="$(CRI_SKIP)" \
 		--env ENGINE_SUITES="$(ENGINE_SUITES)" --mem 3072 --timeout $(ENGINES_TIMEOUT) -- ./tests/engines/run.sh
+
+# The Docker suite (tests/engines/docker.sh) on this host as it is: cgroup
+# v1, the cgroupfs driver, PID 1 not systemd. rt beside runc into
+# tests/engines/RESULTS-host.md. tests/engines/host-docker.sh keeps dockerd
+# and its containerd in network and mount namespaces of their own, with
+# their own directories and cgroup parent, and removes them after. Needs
+# Debian's docker.io installed (its service need not run); about 2 min.
+# Not part of `make test`.
+test-docker-host: rt
+	./tests/engines/host-docker.sh
 
 # critest v1.28.0, v1.29.0 and the newest critest, from a clone of
 # kubernetes-sigs/cri-tools (CRI_TOOLS_GIT), and containerd 2.x from its
@@ -142,3 +155,14 @@ bench: rt
 
 clean:
 	rm -rf rt demo bench/out
+
+# AppArmor and SELinux in force (tests/lsm/host.sh): the AppArmor guest
+# (Podman, Docker) and the SELinux guest (Debian's reference policy, the
+# image labelled by tests/lsm/selinux-image.sh) of ../shared/vm, each
+# suite with rt and runc side by side, and rt check where this host cannot
+# show it; writes tests/lsm/RESULTS.md and fails when rt fails where runc
+# passes. LSM_GUESTS="apparmor" runs one guest. Under TCG each guest takes
+# minutes, so it is not part of `make test`. Run it under the VM lock:
+# `flock /var/tmp/rtvm.lock make test-lsm`.
+test-lsm: rt tools
+	VM=$(VM) LSM_GUESTS="$(or $(LSM_GUESTS),apparmor selinux)" ./tests/lsm/host.sh

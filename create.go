@@ -54,5 +54,6 @@ func createOpts(ctx *cli.Context, id, bundle string) container.CreateOpts {
 		NoPivot: ctx.Bool("no-pivot"), NoNewKeyring: ctx.Bool("no-new-keyring"),
 		PreserveFDs: ctx.Int("preserve-fds"), ListenFDs: listenFDs(),
 		SystemdCgroup: ctx.GlobalBool("systemd-cgroup"), Rootless: rootlessCgroups(ctx), Stdio: stdio(),
+		CacheDir: cacheDir(),
 	}
 }

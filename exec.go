@@ -60,7 +60,7 @@ var execCommand = cli.Command{
 		o := container.ExecOpts{
 			Process: p, ConsoleSocket: ctx.String("console-socket"), PidFile: ctx.String("pid-file"),
 			PreserveFDs: ctx.Int("preserve-fds"), Stdio: stdio(), IgnorePaused: ctx.Bool("ignore-paused"),
-			PidfdSocket: ctx.String("pidfd-socket"),
+			PidfdSocket: ctx.String("pidfd-socket"), CacheDir: cacheDir(),
 		}
 		if o.SubCgroups, err = subCgroups(ctx.StringSlice("cgroup")); err != nil {
 			return err

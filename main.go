@@ -77,7 +77,7 @@ func main() {
 		deleteCommand, listCommand, specCommand, execCommand, featuresCommand,
 		pauseCommand, resumeCommand, updateCommand, eventsCommand, psCommand,
 		checkpointCommand,
-		restoreCommand,
+		restoreCommand, checkCommand,
 	}
 	// A bad flag is one line of error like any other failure, not a help
 	// page that scripts and log parsers would take for output.

@@ -24,6 +24,23 @@ func defaultRoot() string {
 	return "/run/rt"
 }
 
+// cacheDir is where rt keeps what it can rebuild (compiled seccomp
+// filters), never under the state root: engines give every runc-compatible
+// runtime the same --root, whose entries must all be containers. It is one
+// per user, not per root (its entries are keyed by everything they depend
+// on), on the tmpfs the default root lives on, so a reboot empties it:
+// $RT_CACHE_DIR when set, else $XDG_RUNTIME_DIR/rt-cache where the default
+// root is $XDG_RUNTIME_DIR/rt, else /run/rt-cache.
+func cacheDir() string {
+	if d := os.Getenv("RT_CACHE_DIR"); d != "" {
+		return d
+	}
+	if x := os.Getenv("XDG_RUNTIME_DIR"); x != "" && honorXDGRuntimeDir() {
+		return x + "/rt-cache"
+	}
+	return "/run/rt-cache"
+}
+
 // honorXDGRuntimeDir follows runc: a non-root euid always uses it; the real
 // root (euid 0 in the initial user namespace) never does, since root's
 // session may set it to /run/user/0; root inside a user namespace (an

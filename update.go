@@ -37,7 +37,7 @@ var updateCommand = cli.Command{
 		cli.StringFlag{Name: "cpuset-cpus", Usage: "CPUs to run on (0-3,5)"},
 		cli.StringFlag{Name: "cpuset-mems", Usage: "memory nodes to use"},
 		cli.StringFlag{Name: "pids-limit", Usage: "maximum number of processes; -1 is unlimited"},
-		cli.StringFlag{Name: "blkio-weight", Usage: "block IO weight (10-1000)"},
+		cli.StringFlag{Name: "blkio-weight", Usage: "block IO weight (10-1000; 0 leaves it)"},
 		cli.StringFlag{Name: "l3-cache-schema", Usage: "Intel RDT L3 cache schema (not supported)"},
 		cli.StringFlag{Name: "mem-bw-schema", Usage: "Intel RDT memory bandwidth schema (not supported)"},
 	},
@@ -150,8 +150,9 @@ func resourcesFromFlags(ctx *cli.Context) (*specs.LinuxResources, error) {
 	}
 	if v := ctx.String("blkio-weight"); v != "" {
 		n, err := strconv.ParseUint(v, 10, 16)
-		if err != nil || n < 10 || n > 1000 {
-			return nil, fmt.Errorf("update --blkio-weight: %q is not a weight from 10 to 1000", v)
+		// 0 is "unset", as everywhere in linux.resources (runc's flag too).
+		if err != nil || n != 0 && (n < 10 || n > 1000) {
+			return nil, fmt.Errorf("update --blkio-weight: %q is not a weight from 10 to 1000 (or 0: unset)", v)
 		}
 		w := uint16(n)
 		r.BlockIO = &specs.LinuxBlockIO{Weight: &w}

@@ -5,9 +5,10 @@ need=""
 # golang-github-containers-common ships Podman's default seccomp profile,
 # which tests/integration/seccomp.bats runs containers under; libcap2-bin
 # has capsh, which tests/integration/security.bats runs rt under; uidmap has
-# newuidmap/newgidmap, which tests/integration/rootless.bats maps a range with.
+# newuidmap/newgidmap, which tests/integration/rootless.bats maps a range with;
+# runc is the other runtime in the root lifecycle.bats shares with it.
 for p in gcc make libseccomp-dev busybox-static bats jq iproute2 util-linux uidmap \
-	golang-github-containers-common libcap2-bin; do
+	golang-github-containers-common libcap2-bin runc; do
 	dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"
 done
 if [ -n "$need" ]; then

@@ -1,8 +1,9 @@
 #!/bin/bash
 # cgroupv2.sh: rt's cgroup v2 (fs2) path on a pure unified host: limits
-# land in memory.max, memory.swap.max, pids.max, cpu.weight and cpu.max;
-# update, pause, events (stats and OOM), ps, exec --cgroup and the BPF
-# device filter work; delete removes the cgroup. Meant for the cgroup v2
+# land in memory.max, memory.swap.max, pids.max, cpu.weight and cpu.max,
+# and Docker's zeros leave files alone; update (all or nothing), pause,
+# events (stats and OOM), ps, exec --cgroup and the BPF device filter
+# work; delete removes the cgroup. Meant for the cgroup v2
 # guest (`make test-cgroupv2` boots it); refuses to run on other hosts.
 # Prints one PASS/FAIL line per check and exits non-zero on any failure.
 set -u
@@ -59,6 +60,33 @@ check "update: quota" rt update --cpu-quota 20000 ct
 check "update: cpu.max" is cpu.max "20000 100000"
 check "update keeps memory.max" is memory.max 134217728
 
+# Docker 20.10's `docker update --pids-limit 55` (daemon/update_linux.go):
+# 0 for every other limit, which leaves it as it is.
+check "docker update" rt update -r - ct <<<'{"memory": {"limit": 0, "reservation": 0, "kernel": 0},
+	"cpu": {"shares": 0, "quota": 0, "period": 0}, "blockIO": {"weight": 0}, "pids": {"limit": 55}}'
+check "docker update: pids.max" is pids.max 55
+check "docker update: memory.max kept" is memory.max 134217728
+check "docker update: cpu.weight kept" is cpu.weight 100
+check "docker update: cpu.max kept" is cpu.max "20000 100000"
+check "docker update: io.weight untouched" eval '[ ! -e "$dir/io.weight" ] || is io.weight "default 100"'
+
+# All or nothing: everything before the last field is written, the last
+# one fails, and every file is as it was.
+# An empty cpuset.cpus (the parent's CPUs) cannot come back while the
+# cgroup has tasks: the same CPUs, named, do.
+snap() { (cd "$dir" && for f in memory.max memory.swap.max memory.low cpu.weight cpu.max pids.max cpuset.cpus.effective; do echo "$f=$(cat $f)"; done); }
+before=$(snap)
+saved=$(jq -c .linux.resources "$root/ct/config.json")
+out=$(rt update -r - ct 2>&1 <<<'{"memory": {"limit": 268435456, "swap": 536870912, "reservation": 1048576},
+	"cpu": {"shares": 300, "quota": 30000, "period": 50000, "cpus": "0"}, "pids": {"limit": 66},
+	"unified": {"cpu.nosuch": "1"}}')
+check "failed update: non-zero exit" test $? -ne 0
+check "failed update: one line naming the field" eval '[ "$(echo "$out" | wc -l)" = 1 ] && [[ $out == *"unified[\"cpu.nosuch\"]"* ]] && [[ $out != *"failed too"* ]]' ||
+	echo "  $out" >&2
+check "failed update: files as before" test "$(snap)" = "$before"
+check "failed update: saved resources as before" test "$(jq -c .linux.resources "$root/ct/config.json")" = "$saved"
+[ "$(snap)" = "$before" ] || diff <(echo "$before") <(snap) >&2
+
 check "pause" rt pause ct
 check "pause: cgroup.freeze" is cgroup.freeze 1
 check "pause: frozen in cgroup.events" grep -qx 'frozen 1' "$dir/cgroup.events"
@@ -106,6 +134,22 @@ check "into-cgroup: memory.max" is memory.max 268435456
 check "into-cgroup: delete" rt delete -f ct
 check "into-cgroup: run sees its cgroup namespace root" test "$(rt run -b "$bundle" ct)" = "0::/"
 check "into-cgroup: cgroup removed" test ! -e "$dir"
+
+# Docker 20.10's linux.resources for `docker run -m 64m --pids-limit 50
+# --cpus 0.5` (daemon/oci_linux.go): weight and shares 0, the OOM killer
+# flag false. They are unset: the container runs and the rest lands.
+jq '.process.args = ["sleep", "1000"] | .linux.resources = {"devices": [{"allow": false, "access": "rwm"}],
+	"memory": {"limit": 67108864, "swap": 134217728, "disableOOMKiller": false},
+	"cpu": {"shares": 0, "quota": 50000, "period": 100000}, "pids": {"limit": 50}, "blockIO": {"weight": 0}}' \
+	"$bundle/config.json" >"$bundle/c.json" && mv "$bundle/c.json" "$bundle/config.json"
+check "docker block: run -d" rt run -d -b "$bundle" ct
+check "docker block: exec" rt exec ct true
+check "docker block: memory.max" is memory.max 67108864
+check "docker block: memory.swap.max" is memory.swap.max 67108864
+check "docker block: pids.max" is pids.max 50
+check "docker block: cpu.max" is cpu.max "50000 100000"
+check "docker block: cpu.weight left at the default" is cpu.weight 100
+check "docker block: delete" rt delete -f ct
 
 echo "cgroupv2: $fails failure(s)"
 [ "$fails" -eq 0 ]

@@ -2,9 +2,10 @@
 # systemd.sh: rt's systemd cgroup driver (--systemd-cgroup) against a real
 # systemd on cgroup v2: the container gets a delegated scope unit that
 # systemd reports active, its limits land both in systemd's properties and
-# in the scope's cgroup files, exec joins it, update and pause work, and
-# delete stops the unit. Meant for the systemd guest (`make test-systemd`
-# boots it); refuses to run where systemd is not PID 1 on cgroup v2.
+# in the scope's cgroup files (Docker's zeros leave them alone), exec joins
+# it, update (all or nothing) and pause work, and delete stops the unit.
+# Meant for the systemd guest (`make test-systemd` boots it); refuses to
+# run where systemd is not PID 1 on cgroup v2.
 # Prints one PASS/FAIL line per check and exits non-zero on any failure.
 set -u
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -101,6 +102,39 @@ check "update: systemd MemoryMax" prop $unit MemoryMax 134217728
 check "update: systemd TasksMax" prop $unit TasksMax 44
 check "update: systemd CPUWeight" prop $unit CPUWeight 100
 
+# systemd keeps quotas in 10ms steps per second: 12345us per 100ms is
+# 130ms/s to it, and the file says the same so neither changes the other.
+check "odd quota" rt update --cpu-quota 12345 ct
+check "odd quota: systemd CPUQuotaPerSecUSec" prop $unit CPUQuotaPerSecUSec 130ms
+check "odd quota: cpu.max as systemd has it" is cpu.max "13000 100000"
+check "quota back" rt update --cpu-quota 50000 ct
+
+# Docker 20.10's `docker update --pids-limit 55`: 0 for every other limit.
+check "docker update" rt update -r - ct <<<'{"memory": {"limit": 0, "reservation": 0, "kernel": 0},
+	"cpu": {"shares": 0, "quota": 0, "period": 0}, "blockIO": {"weight": 0}, "pids": {"limit": 55}}'
+check "docker update: pids.max" is pids.max 55
+check "docker update: systemd TasksMax" prop $unit TasksMax 55
+check "docker update: memory.max kept" is memory.max 134217728
+check "docker update: systemd MemoryMax kept" prop $unit MemoryMax 134217728
+check "docker update: cpu.weight kept" is cpu.weight 100
+
+# All or nothing: the last field fails; files and properties as before.
+# An empty cpuset.cpus (the parent's CPUs) cannot come back while the
+# cgroup has tasks: the same CPUs, named, do.
+snap() { (cd "$dir" && for f in memory.max memory.swap.max memory.low cpu.weight cpu.max pids.max cpuset.cpus.effective; do echo "$f=$(cat $f)"; done); }
+sdsnap() { systemctl show -p MemoryMax -p MemoryLow -p MemorySwapMax -p TasksMax -p CPUWeight -p CPUQuotaPerSecUSec -p AllowedCPUs $unit; }
+before=$(snap) sdbefore=$(sdsnap) saved=$(jq -c .linux.resources "$root/ct/config.json")
+out=$(rt update -r - ct 2>&1 <<<'{"memory": {"limit": 268435456, "swap": 536870912, "reservation": 1048576},
+	"cpu": {"shares": 300, "quota": 30000, "period": 50000, "cpus": "0"}, "pids": {"limit": 66},
+	"unified": {"cpu.nosuch": "1"}}')
+check "failed update: non-zero exit" test $? -ne 0
+check "failed update: one line naming the field" eval '[ "$(echo "$out" | wc -l)" = 1 ] && [[ $out == *"unified[\"cpu.nosuch\"]"* ]] && [[ $out != *"failed too"* ]]' ||
+	echo "  $out" >&2
+check "failed update: files as before" test "$(snap)" = "$before"
+check "failed update: properties as before" test "$(sdsnap)" = "$sdbefore"
+check "failed update: saved resources as before" test "$(jq -c .linux.resources "$root/ct/config.json")" = "$saved"
+[ "$(snap)$(sdsnap)" = "$before$sdbefore" ] || diff <(echo "$before"; echo "$sdbefore") <(snap; sdsnap) >&2
+
 check "pause" rt pause ct
 check "pause: cgroup.freeze" is cgroup.freeze 1
 check "pause: state" test "$(rt state ct | jq -r .status)" = paused
@@ -138,6 +172,23 @@ check "slice unit: delete" rt delete -f ct4
 check "slice unit: gone" gone rttest-pod.slice
 # systemd made the parent rttest.slice for it and keeps it (as with runc).
 systemctl stop rttest.slice
+
+# Docker 20.10's linux.resources for `docker run -m 64m --pids-limit 50
+# --cpus 0.5` with its systemd cgroup driver: weight and shares 0, the OOM
+# killer flag false. They are unset: the scope starts and the rest lands.
+cfg '.process.args = ["sleep", "1000"] | .linux.cgroupsPath = "system.slice:rt-test:c1"
+	| .linux.resources = {"devices": [{"allow": false, "access": "rwm"}],
+		"memory": {"limit": 67108864, "swap": 134217728, "disableOOMKiller": false},
+		"cpu": {"shares": 0, "quota": 50000, "period": 100000}, "pids": {"limit": 50}, "blockIO": {"weight": 0}}'
+check "docker block: run -d" rt run -d -b "$bundle" ct
+check "docker block: exec" rt exec ct true
+check "docker block: MemoryMax" prop $unit MemoryMax 67108864
+check "docker block: TasksMax" prop $unit TasksMax 50
+check "docker block: memory.swap.max" is memory.swap.max 67108864
+check "docker block: cpu.max" is cpu.max "50000 100000"
+check "docker block: cpu.weight left at the default" is cpu.weight 100
+check "docker block: delete" rt delete -f ct
+check "docker block: scope gone" gone $unit
 
 # A limit that fails once the scope exists: create stops the unit again.
 cfg '.linux.cgroupsPath = "system.slice:rt-test:c1" | .linux.resources = {"hugepageLimits": [{"pageSize": "3MB", "limit": 0}]}'

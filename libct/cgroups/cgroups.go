@@ -42,9 +42,10 @@
 // (mount + expanded slice + unit in every hierarchy) with the fs1/fs2 code,
 // which writes every limit, devices included. Paths carries the unit name
 // under SystemdUnitKey so Load can rebuild the manager; DirPaths drops it.
-// Update also sets the unit's properties (runtime only); Destroy stops the
-// unit, then removes what is left. Where systemd is not PID 1, New fails
-// with ErrNoSystemd.
+// Update writes the files, then sets the unit's properties (runtime
+// only); the CFS quota in the files is the one systemd rounds to, so the
+// two agree. Destroy stops the unit, then removes what is left. Where
+// systemd is not PID 1, New fails with ErrNoSystemd.
 //
 // # Conversions between v1 values (spec) and v2 files
 //
@@ -210,19 +211,30 @@ func Load(paths map[string]string) (Manager, error) {
 // Update is Set for a running container (`rt update`): everything but the
 // device rules is applied. Like runc's update it cannot change devices, and
 // on v1 rewriting them starts with a deny-all, so the container's processes
-// would briefly fail to open even /dev/null.
+// would briefly fail to open even /dev/null. It is all or nothing: when a
+// write fails, every value already changed is put back (see journal), for
+// the systemd driver the unit's properties too, and the error names the
+// field that failed.
 func Update(m Manager, r *specs.LinuxResources) error {
 	switch m := m.(type) {
-	case *fs1Manager:
-		return m.set(r, false)
-	case *fs2Manager:
-		return setV2(m.u, r, false)
 	case *systemdManager:
 		return m.update(r)
 	case *rootlessManager:
 		return Update(m.Manager, r)
 	}
-	return m.Set(r)
+	return transact(func(j *journal) error { return updateFiles(j, m, r) })
+}
+
+// updateFiles writes r but the device rules to the cgroupfs files of m,
+// recording every write in j.
+func updateFiles(j *journal, m Manager, r *specs.LinuxResources) error {
+	switch m := m.(type) {
+	case *fs1Manager:
+		return m.set(j, r, false)
+	case *fs2Manager:
+		return setV2(j, m.u, r, false)
+	}
+	return fmt.Errorf("cgroups: update: no cgroupfs driver (%T)", m)
 }
 
 // IsV2 reports whether the host runs the pure unified hierarchy.

@@ -55,6 +55,9 @@ func swapToV2(limit, swap int64) (string, error) {
 		return "max", nil
 	case swap < -1:
 		return "", fmt.Errorf("invalid swap value %d", swap)
+	case limit == -1:
+		// Unlimited memory: all of memory+swap may be swap (runc).
+		return strconv.FormatInt(swap, 10), nil
 	case limit <= 0:
 		return "", errors.New("swap limit needs a memory limit")
 	case swap < limit:

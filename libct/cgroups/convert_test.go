@@ -50,7 +50,7 @@ func TestSwapToV2(t *testing.T) {
 		{100, 0, "", false},
 		{0, 0, "", false},
 		{0, 300, "", true},
-		{-1, 300, "", true},
+		{-1, 300, "300", false}, // unlimited memory: all of it may be swap
 		{300, 100, "", true},
 		{100, -5, "", true},
 	}

@@ -250,14 +250,12 @@ func (m *fs1Manager) Stats() (*Stats, error) {
 	return s, nil
 }
 
-func (m *fs1Manager) Set(r *specs.LinuxResources) error { return m.set(r, true) }
+func (m *fs1Manager) Set(r *specs.LinuxResources) error { return m.set(nil, r, true) }
 
-// set applies r; devices=false leaves the device rules as they are (see
-// Update).
-func (m *fs1Manager) set(r *specs.LinuxResources, devices bool) error {
-	if r == nil {
-		r = &specs.LinuxResources{}
-	}
+// set applies r, recording its writes in j (see journal); devices=false
+// leaves the device rules as they are (see Update).
+func (m *fs1Manager) set(j *journal, r *specs.LinuxResources, devices bool) error {
+	r = Normalize(r)
 	if len(r.Unified) > 0 {
 		// "invalid configuration" is runc's word for it: tools grep it.
 		return fieldError("unified", "invalid configuration: only supported on cgroup v2 (this host is %s)", m.layout.mode)
@@ -269,13 +267,13 @@ func (m *fs1Manager) set(r *specs.LinuxResources, devices bool) error {
 			}
 			return m.setDevices(r.Devices)
 		},
-		func() error { return m.setMemory(r.Memory) },
-		func() error { return m.setCPU(r.CPU) },
-		func() error { return m.setPids(r.Pids) },
-		func() error { return m.setBlkio(r.BlockIO) },
-		func() error { return m.setHugetlb(r.HugepageLimits) },
-		func() error { return m.setNetwork(r.Network) },
-		func() error { return m.setRdma(r.Rdma) },
+		func() error { return m.setMemory(j, r.Memory) },
+		func() error { return m.setCPU(j, r.CPU) },
+		func() error { return m.setPids(j, r.Pids) },
+		func() error { return m.setBlkio(j, r.BlockIO) },
+		func() error { return m.setHugetlb(j, r.HugepageLimits) },
+		func() error { return m.setNetwork(j, r.Network) },
+		func() error { return m.setRdma(j, r.Rdma) },
 	}
 	for _, s := range steps {
 		if err := s(); err != nil {

@@ -29,7 +29,7 @@ func (m *fs1Manager) setDevices(spec []specs.LinuxDeviceCgroup) error {
 
 func itoa(v int64) string { return strconv.FormatInt(v, 10) }
 
-func (m *fs1Manager) setMemory(mem *specs.LinuxMemory) error {
+func (m *fs1Manager) setMemory(j *journal, mem *specs.LinuxMemory) error {
 	if mem == nil {
 		return nil
 	}
@@ -37,34 +37,30 @@ func (m *fs1Manager) setMemory(mem *specs.LinuxMemory) error {
 	if err != nil {
 		return err
 	}
-	if err := setMemoryLimits(d, mem); err != nil {
+	if err := setMemoryLimits(j, d, mem); err != nil {
 		return err
 	}
 	if mem.Reservation != nil {
-		if err := writeFile(d, "memory.soft_limit_in_bytes", itoa(*mem.Reservation)); err != nil {
+		if err := j.write(d, "memory.soft_limit_in_bytes", itoa(*mem.Reservation)); err != nil {
 			return fieldError("memory.reservation", "%v", err)
 		}
 	}
-	if err := setDeprecatedKmem(d, "memory.kernel", "memory.kmem.limit_in_bytes", mem.Kernel); err != nil {
+	if err := setDeprecatedKmem(j, d, "memory.kernel", "memory.kmem.limit_in_bytes", mem.Kernel); err != nil {
 		return err
 	}
-	if err := setDeprecatedKmem(d, "memory.kernelTCP", "memory.kmem.tcp.limit_in_bytes", mem.KernelTCP); err != nil {
+	if err := setDeprecatedKmem(j, d, "memory.kernelTCP", "memory.kmem.tcp.limit_in_bytes", mem.KernelTCP); err != nil {
 		return err
 	}
 	if mem.Swappiness != nil {
 		if *mem.Swappiness > 100 {
 			return fieldError("memory.swappiness", "%d is above 100", *mem.Swappiness)
 		}
-		if err := writeFile(d, "memory.swappiness", strconv.FormatUint(*mem.Swappiness, 10)); err != nil {
+		if err := j.write(d, "memory.swappiness", strconv.FormatUint(*mem.Swappiness, 10)); err != nil {
 			return fieldError("memory.swappiness", "%v", err)
 		}
 	}
-	if mem.DisableOOMKiller != nil {
-		v := "0"
-		if *mem.DisableOOMKiller {
-			v = "1"
-		}
-		if err := writeFile(d, "memory.oom_control", v); err != nil {
+	if mem.DisableOOMKiller != nil { // true: see Normalize
+		if err := j.write(d, "memory.oom_control", "1"); err != nil {
 			return fieldError("memory.disableOOMKiller", "%v", err)
 		}
 	}
@@ -73,7 +69,7 @@ func (m *fs1Manager) setMemory(mem *specs.LinuxMemory) error {
 		if *mem.UseHierarchy {
 			v = "1"
 		}
-		err := writeFile(d, "memory.use_hierarchy", v)
+		err := j.write(d, "memory.use_hierarchy", v)
 		if err != nil && v == "0" && errors.Is(err, unix.EINVAL) {
 			// Kernels since 5.16 are always hierarchical and refuse 0.
 			warnIgnored("memory.useHierarchy", "the kernel is always hierarchical")
@@ -87,7 +83,7 @@ func (m *fs1Manager) setMemory(mem *specs.LinuxMemory) error {
 // setMemoryLimits writes memory.limit_in_bytes and memory.memsw.limit_in_bytes.
 // The kernel keeps memsw >= limit at every moment, so when limits go up memsw
 // is written first and when they go down the memory limit is.
-func setMemoryLimits(d string, mem *specs.LinuxMemory) error {
+func setMemoryLimits(j *journal, d string, mem *specs.LinuxMemory) error {
 	if mem.Limit == nil && mem.Swap == nil {
 		return nil
 	}
@@ -122,7 +118,7 @@ func setMemoryLimits(d string, mem *specs.LinuxMemory) error {
 		if limit == 0 {
 			return nil
 		}
-		if err := writeFile(d, "memory.limit_in_bytes", itoa(limit)); err != nil {
+		if err := j.write(d, "memory.limit_in_bytes", itoa(limit)); err != nil {
 			return fieldError("memory.limit", "%v", err)
 		}
 		return nil
@@ -131,7 +127,7 @@ func setMemoryLimits(d string, mem *specs.LinuxMemory) error {
 		if swap == 0 {
 			return nil
 		}
-		if err := writeFile(d, "memory.memsw.limit_in_bytes", itoa(swap)); err != nil {
+		if err := j.write(d, "memory.memsw.limit_in_bytes", itoa(swap)); err != nil {
 			return fieldError("memory.swap", "%v", err)
 		}
 		return nil
@@ -155,7 +151,7 @@ func setMemoryLimits(d string, mem *specs.LinuxMemory) error {
 // setDeprecatedKmem writes a kernel-memory limit when the kernel still has
 // the file; recent kernels dropped kmem limits, and the spec deprecates
 // them, so their absence only warns.
-func setDeprecatedKmem(d, field, file string, v *int64) error {
+func setDeprecatedKmem(j *journal, d, field, file string, v *int64) error {
 	if v == nil {
 		return nil
 	}
@@ -163,7 +159,7 @@ func setDeprecatedKmem(d, field, file string, v *int64) error {
 		warnIgnored(field, file+" does not exist on this kernel")
 		return nil
 	}
-	err := writeFile(d, file, itoa(*v))
+	err := j.write(d, file, itoa(*v))
 	if errors.Is(err, unix.EOPNOTSUPP) {
 		warnIgnored(field, "the kernel no longer supports it")
 		return nil
@@ -174,7 +170,7 @@ func setDeprecatedKmem(d, field, file string, v *int64) error {
 	return nil
 }
 
-func (m *fs1Manager) setCPU(c *specs.LinuxCPU) error {
+func (m *fs1Manager) setCPU(j *journal, c *specs.LinuxCPU) error {
 	if c == nil {
 		return nil
 	}
@@ -184,60 +180,71 @@ func (m *fs1Manager) setCPU(c *specs.LinuxCPU) error {
 		if err != nil {
 			return err
 		}
-		if err := setCPUV1(d, c); err != nil {
+		if err := setCPUV1(j, d, c); err != nil {
 			return err
 		}
 	}
-	return setCpuset(c, func() error { _, err := m.dir("cpu.cpus", "cpuset"); return err }, m.paths["cpuset"])
+	return setCpuset(j, c, func() error { _, err := m.dir("cpu.cpus", "cpuset"); return err }, m.paths["cpuset"])
 }
 
-func setCPUV1(d string, c *specs.LinuxCPU) error {
+func setCPUV1(j *journal, d string, c *specs.LinuxCPU) error {
 	var shares string
-	if c.Shares != nil && *c.Shares != 0 {
+	if c.Shares != nil {
 		shares = strconv.FormatUint(*c.Shares, 10)
 	}
-	if err := setWeightAndIdle(d, "cpu.shares", shares, c.Idle); err != nil {
+	if err := setWeightAndIdle(j, d, "cpu.shares", shares, c.Idle); err != nil {
 		return err
 	}
-	if err := setCFS(d, c.Quota, c.Period); err != nil {
+	if err := setCFS(j, d, c.Quota, c.Period); err != nil {
 		return err
 	}
-	if c.Burst != nil {
-		if err := writeFile(d, "cpu.cfs_burst_us", strconv.FormatUint(*c.Burst, 10)); err != nil {
-			return fieldError("cpu.burst", "%v", err)
-		}
+	if err := setBurst(j, d, "cpu.cfs_burst_us", c.Burst); err != nil {
+		return err
 	}
-	return setRT(d, c.RealtimeRuntime, c.RealtimePeriod)
+	return setRT(j, d, c.RealtimeRuntime, c.RealtimePeriod)
+}
+
+// setBurst writes the CFS burst (v1 cpu.cfs_burst_us, v2 cpu.max.burst).
+// Kernels before 5.14 have no burst: a burst of 0 is what they do anyway,
+// so only a real one is an error there.
+func setBurst(j *journal, d, file string, burst *uint64) error {
+	if burst == nil || (*burst == 0 && !fileExists(d, file)) {
+		return nil
+	}
+	if err := j.write(d, file, strconv.FormatUint(*burst, 10)); err != nil {
+		return fieldError("cpu.burst", "%v", err)
+	}
+	return nil
 }
 
 // setRT writes the realtime period and runtime. The runtime must fit in
 // the period, so a raised period goes first; a lowered one below the
 // current runtime is refused (EINVAL), and then the runtime goes first.
-func setRT(d string, runtime *int64, period *uint64) error {
+func setRT(j *journal, d string, runtime *int64, period *uint64) error {
 	writeRuntime := func() error {
-		if runtime == nil || *runtime == 0 {
+		if runtime == nil {
 			return nil
 		}
-		if err := writeFile(d, "cpu.rt_runtime_us", itoa(*runtime)); err != nil {
+		if err := j.write(d, "cpu.rt_runtime_us", itoa(*runtime)); err != nil {
 			return fieldError("cpu.realtimeRuntime", "%v", err)
 		}
 		return nil
 	}
-	if period == nil || *period == 0 {
+	if period == nil {
 		return writeRuntime()
 	}
 	p := strconv.FormatUint(*period, 10)
-	err := writeFile(d, "cpu.rt_period_us", p)
+	err := j.write(d, "cpu.rt_period_us", p)
 	if err == nil {
 		return writeRuntime()
 	}
-	if !errors.Is(err, unix.EINVAL) || runtime == nil || *runtime == 0 {
+	if !errors.Is(err, unix.EINVAL) || runtime == nil {
 		return fieldError("cpu.realtimePeriod", "%v", err)
 	}
 	if err := writeRuntime(); err != nil {
 		return err
 	}
-	if err := writeFile(d, "cpu.rt_period_us", p); err != nil {
+	if err := j.write(d, "cpu.rt_period_us", p); err != nil {
 		return fieldError("cpu.realtimePeriod", "%v", err)
 	}
 	return nil
@@ -248,9 +255,9 @@ func setRT(d string, runtime *int64, period *uint64) error {
 // (EINVAL), so leaving idle comes first; a group that is and stays idle
 // keeps the weight it had, and gets the new one when it leaves idle (the
 // stored resources write it again then).
-func setWeightAndIdle(d, file, weight string, idle *int64) error {
+func setWeightAndIdle(j *journal, d, file, weight string, idle *int64) error {
 	writeIdle := func() error {
-		if err := writeFile(d, "cpu.idle", itoa(*idle)); err != nil {
+		if err := j.write(d, "cpu.idle", itoa(*idle)); err != nil {
 			return fieldError("cpu.idle", "%v", err)
 		}
 		return nil
@@ -262,7 +269,7 @@ func setWeightAndIdle(d, file, weight string, idle *int64) error {
 		}
 	}
 	if weight != "" {
-		if err := writeFile(d, file, weight); err != nil && !(toIdle && errors.Is(err, unix.EINVAL)) {
+		if err := j.write(d, file, weight); err != nil && !(toIdle && errors.Is(err, unix.EINVAL)) {
 			return fieldError("cpu.shares", "%v", err)
 		}
 	}
@@ -275,30 +282,30 @@ func setWeightAndIdle(d, file, weight string, idle *int64) error {
 // setCFS writes the CFS bandwidth. A new period can be refused (EINVAL)
 // while the old quota does not fit it, so on failure the quota is written
 // first and the period retried.
-func setCFS(d string, quota *int64, period *uint64) error {
+func setCFS(j *journal, d string, quota *int64, period *uint64) error {
 	writeQuota := func() error {
-		if quota == nil || *quota == 0 {
+		if quota == nil {
 			return nil
 		}
 		q := *quota
 		if q < 0 {
 			q = -1
 		}
-		if err := writeFile(d, "cpu.cfs_quota_us", itoa(q)); err != nil {
+		if err := j.write(d, "cpu.cfs_quota_us", itoa(q)); err != nil {
 			return fieldError("cpu.quota", "%v", err)
 		}
 		return nil
 	}
-	if period != nil && *period != 0 {
+	if period != nil {
 		p := strconv.FormatUint(*period, 10)
-		if err := writeFile(d, "cpu.cfs_period_us", p); err != nil {
+		if err := j.write(d, "cpu.cfs_period_us", p); err != nil {
 			if !errors.Is(err, unix.EINVAL) || quota == nil {
 				return fieldError("cpu.period", "%v", err)
 			}
 			if err := writeQuota(); err != nil {
 				return err
 			}
-			if err := writeFile(d, "cpu.cfs_period_us", p); err != nil {
+			if err := j.write(d, "cpu.cfs_period_us", p); err != nil {
 				return fieldError("cpu.period", "%v", err)
 			}
 			return nil
@@ -307,7 +314,7 @@ func setCFS(d string, quota *int64, period *uint64) error {
 	return writeQuota()
 }
 
-func (m *fs1Manager) setPids(p *specs.LinuxPids) error {
+func (m *fs1Manager) setPids(j *journal, p *specs.LinuxPids) error {
 	if p == nil || p.Limit == nil {
 		return nil
 	}
@@ -315,7 +322,7 @@ func (m *fs1Manager) setPids(p *specs.LinuxPids) error {
 	if err != nil {
 		return err
 	}
-	if err := writeFile(d, "pids.max", pidsMax(*p.Limit)); err != nil {
+	if err := j.write(d, "pids.max", pidsMax(*p.Limit)); err != nil {
 		return fieldError("pids", "%v", err)
 	}
 	return nil
@@ -332,7 +339,7 @@ func firstFile(d string, files ...string) string {
 	return ""
 }
 
-func (m *fs1Manager) setBlkio(b *specs.LinuxBlockIO) error {
+func (m *fs1Manager) setBlkio(j *journal, b *specs.LinuxBlockIO) error {
 	if b == nil {
 		return nil
 	}
@@ -345,7 +352,7 @@ func (m *fs1Manager) setBlkio(b *specs.LinuxBlockIO) error {
 		if f == "" {
 			return fieldError("blockIO.weight", "no blkio.weight or blkio.bfq.weight in %s", d)
 		}
-		if err := writeFile(d, f, strconv.FormatUint(uint64(*b.Weight), 10)); err != nil {
+		if err := j.write(d, f, strconv.FormatUint(uint64(*b.Weight), 10)); err != nil {
 			return fieldError("blockIO.weight", "%v", err)
 		}
 	}
@@ -353,12 +360,12 @@ func (m *fs1Manager) setBlkio(b *specs.LinuxBlockIO) error {
 		if !fileExists(d, "blkio.leaf_weight") {
 			return fieldError("blockIO.leafWeight", "blkio.leaf_weight does not exist (CFQ only)")
 		}
-		if err := writeFile(d, "blkio.leaf_weight", strconv.FormatUint(uint64(*b.LeafWeight), 10)); err != nil {
+		if err := j.write(d, "blkio.leaf_weight", strconv.FormatUint(uint64(*b.LeafWeight), 10)); err != nil {
 			return fieldError("blockIO.leafWeight", "%v", err)
 		}
 	}
 	for _, wd := range b.WeightDevice {
-		if err := setWeightDevice(d, wd); err != nil {
+		if err := setWeightDevice(j, d, wd); err != nil {
 			return err
 		}
 	}
@@ -374,7 +381,7 @@ func (m *fs1Manager) setBlkio(b *specs.LinuxBlockIO) error {
 	for _, t := range throttles {
 		for _, td := range t.list {
 			v := fmt.Sprintf("%d:%d %d", td.Major, td.Minor, td.Rate)
-			if err := writeFile(d, t.file, v); err != nil {
+			if err := j.write(d, t.file, v); err != nil {
 				return fieldError("blockIO."+t.field, "%v", err)
 			}
 		}
@@ -382,14 +389,14 @@ func (m *fs1Manager) setBlkio(b *specs.LinuxBlockIO) error {
 	return nil
 }
 
-func setWeightDevice(d string, wd specs.LinuxWeightDevice) error {
+func setWeightDevice(j *journal, d string, wd specs.LinuxWeightDevice) error {
 	dev := fmt.Sprintf("%d:%d ", wd.Major, wd.Minor)
 	if wd.Weight != nil {
 		f := firstFile(d, "blkio.weight_device", "blkio.bfq.weight_device")
 		if f == "" {
 			return fieldError("blockIO.weightDevice", "no blkio.weight_device or blkio.bfq.weight_device in %s", d)
 		}
-		if err := writeFile(d, f, dev+strconv.FormatUint(uint64(*wd.Weight), 10)); err != nil {
+		if err := j.write(d, f, dev+strconv.FormatUint(uint64(*wd.Weight), 10)); err != nil {
 			return fieldError("blockIO.weightDevice", "%v", err)
 		}
 	}
@@ -397,7 +404,7 @@ func setWeightDevice(d string, wd specs.LinuxWeightDevice) error {
 		if !fileExists(d, "blkio.leaf_weight_device") {
 			return fieldError("blockIO.weightDevice.leafWeight", "blkio.leaf_weight_device does not exist (CFQ only)")
 		}
-		if err := writeFile(d, "blkio.leaf_weight_device", dev+strconv.FormatUint(uint64(*wd.LeafWeight), 10)); err != nil {
+		if err := j.write(d, "blkio.leaf_weight_device", dev+strconv.FormatUint(uint64(*wd.LeafWeight), 10)); err != nil {
 			return fieldError("blockIO.weightDevice.leafWeight", "%v", err)
 		}
 	}
@@ -406,14 +413,14 @@ func setWeightDevice(d string, wd specs.LinuxWeightDevice) error {
 
 // setHugetlb uses the v1 controller when mounted; on hybrid hosts where the
 // kernel bound hugetlb to the unified hierarchy it uses the v2 files there.
-func (m *fs1Manager) setHugetlb(limits []specs.LinuxHugepageLimit) error {
+func (m *fs1Manager) setHugetlb(j *journal, limits []specs.LinuxHugepageLimit) error {
 	if len(limits) == 0 {
 		return nil
 	}
 	d, ok := m.paths["hugetlb"]
 	if !ok {
 		if m.unified != nil && m.unifiedHas("hugetlb") {
-			return setHugetlbV2(m.unified, limits)
+			return setHugetlbV2(j, m.unified, limits)
 		}
 		return fieldError("hugepageLimits", "hugetlb controller is not mounted")
 	}
@@ -426,12 +433,12 @@ func (m *fs1Manager) setHugetlb(limits []specs.LinuxHugepageLimit) error {
 			return err
 		}
 		v := strconv.FormatUint(l.Limit, 10)
-		if err := writeFile(d, "hugetlb."+l.Pagesize+".limit_in_bytes", v); err != nil {
+		if err := j.write(d, "hugetlb."+l.Pagesize+".limit_in_bytes", v); err != nil {
 			return fieldError("hugepageLimits", "%v", err)
 		}
 		rsvd := "hugetlb." + l.Pagesize + ".rsvd.limit_in_bytes"
 		if fileExists(d, rsvd) {
-			if err := writeFile(d, rsvd, v); err != nil {
+			if err := j.write(d, rsvd, v); err != nil {
 				return fieldError("hugepageLimits", "%v", err)
 			}
 		}
@@ -445,7 +452,7 @@ func (m *fs1Manager) unifiedHas(ctrl string) bool {
 	return err == nil && slices.Contains(avail, ctrl)
 }
 
-func (m *fs1Manager) setNetwork(n *specs.LinuxNetwork) error {
+func (m *fs1Manager) setNetwork(j *journal, n *specs.LinuxNetwork) error {
 	if n == nil {
 		return nil
 	}
@@ -454,7 +461,7 @@ func (m *fs1Manager) setNetwork(n *specs.LinuxNetwork) error {
 		if err != nil {
 			return err
 		}
-		if err := writeFile(d, "net_cls.classid", strconv.FormatUint(uint64(*n.ClassID), 10)); err != nil {
+		if err := j.write(d, "net_cls.classid", strconv.FormatUint(uint64(*n.ClassID), 10)); err != nil {
 			return fieldError("network.classID", "%v", err)
 		}
 	}
@@ -464,7 +471,7 @@ func (m *fs1Manager) setNetwork(n *specs.LinuxNetwork) error {
 			return err
 		}
 		for _, p := range n.Priorities {
-			if err := writeFile(d, "net_prio.ifpriomap", fmt.Sprintf("%s %d", p.Name, p.Priority)); err != nil {
+			if err := j.write(d, "net_prio.ifpriomap", fmt.Sprintf("%s %d", p.Name, p.Priority)); err != nil {
 				return fieldError("network.priorities", "%v", err)
 			}
 		}
@@ -472,7 +479,7 @@ func (m *fs1Manager) setNetwork(n *specs.LinuxNetwork) error {
 	return nil
 }
 
-func (m *fs1Manager) setRdma(r map[string]specs.LinuxRdma) error {
+func (m *fs1Manager) setRdma(j *journal, r map[string]specs.LinuxRdma) error {
 	if len(r) == 0 {
 		return nil
 	}
@@ -480,5 +487,5 @@ func (m *fs1Manager) setRdma(r map[string]specs.LinuxRdma) error {
 	if err != nil {
 		return err
 	}
-	return setRdma(d, r, func() error { return nil })
+	return setRdma(j, d, r, func() error { return nil })
 }

@@ -175,7 +175,7 @@ func (m *fs2Manager) Apply(pid int) error {
 }
 
 func (m *fs2Manager) Set(r *specs.LinuxResources) error {
-	return setV2(m.u, r, true)
+	return setV2(nil, m.u, r, true)
 }
 
 func (m *fs2Manager) Paths() map[string]string {

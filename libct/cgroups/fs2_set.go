@@ -11,10 +11,8 @@ import (
 
 // setV2 applies r to a pure v2 cgroup; devices=false leaves the device
 // filter as it is (see Update).
-func setV2(u *unifiedDir, r *specs.LinuxResources, devices bool) error {
-	if r == nil {
-		r = &specs.LinuxResources{}
-	}
+func setV2(j *journal, u *unifiedDir, r *specs.LinuxResources, devices bool) error {
+	r = Normalize(r)
 	if devices {
 		rules, err := deviceRules(r.Devices)
 		if err != nil {
@@ -28,13 +26,13 @@ func setV2(u *unifiedDir, r *specs.LinuxResources, devices bool) error {
 		return err
 	}
 	steps := []func() error{
-		func() error { return setMemoryV2(u, r.Memory) },
-		func() error { return setCPUV2(u, r.CPU) },
-		func() error { return setPidsV2(u, r.Pids) },
-		func() error { return setIOV2(u, r.BlockIO) },
-		func() error { return setHugetlbV2(u, r.HugepageLimits) },
-		func() error { return setRdma(u.dir, r.Rdma, func() error { return u.need("rdma", "rdma") }) },
-		func() error { return setUnified(u, r.Unified) },
+		func() error { return setMemoryV2(j, u, r.Memory) },
+		func() error { return setCPUV2(j, u, r.CPU) },
+		func() error { return setPidsV2(j, u, r.Pids) },
+		func() error { return setIOV2(j, u, r.BlockIO) },
+		func() error { return setHugetlbV2(j, u, r.HugepageLimits) },
+		func() error { return setRdma(j, u.dir, r.Rdma, func() error { return u.need("rdma", "rdma") }) },
+		func() error { return setUnified(j, u, r.Unified) },
 	}
 	for _, s := range steps {
 		if err := s(); err != nil {
@@ -51,7 +49,7 @@ func networkUnsupported(n *specs.LinuxNetwork, why string) error {
 	return fieldError("network", "%s", why)
 }
 
-func setMemoryV2(u *unifiedDir, m *specs.LinuxMemory) error {
+func setMemoryV2(j *journal, u *unifiedDir, m *specs.LinuxMemory) error {
 	if m == nil {
 		return nil
 	}
@@ -64,7 +62,7 @@ func setMemoryV2(u *unifiedDir, m *specs.LinuxMemory) error {
 	if m.Swappiness != nil {
 		warnIgnored("memory.swappiness", "not available on cgroup v2")
 	}
-	if m.DisableOOMKiller != nil && *m.DisableOOMKiller {
+	if m.DisableOOMKiller != nil {
 		warnIgnored("memory.disableOOMKiller", "not available on cgroup v2")
 	}
 	if m.UseHierarchy != nil && !*m.UseHierarchy {
@@ -89,10 +87,12 @@ func setMemoryV2(u *unifiedDir, m *specs.LinuxMemory) error {
 	}
 	if swapVal != "" {
 		if !fileExists(u.dir, "memory.swap.max") {
-			if swapVal != "max" {
+			// Without swap accounting there is no swap to allow or
+			// take away; only a real swap limit cannot be kept.
+			if swapVal != "max" && swapVal != "0" {
 				return fieldError("memory.swap", "memory.swap.max is missing (swap accounting is off)")
 			}
-		} else if err := writeFile(u.dir, "memory.swap.max", swapVal); err != nil {
+		} else if err := j.write(u.dir, "memory.swap.max", swapVal); err != nil {
 			return fieldError("memory.swap", "%v", err)
 		}
 	}
@@ -102,12 +102,12 @@ func setMemoryV2(u *unifiedDir, m *specs.LinuxMemory) error {
 				return err
 			}
 		}
-		if err := writeFile(u.dir, "memory.max", v2Limit(limit)); err != nil {
+		if err := j.write(u.dir, "memory.max", v2Limit(limit)); err != nil {
 			return fieldError("memory.limit", "%v", err)
 		}
 	}
 	if m.Reservation != nil {
-		if err := writeFile(u.dir, "memory.low", v2Limit(*m.Reservation)); err != nil {
+		if err := j.write(u.dir, "memory.low", v2Limit(*m.Reservation)); err != nil {
 			return fieldError("memory.reservation", "%v", err)
 		}
 	}
@@ -128,44 +128,42 @@ func checkUsage(dir, file string, limit int64) error {
 	return nil
 }
 
-func setCPUV2(u *unifiedDir, c *specs.LinuxCPU) error {
+func setCPUV2(j *journal, u *unifiedDir, c *specs.LinuxCPU) error {
 	if c == nil {
 		return nil
 	}
-	if c.RealtimeRuntime != nil && *c.RealtimeRuntime != 0 {
+	if c.RealtimeRuntime != nil {
 		return fieldError("cpu.realtimeRuntime", "not supported on cgroup v2")
 	}
-	if c.RealtimePeriod != nil && *c.RealtimePeriod != 0 {
+	if c.RealtimePeriod != nil {
 		return fieldError("cpu.realtimePeriod", "not supported on cgroup v2")
 	}
 	cpuMaxVal := cpuMax(c.Quota, c.Period)
-	if (c.Shares != nil && *c.Shares != 0) || cpuMaxVal != "" || c.Burst != nil || c.Idle != nil {
+	if c.Shares != nil || cpuMaxVal != "" || c.Burst != nil || c.Idle != nil {
 		if err := u.need("cpu", "cpu"); err != nil {
 			return err
 		}
 	}
 	var weight string
-	if c.Shares != nil && *c.Shares != 0 {
+	if c.Shares != nil {
 		weight = strconv.FormatUint(sharesToWeight(*c.Shares), 10)
 	}
-	if err := setWeightAndIdle(u.dir, "cpu.weight", weight, c.Idle); err != nil {
+	if err := setWeightAndIdle(j, u.dir, "cpu.weight", weight, c.Idle); err != nil {
 		return err
 	}
 	if cpuMaxVal != "" {
-		if err := writeFile(u.dir, "cpu.max", cpuMaxVal); err != nil {
+		if err := j.write(u.dir, "cpu.max", cpuMaxVal); err != nil {
 			return fieldError("cpu.quota", "%v", err)
 		}
 	}
-	if c.Burst != nil {
-		if err := writeFile(u.dir, "cpu.max.burst", strconv.FormatUint(*c.Burst, 10)); err != nil {
-			return fieldError("cpu.burst", "%v", err)
-		}
+	if err := setBurst(j, u.dir, "cpu.max.burst", c.Burst); err != nil {
+		return err
 	}
-	return setCpuset(c, func() error { return u.need("cpu.cpus", "cpuset") }, u.dir)
+	return setCpuset(j, c, func() error { return u.need("cpu.cpus", "cpuset") }, u.dir)
 }
 
 // setCpuset writes cpus and mems; the file names are the same on v1 and v2.
-func setCpuset(c *specs.LinuxCPU, need func() error, dir string) error {
+func setCpuset(j *journal, c *specs.LinuxCPU, need func() error, dir string) error {
 	if c.Cpus == "" && c.Mems == "" {
 		return nil
 	}
@@ -173,32 +171,32 @@ func setCpuset(c *specs.LinuxCPU, need func() error, dir string) error {
 		return err
 	}
 	if c.Cpus != "" {
-		if err := writeFile(dir, "cpuset.cpus", c.Cpus); err != nil {
+		if err := j.write(dir, "cpuset.cpus", c.Cpus); err != nil {
 			return fieldError("cpu.cpus", "%v", err)
 		}
 	}
 	if c.Mems != "" {
-		if err := writeFile(dir, "cpuset.mems", c.Mems); err != nil {
+		if err := j.write(dir, "cpuset.mems", c.Mems); err != nil {
 			return fieldError("cpu.mems", "%v", err)
 		}
 	}
 	return nil
 }
 
-func setPidsV2(u *unifiedDir, p *specs.LinuxPids) error {
+func setPidsV2(j *journal, u *unifiedDir, p *specs.LinuxPids) error {
 	if p == nil || p.Limit == nil {
 		return nil
 	}
 	if err := u.need("pids", "pids"); err != nil {
 		return err
 	}
-	if err := writeFile(u.dir, "pids.max", pidsMax(*p.Limit)); err != nil {
+	if err := j.write(u.dir, "pids.max", pidsMax(*p.Limit)); err != nil {
 		return fieldError("pids", "%v", err)
 	}
 	return nil
 }
 
-func setIOV2(u *unifiedDir, b *specs.LinuxBlockIO) error {
+func setIOV2(j *journal, u *unifiedDir, b *specs.LinuxBlockIO) error {
 	if b == nil {
 		return nil
 	}
@@ -228,7 +226,7 @@ func setIOV2(u *unifiedDir, b *specs.LinuxBlockIO) error {
 		if !fileExists(u.dir, weightFile) {
 			return fieldError("blockIO.weight", "neither io.bfq.weight nor io.weight exists in %s", u.dir)
 		}
-		if err := writeFile(u.dir, weightFile, "default "+conv(*b.Weight)); err != nil {
+		if err := j.write(u.dir, weightFile, "default "+conv(*b.Weight)); err != nil {
 			return fieldError("blockIO.weight", "%v", err)
 		}
 	}
@@ -240,12 +238,12 @@ func setIOV2(u *unifiedDir, b *specs.LinuxBlockIO) error {
 			continue
 		}
 		v := fmt.Sprintf("%d:%d %s", d.Major, d.Minor, conv(*d.Weight))
-		if err := writeFile(u.dir, weightFile, v); err != nil {
+		if err := j.write(u.dir, weightFile, v); err != nil {
 			return fieldError("blockIO.weightDevice", "%v", err)
 		}
 	}
 	for _, l := range lines {
-		if err := writeFile(u.dir, "io.max", l); err != nil {
+		if err := j.write(u.dir, "io.max", l); err != nil {
 			return fieldError("blockIO.throttle", "%v", err)
 		}
 	}
@@ -282,7 +280,7 @@ func ioMaxLines(b *specs.LinuxBlockIO) ([]string, error) {
 	return out, nil
 }
 
-func setHugetlbV2(u *unifiedDir, limits []specs.LinuxHugepageLimit) error {
+func setHugetlbV2(j *journal, u *unifiedDir, limits []specs.LinuxHugepageLimit) error {
 	if len(limits) == 0 {
 		return nil
 	}
@@ -298,14 +296,14 @@ func setHugetlbV2(u *unifiedDir, limits []specs.LinuxHugepageLimit) error {
 			return err
 		}
 		v := strconv.FormatUint(l.Limit, 10)
-		if err := writeFile(u.dir, "hugetlb."+l.Pagesize+".max", v); err != nil {
+		if err := j.write(u.dir, "hugetlb."+l.Pagesize+".max", v); err != nil {
 			return fieldError("hugepageLimits", "%v", err)
 		}
 		// The spec asks for reservation limits where the kernel has them,
 		// which also covers pages reserved by mmap but not yet faulted.
 		rsvd := "hugetlb." + l.Pagesize + ".rsvd.max"
 		if fileExists(u.dir, rsvd) {
-			if err := writeFile(u.dir, rsvd, v); err != nil {
+			if err := j.write(u.dir, rsvd, v); err != nil {
 				return fieldError("hugepageLimits", "%v", err)
 			}
 		}
@@ -314,7 +312,7 @@ func setHugetlbV2(u *unifiedDir, limits []specs.LinuxHugepageLimit) error {
 }
 
 // setRdma writes rdma.max, which has the same format on v1 and v2.
-func setRdma(dir string, rdma map[string]specs.LinuxRdma, need func() error) error {
+func setRdma(j *journal, dir string, rdma map[string]specs.LinuxRdma, need func() error) error {
 	if len(rdma) == 0 {
 		return nil
 	}
@@ -338,7 +336,7 @@ func setRdma(dir string, rdma map[string]specs.LinuxRdma, need func() error) err
 		if v == d {
 			continue
 		}
-		if err := writeFile(dir, "rdma.max", v); err != nil {
+		if err := j.write(dir, "rdma.max", v); err != nil {
 			return fieldError("rdma", "%v", err)
 		}
 	}
@@ -347,7 +345,7 @@ func setRdma(dir string, rdma map[string]specs.LinuxRdma, need func() error) err
 
 // setUnified writes linux.resources.unified, after everything else so it
 // can override the converted values.
-func setUnified(u *unifiedDir, kv map[string]string) error {
+func setUnified(j *journal, u *unifiedDir, kv map[string]string) error {
 	keys := make([]string, 0, len(kv))
 	for k := range kv {
 		keys = append(keys, k)
@@ -367,7 +365,7 @@ func setUnified(u *unifiedDir, kv map[string]string) error {
 		if !fileExists(u.dir, k) {
 			return fieldError(field, "%s does not exist in %s", k, u.dir)
 		}
-		if err := writeFile(u.dir, k, kv[k]); err != nil {
+		if err := j.write(u.dir, k, kv[k]); err != nil {
 			return fieldError(field, "%v", err)
 		}
 	}

@@ -109,9 +109,7 @@ func (m *rootlessManager) Destroy() error {
 // limitName names the first limit r sets (devices aside), as runc names
 // the controller, or "".
 func limitName(r *specs.LinuxResources) string {
-	if r == nil {
-		return ""
-	}
+	r = Normalize(r)
 	switch {
 	case r.Memory != nil && (r.Memory.Limit != nil || r.Memory.Reservation != nil || r.Memory.Swap != nil ||
 		r.Memory.Kernel != nil || r.Memory.KernelTCP != nil || r.Memory.Swappiness != nil || //nolint:staticcheck // still a limit

@@ -171,6 +171,7 @@ func (m *systemdManager) Apply(pid int) error {
 // setFiles writes r into the unit's cgroup files; in a user's own unit
 // (rootless) as setRootless does.
 func (m *systemdManager) setFiles(r *specs.LinuxResources) error {
+	r = withSystemdQuota(r)
 	if !m.user {
 		return m.fs.Set(r)
 	}
@@ -223,31 +224,37 @@ func (m *systemdManager) Set(r *specs.LinuxResources) error {
 		m.res = r
 		return nil
 	}
-	if err := m.setProperties(r); err != nil {
+	if err := m.setProperties(resourceProperties(r, m.v2, m.version)); err != nil {
 		return err
 	}
 	return m.setFiles(r)
 }
 
-// update is Update for a running container: the unit's properties, then
-// the files without the device rules.
+// update is Update for a running container: the files without the device
+// rules, then the unit's properties (the same values: see
+// withSystemdQuota). In that order a failure anywhere is undone by the
+// files' journal alone, as systemd checks all properties before it
+// applies any.
 func (m *systemdManager) update(r *specs.LinuxResources) error {
-	if err := m.setProperties(r); err != nil {
-		return err
-	}
-	return Update(m.fs, r)
+	props := resourceProperties(r, m.v2, m.version)
+	return transact(func(j *journal) error {
+		if err := updateFiles(j, m.fs, withSystemdQuota(r)); err != nil {
+			return err
+		}
+		return m.setProperties(props)
+	})
 }
 
 // setProperties tells systemd the new limits (runtime only: transient
-// units have no unit file to persist them in).
-func (m *systemdManager) setProperties(r *specs.LinuxResources) error {
+// units have no unit file to persist them in). systemd checks them all
+// before it applies any.
+func (m *systemdManager) setProperties(props []sdbus.Property) error {
+	if len(props) == 0 {
+		return nil
+	}
 	conn, err := m.dbus()
 	if err != nil {
 		return err
-	}
-	props := resourceProperties(r, m.v2, m.version)
-	if len(props) == 0 {
-		return nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), systemdJobTimeout)
 	defer cancel()

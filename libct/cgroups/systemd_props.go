@@ -61,19 +61,17 @@ func unitProperties(slice, unit string, pid int, r *specs.LinuxResources, v2 boo
 // (swap on v1, hugetlb, devices, io throttling, unified entries, ...) only
 // goes to the cgroup files.
 func resourceProperties(r *specs.LinuxResources, v2 bool, version int) []sdbus.Property {
-	if r == nil {
-		return nil
-	}
+	r = Normalize(r)
 	var props []sdbus.Property
 	if m := r.Memory; m != nil {
-		if m.Limit != nil && *m.Limit != 0 {
+		if m.Limit != nil {
 			name := "MemoryMax"
 			if !v2 {
 				name = "MemoryLimit"
 			}
 			props = append(props, prop(name, sdLimit(*m.Limit)))
 		}
-		if v2 && m.Reservation != nil && *m.Reservation != 0 {
+		if v2 && m.Reservation != nil {
 			props = append(props, prop("MemoryLow", sdLimit(*m.Reservation)))
 		}
 		if v2 && m.Swap != nil {
@@ -93,7 +91,7 @@ func resourceProperties(r *specs.LinuxResources, v2 bool, version int) []sdbus.P
 		}
 	}
 	if c := r.CPU; c != nil {
-		if c.Shares != nil && *c.Shares != 0 {
+		if c.Shares != nil {
 			if v2 {
 				props = append(props, prop("CPUWeight", sharesToWeight(*c.Shares)))
 			} else {
@@ -121,7 +119,7 @@ func resourceProperties(r *specs.LinuxResources, v2 bool, version int) []sdbus.P
 		}
 		props = append(props, prop("TasksMax", v))
 	}
-	if b := r.BlockIO; !v2 && b != nil && b.Weight != nil && *b.Weight != 0 {
+	if b := r.BlockIO; !v2 && b != nil && b.Weight != nil {
 		props = append(props, prop("BlockIOWeight", uint64(*b.Weight)))
 	}
 	return props
@@ -148,16 +146,48 @@ func cpuQuotaProperties(quota *int64, periodp *uint64, version int) []sdbus.Prop
 	}
 	perSec := uint64(usecInfinity)
 	if q > 0 {
-		p := period
-		if p == 0 {
-			p = defaultCPUPeriod
-		}
-		perSec = uint64(q) * 1000000 / p
-		if perSec%10000 != 0 {
-			perSec = (perSec/10000 + 1) * 10000
-		}
+		perSec = quotaPerSec(q, period)
 	}
 	return append(props, prop("CPUQuotaPerSecUSec", perSec))
+}
+
+// quotaPerSec is a quota of q per period (0: the kernel's default) in
+// systemd's CPUQuotaPerSecUSec, which keeps 10ms steps: rounded up, so the
+// limit is never tighter than asked.
+func quotaPerSec(q int64, period uint64) uint64 {
+	if period == 0 {
+		period = defaultCPUPeriod
+	}
+	perSec := uint64(q) * 1000000 / period
+	if perSec%10000 != 0 {
+		perSec = (perSec/10000 + 1) * 10000
+	}
+	return perSec
+}
+
+// withSystemdQuota is r with the CFS quota systemd applies for it (see
+// quotaPerSec), for the files: systemd writes its own value to cpu.max
+// whenever it realizes the unit again (an update, a daemon-reload), and
+// the files must not change under the container then, nor differ from
+// what an update puts back. runc writes the rounded quota too.
+func withSystemdQuota(r *specs.LinuxResources) *specs.LinuxResources {
+	r = Normalize(r)
+	c := r.CPU
+	if c == nil || c.Quota == nil || *c.Quota <= 0 {
+		return r
+	}
+	period := uint64(defaultCPUPeriod)
+	if c.Period != nil {
+		period = *c.Period
+	}
+	q := int64(quotaPerSec(*c.Quota, period) * period / 1000000)
+	if q == *c.Quota {
+		return r
+	}
+	cpu := *c
+	cpu.Quota = &q
+	r.CPU = &cpu
+	return r
 }
 
 // sdLimit maps the spec's -1 (any negative value) to systemd's infinity.

@@ -275,3 +275,40 @@ func TestSystemdPathsRoundTrip(t *testing.T) {
 		t.Error("Load with an invalid unit name: no error")
 	}
 }
+
+func TestWithSystemdQuota(t *testing.T) {
+	cases := []struct {
+		quota  int64
+		period *uint64
+		want   int64
+	}{
+		{12345, nil, 13000},           // 123450us/s -> 130000us/s
+		{50000, u64(100000), 50000},   // already a 10ms step
+		{1000, u64(3000), 1020},       // 333333us/s -> 340000us/s
+		{-1, u64(100000), -1},         // unlimited stays
+		{25000, u64(1000000), 30000},  // 25000us/s -> 30000us/s
+		{100001, u64(100000), 101000}, // just above one CPU
+	}
+	for _, c := range cases {
+		r := &specs.LinuxResources{CPU: &specs.LinuxCPU{Quota: i64(c.quota), Period: c.period}}
+		got := withSystemdQuota(r)
+		if *got.CPU.Quota != c.want {
+			t.Errorf("quota %d period %v: %d, want %d", c.quota, c.period, *got.CPU.Quota, c.want)
+		}
+		if *r.CPU.Quota != c.quota {
+			t.Errorf("quota %d: the input was changed", c.quota)
+		}
+		// the files and systemd's property then say the same
+		props := propMap(t, cpuQuotaProperties(got.CPU.Quota, got.CPU.Period, 252))
+		if c.quota > 0 && props["CPUQuotaPerSecUSec"] != quotaPerSec(c.quota, deref(c.period)) {
+			t.Errorf("quota %d: property %v", c.quota, props["CPUQuotaPerSecUSec"])
+		}
+	}
+}
+
+func deref(p *uint64) uint64 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}

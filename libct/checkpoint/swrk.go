@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/rt-runtime/rt/libct/hostbin"
+	"github.com/rt-runtime/rt/libct/hostcheck"
 )
 
 // swrk is one `criu swrk` process and our end of its RPC socket.
@@ -31,7 +32,7 @@ const firstExtraFd = 4
 func startCriu(stdio [3]*os.File, extra []*os.File) (*swrk, error) {
 	path, err := hostbin.Find("criu")
 	if err != nil {
-		return nil, errors.New("criu is not installed (not found in PATH or the system directories): checkpoint and restore need it")
+		return nil, errors.New(hostcheck.CRIUMissing)
 	}
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
 	if err != nil {

@@ -26,6 +26,8 @@ type Container struct {
 	state *State
 	lock  *os.File
 	parts *stored // see stored
+	// destroyed is set once Delete has run its course (or begun it).
+	destroyed bool
 }
 
 var errNotRunning = errors.New("container is not running")
@@ -79,9 +81,11 @@ func (c *Container) read() error {
 // bareDir makes sense of a container directory without state.json. Held
 // by another command, it is a create that has made nothing else yet or a
 // delete about to remove it: the container does not exist (yet, or any
-// more). Otherwise it is what a create killed right after its mkdir left:
-// a stopped container that delete removes (create records everything
-// else it makes before making it).
+// more). Otherwise, if empty, it is what a create killed right after its
+// mkdir left: a stopped container that delete removes (create records
+// everything else it makes before making it). A directory with other
+// files is another runtime's (runc's exec.fifo before its state.json,
+// crun's status).
 func (c *Container) bareDir() (*State, error) {
 	fi, err := os.Stat(c.dir)
 	if err != nil {
@@ -90,7 +94,30 @@ func (c *Container) bareDir() (*State, error) {
 	if c.lock == nil && lockedElsewhere(c.dir) {
 		return nil, os.ErrNotExist
 	}
+	if !onlyStateTemps(c.dir) {
+		return nil, foreignDir(c.dir, c.dir+" holds another runtime's files")
+	}
 	return &State{ID: filepath.Base(c.dir), Status: Creating, Created: fi.ModTime().UTC()}, nil
+}
+
+// onlyStateTemps tells whether dir holds nothing but what a killed
+// writeFileAtomic of state.json can leave.
+func onlyStateTemps(dir string) bool {
+	f, err := os.Open(dir)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	names, err := f.Readdirnames(-1)
+	if err != nil {
+		return false
+	}
+	for _, n := range names {
+		if !strings.HasPrefix(n, "."+stateFile+".tmp") {
+			return false
+		}
+	}
+	return true
 }
 
 // lockedElsewhere tells whether another command holds the container's
@@ -209,6 +236,8 @@ func List(root string) ([]OCIState, error) {
 		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
 			continue
 		}
+		// Not an rt container (another runtime's, in a root an engine
+		// shares), or gone meanwhile: not listed.
 		c := &Container{root: root, dir: filepath.Join(root, e.Name())}
 		if c.read() != nil {
 			continue

@@ -1,6 +1,8 @@
 package container
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -14,7 +16,7 @@ func TestKilledCreateIsStoppedAndDeletable(t *testing.T) {
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	rec := &Container{root: root, dir: dir, state: &State{ID: "c1", Status: Creating}}
+	rec := &Container{root: root, dir: dir, state: &State{OCIVersion: "1.0.2", ID: "c1", Status: Creating}}
 	if err := rec.saveStatus(); err != nil {
 		t.Fatal(err)
 	}
@@ -137,5 +139,55 @@ func TestInitStage(t *testing.T) {
 	}
 	if s := initStage(0, 0); s != initGone {
 		t.Errorf("pid 0: %d, want initGone", s)
+	}
+}
+
+// Engines give runc, crun, youki and rt one --root: what is not an rt
+// container is neither listed nor loaded, so that no command of rt's
+// takes it for a stopped container of its own.
+func TestForeignStateDirs(t *testing.T) {
+	root := t.TempDir()
+	dirs := map[string]map[string]string{
+		// runc: state.json with the id, no status or ociVersion.
+		"runcct": {"state.json": `{"id":"runcct","init_process_pid":1,"init_process_start":5,"created":"2026-01-01T00:00:00Z","config":{"rootfs":"/x"}}`},
+		// runc while it creates: exec.fifo, state.json not written yet.
+		"runcnew": {"exec.fifo": ""},
+		// youki: oci_version, not ociVersion.
+		"youkict": {"state.json": `{"oci_version":"1.0.2","id":"youkict","status":"running","pid":1}`},
+		// crun: status and config.json.
+		"crunct": {"status": `{"pid":1}`, "config.json": "{}"},
+		// rt's own, killed in writeFileAtomic before its first rename.
+		"rtkilled": {".state.json.tmp123": "{"},
+		"rtct":     {"state.json": `{"ociVersion":"1.0.2","id":"rtct","pid":0,"status":"created","initStartTime":0}`},
+	}
+	for name, files := range dirs {
+		if err := os.Mkdir(filepath.Join(root, name), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		for f, data := range files {
+			if err := os.WriteFile(filepath.Join(root, name, f), []byte(data), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	l, err := List(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, s := range l {
+		ids = append(ids, s.ID)
+	}
+	if fmt.Sprint(ids) != "[rtct rtkilled]" {
+		t.Errorf("list: %v, want [rtct rtkilled]", ids)
+	}
+	for _, id := range []string{"runcct", "runcnew", "youkict", "crunct"} {
+		_, err := Load(root, id)
+		if !errors.Is(err, errForeign) {
+			t.Errorf("Load(%s) = %v, want a foreign-directory error", id, err)
+		}
+		if _, err := LoadLocked(root, id); !errors.Is(err, errForeign) {
+			t.Errorf("LoadLocked(%s) = %v, want a foreign-directory error", id, err)
+		}
 	}
 }

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"github.com/opencontainers/selinux/go-selinux"
 	"golang.org/x/sys/unix"
 
 	"github.com/rt-runtime/rt/libct/cgroups"
@@ -46,6 +45,9 @@ type CreateOpts struct {
 	// Rootless tolerates cgroup permission errors (--rootless).
 	Rootless bool
 	Stdio    [3]*os.File
+	// CacheDir holds what rt can rebuild (compiled seccomp filters);
+	// "" caches nothing.
+	CacheDir string
 }
 
 // LoadSpec reads and validates bundle/config.json.
@@ -100,6 +102,14 @@ func resolveRootfs(spec *specs.Spec, bundle string) (string, error) {
 	return rootfs, nil
 }
 
+// seccompCache is the seccomp compile cache under the cache dir.
+func seccompCache(cacheDir string) string {
+	if cacheDir == "" {
+		return ""
+	}
+	return filepath.Join(cacheDir, "seccomp")
+}
+
 // makeStateDir claims the container's state directory under root: its
 // existence is what makes an id taken.
 func makeStateDir(root, id string) (string, error) {
@@ -136,9 +146,6 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 	if spec.Process.Terminal && o.ConsoleSocket == "" && o.Console == nil {
 		return nil, nil, errors.New("process.terminal is set: --console-socket is required (or run in the foreground)")
 	}
-	if (spec.Process.SelinuxLabel != "" || spec.Linux != nil && spec.Linux.MountLabel != "") && !selinux.GetEnabled() {
-		slog.Debug("SELinux is disabled on this host: ignoring process.selinuxLabel and linux.mountLabel")
-	}
 	rootfs, err := resolveRootfs(spec, bundle)
 	if err != nil {
 		return nil, nil, err
@@ -149,13 +156,10 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 	if err := os.MkdirAll(o.Root, 0o700); err != nil {
 		return nil, nil, fmt.Errorf("create root %s: %w", o.Root, err)
 	}
-	cgPath := ""
-	if spec.Linux != nil {
-		cgPath = spec.Linux.CgroupsPath
-	}
-	// Resolved (not made) before the container's directory exists, so
-	// that its first record already names its cgroup.
-	cgm, err := cgroups.New(cgroups.Config{Path: cgPath, ID: o.ID, Systemd: o.SystemdCgroup, Rootless: o.Rootless})
+	// What the host lacks (as `rt check` says it), before anything is
+	// made. The cgroup is resolved (not made) there, before the
+	// container's directory exists, so that its first record names it.
+	cgm, err := checkHost(o, bundle, rootfs, spec)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -210,6 +214,7 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 		OCIVersion: spec.Version, ID: o.ID, Status: Creating, Bundle: bundle,
 		Rootfs: rootfs, Created: time.Now().UTC(), Owner: owner,
 		Annotations: spec.Annotations, Spec: spec, CgroupPaths: cg.Paths(),
+		NoNewKeyring: o.NoNewKeyring,
 	}
 	// The record comes before everything it names: whenever this process
 	// dies from here on, delete finds the cgroup (and, in config.json once
@@ -234,7 +239,7 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 	defer closeNs()
 
 	if spec.Linux != nil && spec.Linux.Seccomp != nil {
-		prog, err := seccomp.Compile(spec.Linux.Seccomp, filepath.Join(o.Root, ".seccomp-cache"))
+		prog, err := seccomp.Compile(spec.Linux.Seccomp, seccompCache(o.CacheDir))
 		if err != nil {
 			return nil, nil, fmt.Errorf("seccomp: %w", err)
 		}
@@ -318,6 +323,7 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 
 	cfg.ID, cfg.Bundle, cfg.Rootfs, cfg.Container, cfg.Process = o.ID, bundle, rootfs, initproc.ContainerOf(spec), spec.Process
 	cfg.NoPivot, cfg.NoNewKeyring, cfg.ListenFds = o.NoPivot, o.NoNewKeyring, o.ListenFDs
+	cfg.SELinux = selinuxLabels(spec.Process)
 	cfg.UserNS, cfg.NewCgroupNS = icfg.UserNS, icfg.NewCgroupNS
 	cfg.CgroupPaths, cfg.CgroupV2 = cgroups.DirPaths(cg.Paths()), cgroups.IsV2()
 	cfg.Seccomp = icfg.Seccomp
@@ -326,6 +332,7 @@ func Create(o CreateOpts) (_ *Container, _ *child, err error) {
 		cfg.MemoryPolicy = spec.Linux.MemoryPolicy
 	}
 	cfg.State = c.specState(Creating)
+	cfg.HookEnv = createContainerHookEnv(spec)
 	if err = ch.sendConfig(cfg); err != nil {
 		return nil, nil, err
 	}
@@ -450,6 +457,22 @@ func (c *Container) waitCreated(ch *child) error {
 			return fmt.Errorf("sync: unexpected %q message from init", m.Type)
 		}
 	}
+}
+
+// createContainerHookEnv is this command's environment when a
+// createContainer hook lacks one of its own: the init runs those hooks,
+// and they get the runtime's environment, as with crun (runc 1.1 gave them
+// the process's, later runc an empty one).
+func createContainerHookEnv(spec *specs.Spec) []string {
+	if spec.Hooks == nil {
+		return nil
+	}
+	for _, h := range spec.Hooks.CreateContainer {
+		if len(h.Env) == 0 {
+			return os.Environ()
+		}
+	}
+	return nil
 }
 
 // hitMemoryLimit reports an OOM kill (v2) or a charge that failed against

@@ -12,12 +12,21 @@ import (
 	"github.com/rt-runtime/rt/libct/hooks"
 )
 
-// Delete removes a stopped container (with force, kills it first): its
-// processes, cgroup and state directory. poststop hooks run last.
+// Delete removes a stopped or created container (with force, any: it
+// kills it first): its processes, cgroup and state directory. poststop
+// hooks run last. A container this handle already destroyed is not
+// destroyed again.
+//
+// A created container's user process never ran: runc and crun delete it
+// without --force, and containerd relies on that (its shim deletes a task
+// that was created but not started without --force).
 func (c *Container) Delete(force bool) error {
+	if c.destroyed {
+		return nil
+	}
 	st := c.Status()
 	if st != Stopped {
-		if !force {
+		if !force && st != Created {
 			return fmt.Errorf("container %q is %s: stop it first or use --force", c.state.ID, st)
 		}
 		if err := c.killAndWait(); err != nil {
@@ -41,6 +50,7 @@ func (c *Container) killAndWait() error {
 }
 
 func (c *Container) destroy() error {
+	c.destroyed = true
 	var firstErr error
 	if len(c.state.CgroupPaths) > 0 {
 		if m, err := c.cgroup(); err == nil {

@@ -13,7 +13,6 @@ import (
 	"syscall"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"github.com/opencontainers/selinux/go-selinux"
 	"golang.org/x/sys/unix"
 
 	"github.com/rt-runtime/rt/libct/cgroups"
@@ -45,6 +44,8 @@ type ExecOpts struct {
 	// IgnorePaused execs in a paused container too; the process then
 	// starts once the container is resumed (exec --ignore-paused).
 	IgnorePaused bool
+	// CacheDir is CreateOpts.CacheDir.
+	CacheDir string
 }
 
 // Process is a started exec (or a foreground init) the caller may wait on.
@@ -100,8 +101,8 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 	if p.Terminal && o.ConsoleSocket == "" && o.Console == nil {
 		return nil, fmt.Errorf("exec: a terminal needs --console-socket (or run in the foreground)")
 	}
-	if p.SelinuxLabel != "" && !selinux.GetEnabled() {
-		slog.Debug("SELinux is disabled on this host: ignoring the process label", "label", p.SelinuxLabel)
+	if err := checkProcessHost(p); err != nil {
+		return nil, err
 	}
 	linux := &c.stored().Linux
 	co := childOpts{mode: "exec", extraFds: o.PreserveFDs, stdio: o.Stdio}
@@ -182,7 +183,7 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 	}
 	var cfgSeccomp []byte
 	if linux.Seccomp != nil {
-		prog, err := seccomp.Compile(linux.Seccomp, filepath.Join(c.root, ".seccomp-cache"))
+		prog, err := seccomp.Compile(linux.Seccomp, seccompCache(o.CacheDir))
 		if err != nil {
 			return nil, fmt.Errorf("seccomp: %w", err)
 		}
@@ -205,6 +206,7 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 		}
 	}()
 	cfg.ID, cfg.Bundle, cfg.Process, cfg.UserNS, cfg.Seccomp = c.state.ID, c.state.Bundle, p, userNS, cfgSeccomp
+	cfg.NoNewKeyring, cfg.SELinux = c.state.NoNewKeyring, selinuxLabels(p)
 	cfg.Personality = linux.Personality
 	cfg.MemoryPolicy = linux.MemoryPolicy
 	if err := ch.sendConfig(cfg); err != nil {

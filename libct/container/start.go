@@ -41,8 +41,15 @@ func (c *Container) Start() error {
 	}
 	crashPoint("start: running recorded")
 	if h := c.hooks(); h != nil {
-		if err := hooks.RunAll("poststart", h.Poststart, c.specState(Running)); err != nil {
-			slog.Warn("poststart hook failed", "id", c.state.ID, "err", err)
+		if err := hooks.Run("poststart", h.Poststart, c.specState(Running)); err != nil {
+			// runtime-spec 1.3 (1.0 to 1.2 wanted a warning): an error,
+			// the container stopped and the lifecycle continued at
+			// step 12, destroying it, then its poststop hooks: what
+			// delete --force does (crun too; runc only kills it).
+			if derr := c.Delete(true); derr != nil {
+				slog.Warn("delete after a failed poststart hook", "id", c.state.ID, "err", derr)
+			}
+			return err
 		}
 	}
 	return nil

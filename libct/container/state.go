@@ -50,6 +50,9 @@ type State struct {
 	// init process, so a recycled PID is not mistaken for it.
 	InitStartTime uint64            `json:"initStartTime"`
 	CgroupPaths   map[string]string `json:"cgroupPaths,omitempty"`
+	// NoNewKeyring: created with --no-new-keyring, so exec'd processes
+	// keep their caller's session keyring too.
+	NoNewKeyring bool `json:"noNewKeyring,omitempty"`
 	// Spec is config.json as it was at create (hooks, defaults for exec,
 	// resources for update): the bundle may change afterwards. It lives in
 	// its own file, read only by the commands that need it, so state,
@@ -208,12 +211,25 @@ func readState(dir string) (*State, error) {
 	if err := json.Unmarshal(b, &s); err != nil {
 		return nil, fmt.Errorf("decode %s: %w", filepath.Join(dir, stateFile), err)
 	}
+	// Engines give runc, rt and others one root: runc keeps a state.json
+	// too (with the same id, but no status or ociVersion), youki one with
+	// oci_version. rt's always holds both, and a status it stores.
+	if s.OCIVersion == "" || (s.Status != Creating && s.Status != Created && s.Status != Running) {
+		return nil, foreignDir(dir, filepath.Join(dir, stateFile)+" is another runtime's, or damaged")
+	}
 	// Every command relies on these; a damaged or hand-edited file must
 	// be an error, not a nil dereference or another container's name.
 	if s.ID != filepath.Base(dir) {
 		return nil, fmt.Errorf("%s is damaged (not this container's)", filepath.Join(dir, stateFile))
 	}
 	return &s, nil
+}
+
+// errForeign marks a directory under the root that is not an rt container.
+var errForeign = errors.New("not an rt container")
+
+func foreignDir(dir, why string) error {
+	return fmt.Errorf("container %q: %w (%s)", filepath.Base(dir), errForeign, why)
 }
 
 // lockDir takes an exclusive flock on the container directory: every

@@ -14,8 +14,8 @@ import (
 // to its cgroup and persists it in state.json, so a later update that
 // changes one value keeps the others and `events --stats` sees the limits.
 // Fields r leaves unset keep their value. Devices, network and rdma cannot
-// be updated (as with runc) and are ignored. On failure the old resources
-// are re-applied and nothing is saved. The caller holds the lock.
+// be updated (as with runc) and are ignored. On failure the cgroup holds
+// what it held before and nothing is saved. The caller holds the lock.
 func (c *Container) Update(r *specs.LinuxResources) error {
 	if st := c.Status(); st == Stopped {
 		return fmt.Errorf("container %q is not running", c.state.ID)
@@ -36,13 +36,11 @@ func (c *Container) Update(r *specs.LinuxResources) error {
 	if err != nil {
 		return err
 	}
-	mergeResources(merged, r)
+	// Engines send 0 for every limit they leave alone (docker update):
+	// those keep their value, in the cgroup and in the saved spec.
+	mergeResources(merged, cgroups.Normalize(r))
+	// All or nothing: a failed Update has put every value back.
 	if err := cgroups.Update(m, merged); err != nil {
-		if old != nil {
-			if rerr := cgroups.Update(m, old); rerr != nil {
-				slog.Warn("restore resources after failed update", "id", c.state.ID, "err", rerr)
-			}
-		}
 		return fmt.Errorf("update %q: %w", c.state.ID, err)
 	}
 	spec.Linux.Resources = merged

@@ -28,8 +28,10 @@ const waitDelay = 2 * time.Second
 
 // Run runs hs one after another and stops at the first failure. kind is the
 // hook name used in errors ("createRuntime", ...). Each hook gets the JSON of
-// state on stdin, exactly Args as argv (Args[0] included) and exactly Env as
-// its environment: nothing of the runtime's own environment leaks into it.
+// state on stdin, exactly Args as argv (Args[0] included) and Env as its
+// environment; a hook without one gets this process's, as runc and crun
+// give theirs (an empty list counts as none: rt's stored config cannot
+// tell them apart, and runc reads its startContainer hooks so too).
 // A hook that outlives its Timeout is killed with its whole process group.
 func Run(kind string, hs []specs.Hook, state *specs.State) error {
 	if len(hs) == 0 {
@@ -107,8 +109,8 @@ func runOne(h specs.Hook, stdin []byte) error {
 		cmd.Args = []string{h.Path}
 	}
 	cmd.Env = h.Env
-	if cmd.Env == nil {
-		cmd.Env = []string{}
+	if len(cmd.Env) == 0 {
+		cmd.Env = nil // os/exec: this process's environment
 	}
 	// stdout goes to /dev/null: only stderr is reported, and with no pipe on
 	// stdout a hook that leaves a daemon behind does not hold Run up.

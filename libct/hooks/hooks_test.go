@@ -67,14 +67,17 @@ func TestArgsAndEnv(t *testing.T) {
 		t.Errorf("runtime environment leaked into hook: %q", got)
 	}
 
-	// No Env at all must still not leak ours.
-	h = sh(`env > "$1"`, out)
-	if err := Run("poststart", []specs.Hook{h}, testState); err != nil {
-		t.Fatal(err)
-	}
-	b, _ = os.ReadFile(out)
-	if strings.Contains(string(b), "RT_HOOK_TEST_LEAK") {
-		t.Errorf("runtime environment leaked with nil Env: %q", b)
+	// No Env (or an empty one) is the runtime's, as with runc and crun.
+	for _, env := range [][]string{nil, {}} {
+		h = sh(`env > "$1"`, out)
+		h.Env = env
+		if err := Run("poststart", []specs.Hook{h}, testState); err != nil {
+			t.Fatal(err)
+		}
+		b, _ = os.ReadFile(out)
+		if !strings.Contains(string(b), "RT_HOOK_TEST_LEAK=leaked\n") {
+			t.Errorf("Env %#v: the runtime's environment did not reach the hook: %q", env, b)
+		}
 	}
 }
 

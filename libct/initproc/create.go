@@ -33,6 +33,9 @@ func createContainer(cfg *Config, conn *Conn) error {
 	if _, _, err := conn.Expect(MsgOK); err != nil {
 		return err
 	}
+	if err := loopbackUp(spec); err != nil {
+		return err
+	}
 	if cfg.NewCgroupNS {
 		if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
 			return fmt.Errorf("unshare cgroup namespace: %w", err)
@@ -90,7 +93,7 @@ func createContainer(cfg *Config, conn *Conn) error {
 		if err := unix.Chdir(cfg.Rootfs); err != nil {
 			return fmt.Errorf("chdir to rootfs %s: %w", cfg.Rootfs, err)
 		}
-		if err := hooks.Run("createContainer", spec.Hooks.CreateContainer, cfg.State); err != nil {
+		if err := hooks.Run("createContainer", withEnv(spec.Hooks.CreateContainer, cfg.HookEnv), cfg.State); err != nil {
 			return err
 		}
 	}
@@ -105,6 +108,9 @@ func createContainer(cfg *Config, conn *Conn) error {
 		return fmt.Errorf("chroot %s: %w", cfg.Rootfs, err)
 	} else if err := unix.Chdir("/"); err != nil {
 		return fmt.Errorf("chdir /: %w", err)
+	}
+	if err := rootfs.MakeCwd(cfg.Process.Cwd); err != nil {
+		return err
 	}
 	if cfg.Process.Terminal {
 		var err error
@@ -129,7 +135,7 @@ func createContainer(cfg *Config, conn *Conn) error {
 		}
 	}
 	if !cfg.NoNewKeyring {
-		if err := joinKeyring(cfg.ID); err != nil {
+		if err := joinKeyring(cfg.ID, keyLabel(cfg)); err != nil {
 			return err
 		}
 	}
@@ -187,10 +193,10 @@ func checkProcess(cfg *Config) error {
 	}
 	var st unix.Stat_t
 	if err := unix.Stat(cwd, &st); err != nil {
-		return fmt.Errorf("cwd %q: %w", cwd, err)
+		return fmt.Errorf("process.cwd %q: %w", cwd, err)
 	}
 	if st.Mode&unix.S_IFMT != unix.S_IFDIR {
-		return fmt.Errorf("cwd %q: %w", cwd, unix.ENOTDIR)
+		return fmt.Errorf("process.cwd %q: %w", cwd, unix.ENOTDIR)
 	}
 	// A relative path with a slash is resolved in cwd, where the exec runs.
 	name := p.Args[0]
@@ -307,9 +313,26 @@ func applySysctl(spec *specs.Spec) error {
 	return nil
 }
 
+// keyLabel is the label of the session keyring the process joins: its
+// own, where SELinux is on.
+func keyLabel(cfg *Config) string {
+	if !cfg.SELinux {
+		return ""
+	}
+	return cfg.Process.SelinuxLabel
+}
+
 // joinKeyring gives the container a session keyring of its own so it cannot
-// read the host's keys.
-func joinKeyring(id string) error {
+// read the host's keys. Under SELinux the keyring carries the process's
+// label, as runc's does: keycreate labels the keys this thread makes next,
+// and is cleared once it has.
+func joinKeyring(id, label string) error {
+	if label != "" {
+		if err := selinux.SetKeyLabel(label); err != nil {
+			return fmt.Errorf("set session keyring label %q: %w", label, err)
+		}
+		defer selinux.SetKeyLabel("")
+	}
 	ring, err := unix.KeyctlJoinSessionKeyring("_ses." + id)
 	if err != nil {
 		if errors.Is(err, unix.ENOSYS) {

@@ -14,10 +14,10 @@ import (
 	"github.com/rt-runtime/rt/libct/user"
 )
 
-// defaultPath is where a name without a slash is looked up when the
+// DefaultPath is where a name without a slash is looked up when the
 // process's environment has no PATH, as execvp(3) does. It is not added
 // to the environment: the process gets exactly what its config says.
-const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+const DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 // processEnv is the environment of the user's process, as runc makes it:
 // process.env (and the LISTEN_* variables meant for it) with a later entry
@@ -61,11 +61,11 @@ func processEnv(cfg *Config, p *specs.Process) []string {
 func lookPath(name string, env []string) (string, error) {
 	if strings.Contains(name, "/") {
 		if err := executable(name); err != nil {
-			return "", fmt.Errorf("exec %s: %w", quoteIfOdd(name), err)
+			return "", fmt.Errorf("exec %s: %w", QuoteIfOdd(name), err)
 		}
 		return name, nil
 	}
-	path := defaultPath
+	path := DefaultPath
 	for _, kv := range env {
 		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
 			path = v
@@ -98,10 +98,10 @@ func executable(path string) error {
 	return unix.Faccessat(unix.AT_FDCWD, path, unix.X_OK, unix.AT_EACCESS)
 }
 
-// quoteIfOdd leaves a plain path as it is, so that errors read as the
+// QuoteIfOdd leaves a plain path as it is, so that errors read as the
 // kernel's and runc's ("exec /entrypoint.sh: exec format error", which
 // users and engines know), and quotes one that could break a log line.
-func quoteIfOdd(s string) string {
+func QuoteIfOdd(s string) string {
 	for _, r := range s {
 		if r <= ' ' || r == '"' || r == '\\' || r >= 0x7f {
 			return strconv.Quote(s)

@@ -13,6 +13,13 @@ func execProcess(cfg *Config, conn *Conn) error {
 			return err
 		}
 	}
+	// The container's session keyring, not the caller's (whose keys
+	// would be the container's to read), as runc's exec joins it.
+	if !cfg.NoNewKeyring {
+		if err := joinKeyring(cfg.ID, keyLabel(cfg)); err != nil {
+			return err
+		}
+	}
 	if cfg.Process.Terminal {
 		tty, err := sendConsole(cfg)
 		if err != nil {

@@ -21,16 +21,21 @@ func runStartHooks(cfg *Config, env []string) error {
 	if c == nil || c.Hooks == nil || len(c.Hooks.StartContainer) == 0 || cfg.State == nil {
 		return nil
 	}
-	hs := append([]specs.Hook(nil), c.Hooks.StartContainer...)
-	for i := range hs {
-		if len(hs[i].Env) == 0 {
-			hs[i].Env = env
-		}
-	}
 	// The container is created now, not creating as when the state was made.
 	st := *cfg.State
 	st.Status = specs.StateCreated
-	return hooks.Run("startContainer", hs, &st)
+	return hooks.Run("startContainer", withEnv(c.Hooks.StartContainer, env), &st)
+}
+
+// withEnv is hs with env for the hooks that have none of their own.
+func withEnv(hs []specs.Hook, env []string) []specs.Hook {
+	out := append([]specs.Hook(nil), hs...)
+	for i := range out {
+		if len(out[i].Env) == 0 {
+			out[i].Env = env
+		}
+	}
+	return out
 }
 
 // markCloseOnExec marks every fd from first on close-on-exec. Where

@@ -39,6 +39,10 @@ type Config struct {
 
 	NoPivot      bool `json:"noPivot,omitempty"`
 	NoNewKeyring bool `json:"noNewKeyring,omitempty"`
+	// SELinux: the host enforces or logs SELinux labels. The parent
+	// decides, in the host's mount namespace: inside the container's,
+	// where no selinuxfs is mounted, go-selinux would find it off.
+	SELinux bool `json:"selinux,omitempty"`
 	// ExtraFds is how many fds starting at 3 the user's process keeps
 	// (LISTEN_FDS plus --preserve-fds); everything above is closed at exec.
 	ExtraFds  int  `json:"extraFds,omitempty"`
@@ -62,6 +66,10 @@ type Config struct {
 	Hooks *specs.Hooks `json:"hooks,omitempty"`
 	// State is the container state handed to hooks run by the init.
 	State *specs.State `json:"state,omitempty"`
+	// HookEnv is the environment of the rt command, for the
+	// createContainer hooks without one of their own (the init clears its
+	// own environment first thing).
+	HookEnv []string `json:"hookEnv,omitempty"`
 }
 
 // Message types on the sync socket.

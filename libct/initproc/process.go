@@ -48,7 +48,7 @@ func finishAndExec(cfg *Config, conn *Conn) error {
 	if err := setSchedulingAndIO(p); err != nil {
 		return err
 	}
-	if err := setLabels(p); err != nil {
+	if err := setLabels(p, cfg.SELinux); err != nil {
 		return err
 	}
 	if p.User.Umask != nil {
@@ -122,7 +122,7 @@ func finishAndExec(cfg *Config, conn *Conn) error {
 // "exec /entrypoint.sh: exec format error") and exit status 255. Nothing
 // goes to the runtime: the sync socket just closes.
 func execFailed(path string, err error) {
-	fmt.Fprintf(os.Stderr, "exec %s: %v\n", quoteIfOdd(path), err)
+	fmt.Fprintf(os.Stderr, "exec %s: %v\n", QuoteIfOdd(path), err)
 	os.Exit(255)
 }
 
@@ -159,7 +159,7 @@ func setRlimits(rls []specs.POSIXRlimit) error {
 	return nil
 }
 
-func setLabels(p *specs.Process) error {
+func setLabels(p *specs.Process, selinuxOn bool) error {
 	if p.ApparmorProfile != "" {
 		h, err := procfs.Open("/proc")
 		if err != nil {
@@ -175,7 +175,7 @@ func setLabels(p *specs.Process) error {
 		}
 	}
 	if p.SelinuxLabel != "" {
-		if !selinux.GetEnabled() {
+		if !selinuxOn {
 			return nil // SELinux off: labels have no meaning, as runc does
 		}
 		if err := selinux.SetExecLabel(p.SelinuxLabel); err != nil {

@@ -106,8 +106,8 @@ func TestQuoteIfOdd(t *testing.T) {
 		"/x\nFAKE": `"/x\nFAKE"`,
 		`/q"`:      `"/q\""`,
 	} {
-		if got := quoteIfOdd(in); got != want {
-			t.Errorf("quoteIfOdd(%q) = %s, want %s", in, got, want)
+		if got := QuoteIfOdd(in); got != want {
+			t.Errorf("QuoteIfOdd(%q) = %s, want %s", in, got, want)
 		}
 	}
 }

@@ -229,7 +229,15 @@ func mountOnto(root *os.File, rootPath string, dst *os.File, dest string, do fun
 	if err := do(fdPath(dst)); err != nil {
 		return nil, err
 	}
-	mounted, err := openInRoot(root, dest, 0)
+	var mounted *os.File
+	if filepath.Clean(dest) == "/" {
+		// Onto the root itself: root is the handle on the mount now
+		// covered, whose "/" is itself; the new one is what its path
+		// (the rootfs, resolved from the host before any mount) shows.
+		mounted, err = openPath(rootPath, 0)
+	} else {
+		mounted, err = openInRoot(root, dest, 0)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("reopen %s after mount: %w", dest, err)
 	}

@@ -115,12 +115,22 @@ func prepare(spec *specs.Spec, rootfs string, opts Options, p *Pending) error {
 	if err != nil {
 		return fmt.Errorf("open rootfs %s: %w", rootPath, err)
 	}
-	defer root.Close()
 	m := &mounter{spec: spec, opts: opts, root: root, rootPath: rootPath,
 		rootArg: filepath.Clean(rootfs), pending: p}
+	defer func() { m.root.Close() }()
 	for i, mnt := range spec.Mounts {
 		if err := m.mountEntry(i, mnt); err != nil {
 			return err
+		}
+		if m.containerPath(mnt.Destination) == "/" {
+			// A mount on / (runc allows it) is the root from here on:
+			// the mounts after it, /dev and pivot_root go onto it.
+			root, err := openPath(rootPath, unix.O_DIRECTORY)
+			if err != nil {
+				return fmt.Errorf("open rootfs %s after mounts[%d]: %w", rootPath, i, err)
+			}
+			m.root.Close()
+			m.root = root
 		}
 	}
 	if devIsBindMount(spec.Mounts) {

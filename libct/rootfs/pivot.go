@@ -3,6 +3,7 @@ package rootfs
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/moby/sys/mountinfo"
@@ -121,4 +122,34 @@ func hideHostKernelFS(rootfs string) error {
 		}
 	}
 	return nil
+}
+
+// MakeCwd creates cwd when the rootfs lacks it, as runc and crun do, once
+// the process is inside its root and before Finish may make that root
+// read-only. Every component is made through a handle on its parent,
+// resolved inside the root: a symlink cannot take the creation elsewhere,
+// and a dangling one is an error rather than a target to create.
+func MakeCwd(cwd string) error {
+	if cwd == "" || cwd == "/" {
+		return nil
+	}
+	// One that exists is the process's chdir's to check (it refuses one
+	// outside the root, CVE-2024-21626, with a message saying so).
+	if err := unix.Stat(cwd, new(unix.Stat_t)); !errors.Is(err, unix.ENOENT) {
+		return nil
+	}
+	root, err := openPath("/", unix.O_DIRECTORY)
+	if err != nil {
+		return fmt.Errorf("open /: %w", err)
+	}
+	defer root.Close()
+	f, err := mkdirAllInRoot(root, cwd)
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("process.cwd %q: %w", cwd, err)
+	}
+	return f.Close()
 }

@@ -11,9 +11,12 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sort"
+	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	libseccomp "github.com/seccomp/libseccomp-golang"
+	"golang.org/x/sys/unix"
 )
 
 // cacheFormat is bumped whenever build() changes what it emits for the same
@@ -79,6 +82,26 @@ func cacheKey(cfg *specs.LinuxSeccomp) (string, error) {
 	return hex.EncodeToString(sum[:]), nil
 }
 
+// maxCacheEntries bounds the cache: the profiles a host runs are few
+// (an engine's default per capability set, a handful of custom ones), and
+// the oldest entries go when a new one would pass the bound.
+const maxCacheEntries = 256
+
+// usableCacheDir tells whether dir may be trusted with programs the
+// container will run: it is this user's and nobody else can write it (or
+// it does not exist yet, and writeCache makes it so).
+func usableCacheDir(dir string) bool {
+	var st unix.Stat_t
+	if err := unix.Stat(dir, &st); err != nil {
+		return errors.Is(err, unix.ENOENT)
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFDIR || int(st.Uid) != os.Geteuid() || st.Mode&0o022 != 0 {
+		slog.Warn("seccomp: not using the cache: it must be a directory of this user's that only it can write", "dir", dir)
+		return false
+	}
+	return true
+}
+
 func cachePath(dir, key string) string {
 	return filepath.Join(dir, key+".bpf")
 }
@@ -130,5 +153,30 @@ func writeCache(dir, key string, p *Program) error {
 	if err := os.Rename(tmp.Name(), cachePath(dir, key)); err != nil {
 		return fmt.Errorf("rename %s: %w", tmp.Name(), err)
 	}
+	pruneCache(dir)
 	return nil
+}
+
+// pruneCache removes the oldest entries beyond maxCacheEntries. Only a
+// miss writes, so a hit never pays for this.
+func pruneCache(dir string) {
+	ents, err := os.ReadDir(dir)
+	if err != nil || len(ents) <= maxCacheEntries {
+		return
+	}
+	type entry struct {
+		name string
+		mod  int64
+	}
+	var list []entry
+	for _, e := range ents {
+		if fi, err := e.Info(); err == nil && strings.HasSuffix(e.Name(), ".bpf") {
+			list = append(list, entry{e.Name(), fi.ModTime().UnixNano()})
+		}
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].mod < list[j].mod })
+	for len(list) > maxCacheEntries {
+		os.Remove(filepath.Join(dir, list[0].name))
+		list = list[1:]
+	}
 }

@@ -3,8 +3,10 @@ package seccomp
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"sync/atomic"
@@ -49,7 +51,9 @@ func compile(cfg *specs.LinuxSeccomp, cacheDir string) (*Program, error) {
 			return nil, err
 		}
 		key = k
-		if p := readCache(cacheDir, key); p != nil {
+		if !usableCacheDir(cacheDir) {
+			cacheDir = ""
+		} else if p := readCache(cacheDir, key); p != nil {
 			return p, nil
 		}
 	}
@@ -58,10 +62,16 @@ func compile(cfg *specs.LinuxSeccomp, cacheDir string) (*Program, error) {
 		return nil, err
 	}
 	if cacheDir != "" {
-		// The cache only saves time; a read-only state dir must not
+		// The cache only saves time; a read-only cache dir must not
 		// stop the container.
 		if err := writeCache(cacheDir, key, p); err != nil {
-			slog.Warn("seccomp: cannot cache compiled profile", "error", err)
+			// A user without a cache dir of its own (no
+			// $XDG_RUNTIME_DIR) runs uncached, quietly.
+			level := slog.LevelWarn
+			if errors.Is(err, fs.ErrPermission) || errors.Is(err, unix.EROFS) {
+				level = slog.LevelDebug
+			}
+			slog.Log(context.Background(), level, "seccomp: cannot cache compiled profile", "error", err)
 		}
 	}
 	return p, nil

@@ -2,11 +2,13 @@ package seccomp
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"runtime"
 	"testing"
+	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -420,5 +422,64 @@ func TestEnosysStubLayout(t *testing.T) {
 	}
 	if stub, err := enosysStub(nil); err != nil || stub != nil {
 		t.Errorf("empty map: stub %v err %v", stub, err)
+	}
+}
+
+func TestCompileIgnoresACacheOthersCanWrite(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "c")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o770); err != nil {
+		t.Fatal(err)
+	}
+	cfg := denyMkdirat()
+	mustCompile(t, cfg, dir)
+	// Planted by someone who can write the dir: it must not be run.
+	key, err := cacheKey(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+		t.Fatalf("wrote into a group-writable cache dir: %v", ents)
+	}
+	allowAll := mustCompile(t, &specs.LinuxSeccomp{DefaultAction: specs.ActLog}, "")
+	if err := os.WriteFile(cachePath(dir, key), allowAll.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	before := libseccompBuilds.Load()
+	mustCompile(t, cfg, dir)
+	if libseccompBuilds.Load() == before {
+		t.Fatal("used an entry from a group-writable cache dir")
+	}
+}
+
+func TestCacheIsBounded(t *testing.T) {
+	dir := t.TempDir()
+	p := mustCompile(t, denyMkdirat(), "")
+	old := time.Now().Add(-time.Hour)
+	for i := range maxCacheEntries {
+		name := cachePath(dir, fmt.Sprintf("k%03d", i))
+		if err := os.WriteFile(name, p.Bytes(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		// k000 is the oldest.
+		mt := old.Add(time.Duration(i) * time.Second)
+		if err := os.Chtimes(name, mt, mt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := writeCache(dir, "new", p); err != nil {
+		t.Fatal(err)
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil || len(ents) != maxCacheEntries {
+		t.Fatalf("cache holds %d entries (%v), want %d", len(ents), err, maxCacheEntries)
+	}
+	if _, err := os.Stat(cachePath(dir, "k000")); !os.IsNotExist(err) {
+		t.Fatalf("the oldest entry survived: %v", err)
+	}
+	if _, err := os.Stat(cachePath(dir, "new")); err != nil {
+		t.Fatal(err)
 	}
 }

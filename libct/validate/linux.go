@@ -111,73 +111,6 @@ func checkTimeOffsets(s *specs.Spec) error {
 	return nil
 }
 
-// checkSysctl only lets through sysctls that belong to a namespace the
-// container has; anything else would change the host.
-func checkSysctl(s *specs.Spec) error {
-	for key := range s.Linux.Sysctl {
-		parts, err := sysctlParts(key)
-		if err != nil {
-			return errf("linux.sysctl: %v", err)
-		}
-		ns := sysctlNamespace(parts)
-		if ns == "" {
-			return errf("linux.sysctl: %q is not namespaced", key)
-		}
-		if !specconv.HasNamespace(s, ns) {
-			return errf("linux.sysctl: %q requires a %s namespace", key, ns)
-		}
-	}
-	return nil
-}
-
-// SysctlPath returns the path of a sysctl below the procfs root
-// ("net.ipv4.ip_forward" -> "sys/net/ipv4/ip_forward"). Keys written with
-// slashes keep their dots, so "net/ipv4/conf/eth0.100/forwarding" works.
-func SysctlPath(key string) (string, error) {
-	parts, err := sysctlParts(key)
-	if err != nil {
-		return "", err
-	}
-	return "sys/" + strings.Join(parts, "/"), nil
-}
-
-// sysctlParts splits a key written either with dots ("net.ipv4.ip_forward")
-// or with slashes ("net/ipv4/conf/eth0.100/forwarding", as sysctl(8) allows
-// for names containing dots). Each part becomes a path element under
-// /proc/sys, so "." and ".." are refused.
-func sysctlParts(key string) ([]string, error) {
-	sep := "."
-	if strings.Contains(key, "/") {
-		sep = "/"
-	}
-	parts := strings.Split(key, sep)
-	for _, p := range parts {
-		if p == "" || p == "." || p == ".." || strings.ContainsRune(p, 0) {
-			return nil, fmt.Errorf("invalid key %q", key)
-		}
-	}
-	return parts, nil
-}
-
-func sysctlNamespace(parts []string) specs.LinuxNamespaceType {
-	switch {
-	case parts[0] == "net":
-		return specs.NetworkNamespace
-	case parts[0] == "fs" && len(parts) > 2 && parts[1] == "mqueue":
-		return specs.IPCNamespace
-	case parts[0] != "kernel" || len(parts) != 2:
-		return ""
-	}
-	name := parts[1]
-	switch {
-	case name == "hostname" || name == "domainname":
-		return specs.UTSNamespace
-	case strings.HasPrefix(name, "msg"), strings.HasPrefix(name, "shm"), strings.HasPrefix(name, "sem"):
-		return specs.IPCNamespace
-	}
-	return ""
-}
-
 func checkDevices(s *specs.Spec) error {
 	seen := map[string]bool{}
 	for i, d := range s.Linux.Devices {
@@ -190,9 +123,11 @@ func checkDevices(s *specs.Spec) error {
 		if err := checkPathString(field+".path", d.Path); err != nil {
 			return err
 		}
+		// Anywhere in the container, as runc and crun allow (the spec
+		// asks for a full path, nothing more); rootfs resolves it in there.
 		clean := filepath.Clean(d.Path)
-		if !filepath.IsAbs(d.Path) || !strings.HasPrefix(clean, "/dev/") {
-			return errf("%s.path %q must be an absolute path under /dev", field, d.Path)
+		if !filepath.IsAbs(d.Path) || clean == "/" {
+			return errf("%s.path %q must be an absolute path to a file", field, d.Path)
 		}
 		if seen[clean] {
 			return errf("linux.devices: duplicate device %q", d.Path)

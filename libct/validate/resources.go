@@ -2,6 +2,7 @@ package validate
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"strings"
 	"sync"
@@ -27,7 +28,6 @@ func checkResources(s *specs.Spec) error {
 		checkDeviceRules,
 		checkMemory,
 		checkCPU,
-		checkPids,
 		checkBlockIO,
 		checkHugepages,
 		checkUnified,
@@ -88,7 +88,8 @@ func checkMemory(r *specs.LinuxResources) error {
 	if m.Limit != nil && m.Swap != nil && *m.Limit > 0 && *m.Swap > 0 && *m.Swap < *m.Limit {
 		return errf("linux.resources.memory.swap %d is below memory.limit %d (swap counts memory plus swap)", *m.Swap, *m.Limit)
 	}
-	if m.Swappiness != nil && *m.Swappiness > 100 {
+	// -1 (the largest uint64) is "the kernel's default", as in runc.
+	if m.Swappiness != nil && *m.Swappiness > 100 && *m.Swappiness != math.MaxUint64 {
 		return errf("linux.resources.memory.swappiness %d is above 100", *m.Swappiness)
 	}
 	return nil
@@ -103,8 +104,9 @@ func checkCPU(r *specs.LinuxResources) error {
 	if c.Shares != nil && *c.Shares != 0 && (*c.Shares < minShares || *c.Shares > maxShares) {
 		return errf("linux.resources.cpu.shares %d is outside [%d, %d]", *c.Shares, minShares, maxShares)
 	}
-	if c.Quota != nil && (*c.Quota < -1 || *c.Quota > 0 && *c.Quota < minCFSQuota) {
-		return errf("linux.resources.cpu.quota %d must be -1 or at least %d", *c.Quota, minCFSQuota)
+	// Any negative quota is unlimited, to the kernel and to runc.
+	if c.Quota != nil && *c.Quota > 0 && *c.Quota < minCFSQuota {
+		return errf("linux.resources.cpu.quota %d must be negative (unlimited) or at least %d", *c.Quota, minCFSQuota)
 	}
 	if c.Period != nil && *c.Period != 0 && (*c.Period < minCFSPeriod || *c.Period > maxCFSPeriod) {
 		return errf("linux.resources.cpu.period %d is outside [%d, %d]", *c.Period, minCFSPeriod, maxCFSPeriod)
@@ -124,13 +126,6 @@ func checkCPU(r *specs.LinuxResources) error {
 		}
 	}
 	return nil
-}
-
-func checkPids(r *specs.LinuxResources) error {
-	if r.Pids == nil {
-		return nil
-	}
-	return limit("linux.resources.pids.limit", r.Pids.Limit)
 }
 
 func weight(field string, w *uint16) error {

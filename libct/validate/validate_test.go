@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -257,21 +258,69 @@ func TestSpec(t *testing.T) {
 		{"sysctl net no netns", func(s *specs.Spec) {
 			dropNS(s, specs.NetworkNamespace)
 			s.Linux.Sysctl = map[string]string{"net.ipv4.ip_forward": "1"}
-		}, `"net.ipv4.ip_forward" requires a network namespace`},
-		{"sysctl not namespaced", func(s *specs.Spec) { s.Linux.Sysctl = map[string]string{"vm.swappiness": "1"} }, `"vm.swappiness" is not namespaced`},
-		{"sysctl kernel other", func(s *specs.Spec) { s.Linux.Sysctl = map[string]string{"kernel.core_pattern": "|/x"} }, "is not namespaced"},
+		}, `config.json: linux.sysctl "net.ipv4.ip_forward" not allowed in host network namespace`},
+		{"sysctl net host netns path", func(s *specs.Spec) {
+			dropNS(s, specs.NetworkNamespace)
+			addNS(s, specs.NetworkNamespace, "/proc/self/ns/net")
+			s.Linux.Sysctl = map[string]string{"net/ipv4/ip_forward": "1"}
+		}, `sysctl "net/ipv4/ip_forward" not allowed in host network namespace`},
+		{"sysctl net path of the host's netns by another name", func(s *specs.Spec) {
+			dropNS(s, specs.NetworkNamespace)
+			addNS(s, specs.NetworkNamespace, "/proc/thread-self/ns/net")
+			s.Linux.Sysctl = map[string]string{"net.core.somaxconn": "1"}
+		}, `not allowed in host network namespace`},
+		{"sysctl not namespaced", func(s *specs.Spec) { s.Linux.Sysctl = map[string]string{"vm.swappiness": "1"} }, `"vm.swappiness" is not in a separate kernel namespace`},
+		{"sysctl kernel other", func(s *specs.Spec) { s.Linux.Sysctl = map[string]string{"kernel.core_pattern": "|/x"} }, "is not in a separate kernel namespace"},
+		{"sysctl ipc next id", func(s *specs.Spec) { s.Linux.Sysctl = map[string]string{"kernel.shm_next_id": "5"} }, "is not in a separate kernel namespace"},
 		{"sysctl shm", func(s *specs.Spec) {
-			s.Linux.Sysctl = map[string]string{"kernel.shmmax": "1", "kernel.sem": "1 2 3 4", "fs.mqueue.msg_max": "10"}
+			s.Linux.Sysctl = map[string]string{"kernel.shmmax": "1", "kernel.sem": "1 2 3 4", "fs.mqueue.msg_max": "10", "kernel.shm_rmid_forced": "1"}
 		}, ""},
 		{"sysctl shm no ipc", func(s *specs.Spec) {
 			dropNS(s, specs.IPCNamespace)
 			s.Linux.Sysctl = map[string]string{"kernel.msgmax": "1"}
-		}, "requires a ipc namespace"},
-		{"sysctl hostname no uts", func(s *specs.Spec) {
+		}, `linux.sysctl "kernel.msgmax" not allowed in host ipc namespace`},
+		{"sysctl mqueue host ipc path", func(s *specs.Spec) {
+			dropNS(s, specs.IPCNamespace)
+			addNS(s, specs.IPCNamespace, "/proc/self/ns/ipc")
+			s.Linux.Sysctl = map[string]string{"fs.mqueue.msg_max": "10"}
+		}, `linux.sysctl "fs.mqueue.msg_max" not allowed in host ipc namespace`},
+		{"sysctl ipc path of another namespace", func(s *specs.Spec) {
+			dropNS(s, specs.IPCNamespace)
+			addNS(s, specs.IPCNamespace, "/proc/self/ns/net") // exists, is not rt's ipc
+			s.Linux.Sysctl = map[string]string{"kernel.shmmni": "10"}
+		}, ""},
+		{"sysctl hostname", func(s *specs.Spec) { s.Linux.Sysctl = map[string]string{"kernel.hostname": "x"} },
+			`config.json: linux.sysctl "kernel.hostname" is not allowed as it conflicts with the OCI "hostname" field`},
+		{"sysctl hostname without hostname field", func(s *specs.Spec) {
+			s.Hostname = ""
+			s.Linux.Sysctl = map[string]string{"kernel/hostname": "x"}
+		}, `conflicts with the OCI "hostname" field`},
+		{"sysctl domainname", func(s *specs.Spec) { s.Linux.Sysctl = map[string]string{"kernel.domainname": "x"} }, ""},
+		{"sysctl domainname same as field", func(s *specs.Spec) {
+			s.Domainname = "x"
+			s.Linux.Sysctl = map[string]string{"kernel.domainname": "x"}
+		}, ""},
+		{"sysctl domainname conflicts", func(s *specs.Spec) {
+			s.Domainname = "y"
+			s.Linux.Sysctl = map[string]string{"kernel.domainname": "x"}
+		}, `linux.sysctl "kernel.domainname" is not allowed as it conflicts with the OCI "domainname" field`},
+		{"sysctl domainname no uts", func(s *specs.Spec) {
 			s.Hostname = ""
 			dropNS(s, specs.UTSNamespace)
 			s.Linux.Sysctl = map[string]string{"kernel.domainname": "x"}
-		}, "requires a uts namespace"},
+		}, `linux.sysctl "kernel.domainname" not allowed in host uts namespace`},
+		{"sysctl domainname host uts path", func(s *specs.Spec) {
+			s.Hostname = ""
+			dropNS(s, specs.UTSNamespace)
+			addNS(s, specs.UTSNamespace, "/proc/self/ns/uts")
+			s.Linux.Sysctl = map[string]string{"kernel.domainname": "x"}
+		}, `not allowed in host uts namespace`},
+		{"sysctl user without userns", func(s *specs.Spec) { s.Linux.Sysctl = map[string]string{"user.max_user_namespaces": "0"} },
+			`linux.sysctl "user.max_user_namespaces" not allowed in host user namespace`},
+		{"sysctl user with userns", func(s *specs.Spec) {
+			withUserNS(s)
+			s.Linux.Sysctl = map[string]string{"user.max_user_namespaces": "0"}
+		}, ""},
 		{"sysctl traversal", func(s *specs.Spec) { s.Linux.Sysctl = map[string]string{"net/../../kernel/core_pattern": "x"} }, "invalid key"},
 		{"sysctl empty part", func(s *specs.Spec) { s.Linux.Sysctl = map[string]string{"net..x": "1"} }, "invalid key"},
 		{"device ok", func(s *specs.Spec) {
@@ -279,9 +328,10 @@ func TestSpec(t *testing.T) {
 		}, ""},
 		{"device type", func(s *specs.Spec) { s.Linux.Devices = []specs.LinuxDevice{{Path: "/dev/x", Type: "z"}} }, `linux.devices[0].type "z"`},
 		{"device outside dev", func(s *specs.Spec) {
-			s.Linux.Devices = []specs.LinuxDevice{{Path: "/dev/../etc/shadow", Type: "c"}}
-		}, "under /dev"},
-		{"device relative", func(s *specs.Spec) { s.Linux.Devices = []specs.LinuxDevice{{Path: "dev/x", Type: "c"}} }, "under /dev"},
+			s.Linux.Devices = []specs.LinuxDevice{{Path: "/dev/../etc/mynull", Type: "c"}, {Path: "/mydevs/null", Type: "c"}}
+		}, ""},
+		{"device relative", func(s *specs.Spec) { s.Linux.Devices = []specs.LinuxDevice{{Path: "dev/x", Type: "c"}} }, `linux.devices[0].path "dev/x" must be an absolute path to a file`},
+		{"device root", func(s *specs.Spec) { s.Linux.Devices = []specs.LinuxDevice{{Path: "/dev/..", Type: "c"}} }, "must be an absolute path to a file"},
 		{"device dup", func(s *specs.Spec) {
 			s.Linux.Devices = []specs.LinuxDevice{{Path: "/dev/x", Type: "c"}, {Path: "/dev//x", Type: "b"}}
 		}, "duplicate device"},
@@ -324,18 +374,19 @@ func TestSpec(t *testing.T) {
 		{"memory limit -1", func(s *specs.Spec) { mem(s).Limit = ptr(int64(-1)) }, ""},
 		{"swap below limit", func(s *specs.Spec) { mem(s).Limit = ptr(int64(1 << 30)); mem(s).Swap = ptr(int64(1 << 20)) }, "linux.resources.memory.swap"},
 		{"swappiness", func(s *specs.Spec) { mem(s).Swappiness = ptr(uint64(101)) }, "swappiness 101"},
+		{"swappiness -1 is unset", func(s *specs.Spec) { mem(s).Swappiness = ptr(uint64(math.MaxUint64)) }, ""},
 		{"cpu shares 1", func(s *specs.Spec) { cpu(s).Shares = ptr(uint64(1)) }, "linux.resources.cpu.shares 1"},
 		{"cpu shares 0", func(s *specs.Spec) { cpu(s).Shares = ptr(uint64(0)) }, ""},
 		{"cpu shares big", func(s *specs.Spec) { cpu(s).Shares = ptr(uint64(1 << 20)) }, "linux.resources.cpu.shares"},
 		{"cpu quota small", func(s *specs.Spec) { cpu(s).Quota = ptr(int64(10)) }, "linux.resources.cpu.quota 10"},
-		{"cpu quota -2", func(s *specs.Spec) { cpu(s).Quota = ptr(int64(-2)) }, "linux.resources.cpu.quota -2"},
+		{"cpu quota -2 is unlimited", func(s *specs.Spec) { cpu(s).Quota = ptr(int64(-2)) }, ""},
 		{"cpu period", func(s *specs.Spec) { cpu(s).Period = ptr(uint64(10)) }, "linux.resources.cpu.period 10"},
 		{"cpu ok", func(s *specs.Spec) {
 			c := cpu(s)
 			c.Shares, c.Quota, c.Period, c.Cpus, c.Mems = ptr(uint64(512)), ptr(int64(50000)), ptr(uint64(100000)), "0-1", "0"
 		}, ""},
 		{"cpus bad", func(s *specs.Spec) { cpu(s).Cpus = "0,,1" }, "linux.resources.cpu.cpus"},
-		{"pids -2", func(s *specs.Spec) { s.Linux.Resources.Pids = &specs.LinuxPids{Limit: ptr(int64(-2))} }, "linux.resources.pids.limit -2"},
+		{"pids -2 is unlimited", func(s *specs.Spec) { s.Linux.Resources.Pids = &specs.LinuxPids{Limit: ptr(int64(-2))} }, ""},
 		{"pids ok", func(s *specs.Spec) { s.Linux.Resources.Pids = &specs.LinuxPids{Limit: ptr(int64(100))} }, ""},
 		{"blkio weight", func(s *specs.Spec) { s.Linux.Resources.BlockIO = &specs.LinuxBlockIO{Weight: ptr(uint16(5))} }, "blockIO.weight 5"},
 		{"device rule type", func(s *specs.Spec) {

@@ -17,23 +17,6 @@ export IMG
 pm() { podman --runtime "$RUNTIME" --cgroup-manager systemd "$@"; }
 # run flags every container gets.
 pmrun() { pm run --network none "$@"; }
-fail() {
-	echo "$*"
-	return 1
-}
-# until_ok SECONDS CMD...: CMD until it succeeds, at most SECONDS.
-until_ok() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ $SECONDS -lt $end ] || return 1
-		sleep 0.2
-	done
-}
-# A busy process that exits on TERM: sh defers a trap while a foreground
-# child runs, so it waits on a background sleep instead.
-LOOP='trap "echo got-term; exit 0" TERM; trap "echo got-usr1" USR1; echo ready; while :; do sleep 1 & wait; done'
-export LOOP
 cname() { echo "t-$RUNTIME_NAME-$1"; }
 pid_of() { pm inspect --format '{{.State.Pid}}' "$1"; }
 cg_of() {

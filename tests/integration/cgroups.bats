@@ -107,6 +107,72 @@ state_paths() {
 	rt delete -f ct
 }
 
+# Docker 20.10's linux.resources (daemon/oci_linux.go WithResources) for
+# `docker run -m 64m --memory-swappiness 10 --pids-limit 50 --cpus 0.5`:
+# the fields left alone are there too, as 0 or false.
+DOCKER_RESOURCES='{"devices": [{"allow": false, "access": "rwm"},
+	{"allow": true, "type": "c", "major": 1, "minor": 3, "access": "rwm"},
+	{"allow": true, "type": "c", "major": 1, "minor": 5, "access": "rwm"},
+	{"allow": true, "type": "c", "major": 136, "access": "rwm"}],
+	"memory": {"limit": 67108864, "swap": 134217728, "swappiness": 10, "disableOOMKiller": false},
+	"cpu": {"shares": 0, "quota": 50000, "period": 100000},
+	"pids": {"limit": 50},
+	"blockIO": {"weight": 0}}'
+
+@test "Docker's resource block: the container runs, 0 and false are unset, the rest lands" {
+	update_config ".linux.resources = $DOCKER_RESOURCES"
+	rt run -d -b "$BUNDLE" ct
+	rt exec ct true
+	[ "$(cg_file memory memory.limit_in_bytes)" = 67108864 ]
+	[ "$(cg_file memory memory.swappiness)" = 10 ]
+	grep -qx 'oom_kill_disable 0' "/sys/fs/cgroup/memory$CG_PARENT/ct/memory.oom_control"
+	[ "$(cg_file cpu cpu.cfs_quota_us)" = 50000 ]
+	[ "$(cg_file cpu cpu.cfs_period_us)" = 100000 ]
+	[ "$(cg_file pids pids.max)" = 50 ]
+	# shares 0 left the kernel's default; weight 0 asked for no weight file
+	[ "$(cg_file cpu cpu.shares)" = 1024 ]
+	if [ -e "/sys/fs/cgroup/memory$CG_PARENT/ct/memory.memsw.limit_in_bytes" ]; then
+		[ "$(cg_file memory memory.memsw.limit_in_bytes)" = 134217728 ]
+	fi
+	rt delete -f ct
+	expect_no_leftovers ct
+}
+
+@test "Docker's block without flags, and every unset spelling of every field, leave the files alone" {
+	# As Docker 20.10 writes it for a plain `docker run`.
+	update_config '.linux.resources = {"devices": [{"allow": false, "access": "rwm"}],
+		"memory": {"disableOOMKiller": false}, "cpu": {"shares": 0}, "blockIO": {"weight": 0}}'
+	rt run -d -b "$BUNDLE" ct
+	rt exec ct true
+	[ "$(cg_file memory memory.limit_in_bytes)" = "$(cat /sys/fs/cgroup/memory/memory.limit_in_bytes)" ]
+	[ "$(cg_file cpu cpu.shares)" = 1024 ]
+	[ "$(cg_file pids pids.max)" = max ]
+	rt delete -f ct
+	# What runc reads as unset, everywhere at once. -1 swappiness is
+	# 2^64-1 in the spec's uint64, which jq would round: sed writes it.
+	update_config '.linux.resources = {"memory": {"limit": 0, "reservation": 0, "swap": 0, "kernel": 0, "kernelTCP": 0,
+			"swappiness": "MINUS-ONE", "disableOOMKiller": false, "checkBeforeUpdate": false},
+		"cpu": {"shares": 0, "quota": 0, "period": 0, "realtimeRuntime": 0, "realtimePeriod": 0, "cpus": "", "mems": ""},
+		"blockIO": {"weight": 0, "leafWeight": 0, "weightDevice": [{"major": 8, "minor": 0, "weight": 0, "leafWeight": 0}]},
+		"network": {"classID": 0}, "unified": {}}'
+	sed -i 's/"MINUS-ONE"/18446744073709551615/' "$BUNDLE/config.json"
+	grep -q '"swappiness": *18446744073709551615' "$BUNDLE/config.json"
+	rt run -d -b "$BUNDLE" ct
+	[ "$(cg_file memory memory.soft_limit_in_bytes)" = "$(cat /sys/fs/cgroup/memory/memory.soft_limit_in_bytes)" ]
+	[ "$(cg_file memory memory.swappiness)" = "$(cat /sys/fs/cgroup/memory/memory.swappiness)" ]
+	[ "$(cg_file cpu cpu.cfs_quota_us)" = -1 ]
+	rt delete -f ct
+	expect_no_leftovers ct
+}
+
+@test "negative pids limit and cpu quota are unlimited, as in runc" {
+	update_config '.linux.resources = {"pids": {"limit": -2}, "cpu": {"quota": -5}}'
+	rt run -d -b "$BUNDLE" ct
+	[ "$(cg_file pids pids.max)" = max ]
+	[ "$(cg_file cpu cpu.cfs_quota_us)" = -1 ]
+	rt delete -f ct
+}
+
 @test "devices: the rules decide which device nodes can be opened" {
 	# c 240:0 has no driver: an allowed open fails with ENXIO, a denied
 	# one with EPERM from the device cgroup, before any driver is asked.

@@ -71,6 +71,31 @@ add_device() {
 	[ "${lines[3]}" -eq 3 ]
 }
 
+@test "linux.devices: a node anywhere in the container, not only under /dev (runc, crun), resolved inside the rootfs" {
+	add_device '{"path": "/mydevs/zero", "type": "c", "major": 1, "minor": 5, "fileMode": 438}'
+	add_device '{"path": "/dev/../etc/mynull", "type": "c", "major": 1, "minor": 3, "fileMode": 438}'
+	# A symlink in the image leads inside the rootfs, wherever it points.
+	ln -s /root "$BUNDLE/rootfs/rootlink"
+	add_device '{"path": "/rootlink/myfifo", "type": "p", "fileMode": 420}'
+	set_cmd sh -c 'stat -c "%n %F %t:%T %a" /mydevs/zero /etc/mynull /root/myfifo; head -c 3 /mydevs/zero | wc -c; echo x >/etc/mynull && echo null-ok'
+	run rt run -b "$BUNDLE" ct1
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "/mydevs/zero character special file 1:5 666" ]
+	[ "${lines[1]}" = "/etc/mynull character special file 1:3 666" ]
+	[ "${lines[2]}" = "/root/myfifo fifo 0:0 644" ]
+	[ "${lines[3]}" -eq 3 ]
+	[ "${lines[4]}" = null-ok ]
+	[ ! -e /root/myfifo ]
+	# runc and crun, too, fail where no node can be made.
+	update_config '.linux.devices = [{"path": "/proc/mynull", "type": "c", "major": 1, "minor": 3}]'
+	run rt run -b "$BUNDLE" ct1
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[ "$output" = "rt: create device /proc/mynull: mknod: no such file or directory" ]
+	expect_no_leftovers ct1
+}
+
 @test "linux.devices replaces a default device of the same path" {
 	add_device '{"path": "/dev/null", "type": "c", "major": 1, "minor": 3, "fileMode": 384, "uid": 7, "gid": 8}'
 	set_cmd stat -c "%t:%T %a %u:%g" /dev/null

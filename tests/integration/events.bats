@@ -62,7 +62,7 @@ teardown() { teardown_rt; }
 		sleep 0.1
 	done
 	[ -s "$BATS_TEST_TMPDIR/ev" ]
-	! grep -q '"type":"oom"' "$BATS_TEST_TMPDIR/ev"
+	run ! grep -q '"type":"oom"' "$BATS_TEST_TMPDIR/ev"
 	# 64 MiB into a 32 MiB cgroup
 	run rt exec ct dd if=/dev/zero of=/dev/null bs=64M count=1
 	[ "$status" -eq 137 ]

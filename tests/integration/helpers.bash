@@ -2,6 +2,9 @@
 # root, bundle and cgroup parent, and teardown checks that nothing (state,
 # cgroup, mount, process) outlives it.
 
+# `run !` asserts a command fails (a bare `! cmd` asserts nothing in bats).
+bats_require_minimum_version 1.5.0
+
 RT_BIN="${RT_BIN:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)/rt}"
 REPO="$(cd "$BATS_TEST_DIRNAME/../.." && pwd)"
 
@@ -24,6 +27,8 @@ setup_rt() {
 	ROOT="$BATS_TEST_TMPDIR/root"
 	BUNDLE="$BATS_TEST_TMPDIR/bundle"
 	CG_PARENT="/rt-test-$$-$BATS_TEST_NUMBER"
+	# The test's own cache, so that tests neither share nor fill /run/rt-cache.
+	export RT_CACHE_DIR="$BATS_TEST_TMPDIR/cache"
 	local t
 	t=$(rootfs_template)
 	mkdir -p "$BUNDLE"

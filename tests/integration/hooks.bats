@@ -163,22 +163,50 @@ log_line() { grep "^$1 " "$LOG"; }
 	! pgrep -f "$BATS_TEST_TMPDIR/hook"
 }
 
-@test "failing poststart and poststop hooks only warn, and the hooks after them still run" {
+@test "a failing poststart hook fails start, stops and destroys the container, then poststop hooks run (runtime-spec 1.3)" {
 	add_hook poststart fail
 	add_hook poststart
-	add_hook poststop fail
 	add_hook poststop
 	set_cmd sleep 100
 	rt create -b "$BUNDLE" ct1
+	pid=$(rt state ct1 | jq .pid)
 	run rt start ct1
-	[ "$status" -eq 0 ]
-	[[ "$output" == *poststart*"hook poststart says no"* ]]
-	[ "$(status ct1)" = running ]
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == "rt: error running poststart hook #0: $BATS_TEST_TMPDIR/hook: exit status 7: hook poststart says no" ]]
+	# Step 12 (destroyed) and 13 (poststop); the poststart after the
+	# failing one never ran.
+	run rt state ct1
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"does not exist"* ]]
+	expect_no_leftovers ct1
+	[ "$(cut -d' ' -f1 "$LOG" | tr '\n' ' ')" = "poststart poststop " ]
+	! kill -0 "$pid" 2>/dev/null || [ "$(awk '{print $3}' /proc/"$pid"/stat)" = Z ]
+	# An engine's delete --force afterwards is not an error.
+	rt delete -f ct1
+
+	# rt run: the same, and the process's status is not taken for the error.
+	: >"$LOG"
+	set_cmd sh -c 'echo process ran; sleep 100'
+	run rt run -b "$BUNDLE" ct1
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"rt: error running poststart hook #0: "* ]]
+	expect_no_leftovers ct1
+	[ "$(cut -d' ' -f1 "$LOG" | tr '\n' ' ')" = "poststart poststop " ]
+}
+
+@test "failing poststop hooks only warn, and the hooks after them still run" {
+	add_hook poststop fail
+	add_hook poststop
+	set_cmd sleep 100
+	rt run -d -b "$BUNDLE" ct1
 	run rt delete -f ct1
 	[ "$status" -eq 0 ]
 	[[ "$output" == *poststop*"hook poststop says no"* ]]
 	expect_no_leftovers ct1
-	[ "$(cut -d' ' -f1 "$LOG" | tr '\n' ' ')" = "poststart poststart poststop poststop " ]
+	[ "$(cut -d' ' -f1 "$LOG" | tr '\n' ' ')" = "poststop poststop " ]
 }
 
 @test "run in the foreground runs every hook, poststop after the process exits" {
@@ -212,7 +240,33 @@ log_line() { grep "^$1 " "$LOG"; }
 	log_line inherit | grep -Fx "inherit ONE=two HOME=/root PATH=/bin:/usr/bin HOOKENV=unset"
 	# (busybox sh makes up a PATH of its own when it has none)
 	log_line own | grep -E "^own ONE=unset HOME=unset PATH=[^ ]+ HOOKENV=mine$"
-	! log_line own | grep -F "PATH=/bin:/usr/bin "
+	run ! grep -F "PATH=/bin:/usr/bin " <<<"$(log_line own)"
+	expect_no_leftovers ct1
+}
+
+@test "runtime-side hooks without env get the environment of the rt command that runs them (runc, crun)" {
+	cat >"$BATS_TEST_TMPDIR/envhook" <<-EOF2
+		#!/bin/sh
+		echo "\$1 CALLER=\${CALLER:-unset} PATH=\${PATH:-unset} ONE=\${ONE:-unset} _RT_INIT=\${_RT_INIT:-unset}" >>"$LOG"
+	EOF2
+	chmod +x "$BATS_TEST_TMPDIR/envhook"
+	local k jq='.process.env = ["ONE=two"]'
+	for k in prestart createRuntime createContainer poststart poststop; do
+		jq="$jq | .hooks.$k = [{path: \"$BATS_TEST_TMPDIR/envhook\", args: [\"envhook\", \"$k\"]}]"
+	done
+	update_config "$jq"
+	set_cmd sleep 100
+	# Each command's own: create's for the create-time hooks, start's for
+	# poststart, delete's for poststop.
+	CALLER=create rt create -b "$BUNDLE" ct1
+	CALLER=start rt start ct1
+	CALLER=delete rt delete -f ct1
+	cat "$LOG"
+	for k in prestart createRuntime createContainer; do
+		log_line $k | grep -Fx "$k CALLER=create PATH=$PATH ONE=unset _RT_INIT=unset"
+	done
+	log_line poststart | grep -Fx "poststart CALLER=start PATH=$PATH ONE=unset _RT_INIT=unset"
+	log_line poststop | grep -Fx "poststop CALLER=delete PATH=$PATH ONE=unset _RT_INIT=unset"
 	expect_no_leftovers ct1
 }
 

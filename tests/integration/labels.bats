@@ -25,7 +25,7 @@ apparmor_enabled() {
 	run rt --debug run -b "$BUNDLE" ct1
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *'level=debug msg="SELinux is disabled'* ]]
+	[[ "$output" == *'level=debug msg="config.json: process.selinuxLabel: SELinux is disabled on this host'* ]]
 	[[ "$output" == *$'\n1\n0\nran'* || "$output" == $'1\n0\nran'* ]]
 	# without --debug nothing is said at all
 	run rt run -b "$BUNDLE" ct1

@@ -7,6 +7,7 @@ setup() { setup_rt; }
 teardown() {
 	# a failed test must not leave the --pidfd-socket peer holding bats' output
 	[ -z "${PIDFD_PID:-}" ] || kill -9 "$PIDFD_PID" 2>/dev/null || true
+	[ -z "${RUNC_ID:-}" ] || runc --root "$ROOT" delete -f "$RUNC_ID" 2>/dev/null || true
 	teardown_rt
 }
 
@@ -56,6 +57,30 @@ teardown() {
 	run rt state ct1
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"does not exist"* ]]
+}
+
+@test "delete without --force removes a created container, its init and its poststop hooks run (runc, crun, containerd's shim)" {
+	update_config '.hooks.poststop = [{"path": "/bin/sh", "args": ["sh", "-c", "cat >'"$BATS_TEST_TMPDIR"'/poststop"]}]'
+	set_cmd sh -c 'echo ran >/tmp/ran; sleep 100'
+	rt create -b "$BUNDLE" ct1
+	pid=$(rt state ct1 | jq .pid)
+	run rt delete ct1
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	expect_no_leftovers ct1
+	# The init is gone (a zombie its reaper has not collected yet is gone too).
+	! kill -0 "$pid" 2>/dev/null || [ "$(awk '{print $3}' /proc/"$pid"/stat)" = Z ]
+	[ "$(jq -r .status "$BATS_TEST_TMPDIR/poststop")" = stopped ]
+	[ ! -e "$BUNDLE/rootfs/tmp/ran" ]
+
+	# A running one still needs --force, as in runc and crun.
+	rt run -d -b "$BUNDLE" ct1
+	run rt delete ct1
+	[ "$status" -ne 0 ]
+	[ "$output" = 'rt: container "ct1" is running: stop it first or use --force' ]
+	rt delete -f ct1
+	expect_no_leftovers ct1
 }
 
 # wait_line FILE TEXT: waits up to 5 s for a line TEXT in FILE.
@@ -191,14 +216,26 @@ wait_line() {
 
 @test "concurrent starts of one container: exactly one wins" {
 	set_cmd sleep 100
-	rt create -b "$BUNDLE" ct1
-	rt start ct1 & a=$!
-	rt start ct1 & b=$!
+	rt create -b "$BUNDLE" --pid-file "$BATS_TEST_TMPDIR/pid" ct1
+	rt start ct1 2>"$BATS_TEST_TMPDIR/a" & a=$!
+	rt start ct1 2>"$BATS_TEST_TMPDIR/b" & b=$!
 	ra=0; rb=0
 	wait $a || ra=$?
 	wait $b || rb=$?
 	[ $((ra == 0 ? 1 : 0)) -ne $((rb == 0 ? 1 : 0)) ]
+	# the loser says why in one line; the winner says nothing
+	if [ $ra -eq 0 ]; then win=a lose=b; else win=b lose=a; fi
+	[ ! -s "$BATS_TEST_TMPDIR/$win" ]
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/$lose")" -eq 1 ]
+	grep -qi "running" "$BATS_TEST_TMPDIR/$lose"
+	# the process started once and is the container's init
+	[ "$(status ct1)" = running ]
+	pid=$(cat "$BATS_TEST_TMPDIR/pid")
+	[ "$(rt state ct1 | jq .pid)" = "$pid" ]
+	[ "$(cat /proc/$pid/cmdline | tr '\0' ' ')" = "sleep 100 " ]
+	[ "$(pgrep -c -P "$pid")" -eq 0 ]
 	rt delete -f ct1
+	expect_no_leftovers ct1
 }
 
 @test "a created container keeps the caller's stdio, with --preserve-fds, and none of its other fds" {
@@ -294,5 +331,44 @@ start_pidfdrecv() {
 	run rt run -d -b "$BUNDLE" --pidfd-socket "$BATS_TEST_TMPDIR/nobody" ct1
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"pidfd socket"*"$BATS_TEST_TMPDIR/nobody"* ]]
+	expect_no_leftovers ct1
+}
+
+@test "a root shared with runc (Docker's): rt lists, states, kills and deletes its own containers only" {
+	set_cmd sleep 100
+	rt run -d -b "$BUNDLE" ct1
+	cp -a "$BUNDLE" "$BATS_TEST_TMPDIR/runc-bundle"
+	jq ".linux.cgroupsPath = \"$CG_PARENT/runc\"" "$BUNDLE/config.json" >"$BATS_TEST_TMPDIR/runc-bundle/config.json"
+	RUNC_ID=runcct
+	runc --root "$ROOT" run -d -b "$BATS_TEST_TMPDIR/runc-bundle" runcct </dev/null >/dev/null 2>&1
+	runc_pid=$(runc --root "$ROOT" state runcct | jq .pid)
+	before=$(cd "$ROOT/runcct" && ls -A && md5sum state.json)
+
+	run rt list -q
+	[ "$status" -eq 0 ]
+	[ "$output" = ct1 ]
+	run rt list -f json
+	[ "$(jq length <<<"$output")" -eq 1 ]
+	for cmd in "state runcct" "kill runcct KILL" "delete runcct" "delete -f runcct" "pause runcct" "exec runcct true"; do
+		run rt $cmd
+		echo "rt $cmd: $output"
+		[ "$status" -ne 0 ]
+		[ "$output" = "rt: container \"runcct\": not an rt container ($ROOT/runcct/state.json is another runtime's, or damaged)" ]
+	done
+	[ "$(cd "$ROOT/runcct" && ls -A && md5sum state.json)" = "$before" ]
+	[ "$(runc --root "$ROOT" state runcct | jq -r .status)" = running ]
+	kill -0 "$runc_pid"
+	run rt create -b "$BUNDLE" runcct
+	[ "$status" -ne 0 ]
+	[[ "$output" == *'container "runcct" already exists'* ]]
+
+	# runc skips rt's containers (one line on stderr each) and lists its own.
+	run runc --root "$ROOT" list -q
+	[ "$status" -eq 0 ]
+	[[ "$output" == *runcct* ]]
+	runc --root "$ROOT" delete -f runcct
+	RUNC_ID=
+	[ "$(rt state ct1 | jq -r .status)" = running ]
+	rt delete -f ct1
 	expect_no_leftovers ct1
 }

@@ -290,6 +290,128 @@ in_private_ns() {
 	expect_no_leftovers ct1
 }
 
+# ns_bind TYPE FILE: a bind of rt's own TYPE namespace (net, ipc) at FILE,
+# as Docker passes the host's network namespace for --network host.
+ns_bind_cmd='touch "$2"; mount --bind "/proc/self/ns/$1" "$2"'
+
+# unchanged FILE VALUE: FILE (a host sysctl) still holds VALUE; a runtime
+# that changed it gets it put back and the test fails.
+unchanged() {
+	[ "$(cat "$1")" = "$2" ] && return 0
+	echo "$2" >"$1"
+	echo "$1 was changed" >&2
+	return 1
+}
+
+@test "sysctl: a namespace path to the host's own is the host's: net.* and ipc sysctls refused" {
+	host_conn=$(cat /proc/sys/net/core/somaxconn)
+	host_mni=$(cat /proc/sys/kernel/shmmni)
+	update_config '.linux.namespaces |= map(select(.type != "network" and .type != "ipc"))
+		| .linux.namespaces += [{"type": "network", "path": "'"$BATS_TEST_TMPDIR"'/hostnet"}, {"type": "ipc", "path": "'"$BATS_TEST_TMPDIR"'/hostipc"}]'
+	cp "$BUNDLE/config.json" "$BATS_TEST_TMPDIR/base.json"
+	update_config ".linux.sysctl = {\"net.core.somaxconn\": \"$((host_conn + 1))\"}"
+	run in_private_ns "set -- net $BATS_TEST_TMPDIR/hostnet; $ns_bind_cmd; set -- ipc $BATS_TEST_TMPDIR/hostipc; $ns_bind_cmd
+		\$RT --root \$ROOT run -b \$BUNDLE ct1"
+	echo "$output"
+	unchanged /proc/sys/net/core/somaxconn "$host_conn"
+	[ "$status" -ne 0 ]
+	[ "$output" = 'rt: config.json: linux.sysctl "net.core.somaxconn" not allowed in host network namespace' ]
+	expect_no_leftovers ct1
+
+	cp "$BATS_TEST_TMPDIR/base.json" "$BUNDLE/config.json"
+	update_config ".linux.sysctl = {\"kernel.shmmni\": \"$((host_mni - 1))\"}"
+	run in_private_ns "set -- net $BATS_TEST_TMPDIR/hostnet; $ns_bind_cmd; set -- ipc $BATS_TEST_TMPDIR/hostipc; $ns_bind_cmd
+		\$RT --root \$ROOT run -b \$BUNDLE ct1"
+	echo "$output"
+	unchanged /proc/sys/kernel/shmmni "$host_mni"
+	[ "$status" -ne 0 ]
+	[ "$output" = 'rt: config.json: linux.sysctl "kernel.shmmni" not allowed in host ipc namespace' ]
+	expect_no_leftovers ct1
+
+	# Without a sysctl the same config runs, in the host's network namespace.
+	cp "$BATS_TEST_TMPDIR/base.json" "$BUNDLE/config.json"
+	set_cmd readlink /proc/self/ns/net
+	run in_private_ns "set -- net $BATS_TEST_TMPDIR/hostnet; $ns_bind_cmd; set -- ipc $BATS_TEST_TMPDIR/hostipc; $ns_bind_cmd
+		\$RT --root \$ROOT run -b \$BUNDLE ct1"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(readlink /proc/self/ns/net)" ]
+	expect_no_leftovers ct1
+}
+
+@test "sysctl: a namespace path to a namespace of the container's own takes net.* and ipc sysctls" {
+	host_conn=$(cat /proc/sys/net/core/somaxconn)
+	host_mni=$(cat /proc/sys/kernel/shmmni)
+	update_config '.linux.namespaces |= map(select(.type != "network" and .type != "ipc"))
+		| .linux.namespaces += [{"type": "network", "path": "'"$BATS_TEST_TMPDIR"'/net"}, {"type": "ipc", "path": "'"$BATS_TEST_TMPDIR"'/ipc"}]
+		| .linux.sysctl = {"net.core.somaxconn": "'$((host_conn + 1))'", "kernel.shmmni": "'$((host_mni - 1))'"}'
+	set_cmd sh -c 'cat /proc/sys/net/core/somaxconn /proc/sys/kernel/shmmni'
+	run in_private_ns "touch $BATS_TEST_TMPDIR/net $BATS_TEST_TMPDIR/ipc
+		unshare --net=$BATS_TEST_TMPDIR/net --ipc=$BATS_TEST_TMPDIR/ipc true
+		\$RT --root \$ROOT run -b \$BUNDLE ct1"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = $((host_conn + 1)) ]
+	unchanged /proc/sys/net/core/somaxconn "$host_conn"
+	unchanged /proc/sys/kernel/shmmni "$host_mni"
+	[ "${lines[1]}" = $((host_mni - 1)) ]
+	expect_no_leftovers ct1
+}
+
+@test "sysctl: kernel.hostname is refused (hostname sets it); kernel.domainname unless it contradicts domainname" {
+	update_config '.linux.sysctl = {"kernel.hostname": "other"}'
+	run rt run -b "$BUNDLE" ct1
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[ "$output" = 'rt: config.json: linux.sysctl "kernel.hostname" is not allowed as it conflicts with the OCI "hostname" field' ]
+	expect_no_leftovers ct1
+
+	update_config '.linux.sysctl = {"kernel.domainname": "dom.example"} | .domainname = "other.example"'
+	run rt run -b "$BUNDLE" ct1
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[ "$output" = 'rt: config.json: linux.sysctl "kernel.domainname" is not allowed as it conflicts with the OCI "domainname" field' ]
+	expect_no_leftovers ct1
+
+	# A UTS namespace of its own takes the domain name (runc, crun).
+	update_config 'del(.domainname)'
+	set_cmd cat /proc/sys/kernel/domainname
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[ "$output" = dom.example ]
+	[ "$(cat /proc/sys/kernel/domainname)" != dom.example ]
+	expect_no_leftovers ct1
+}
+
+@test "a bind mount on / becomes the root: the mounts after it, /dev and the process land on it (runc)" {
+	cp -a "$BUNDLE/rootfs" "$BATS_TEST_TMPDIR/other"
+	echo other-root >"$BATS_TEST_TMPDIR/other/which"
+	echo bundle-root >"$BUNDLE/rootfs/which"
+	update_config '.mounts = [{"destination": "/", "type": "bind", "source": "'"$BATS_TEST_TMPDIR/other"'", "options": ["rbind", "rw"]}] + .mounts'
+	set_cmd sh -c 'cat /which; test -e /proc/self/status && echo proc-ok; echo x >/dev/null && echo dev-ok; touch /made && echo rw-ok'
+	run rt run -b "$BUNDLE" ct1
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "other-root
+proc-ok
+dev-ok
+rw-ok" ]
+	[ -e "$BATS_TEST_TMPDIR/other/made" ]
+	[ ! -e "$BUNDLE/rootfs/made" ]
+	expect_no_leftovers ct1
+
+	# root.readonly applies to it.
+	rm "$BATS_TEST_TMPDIR/other/made"
+	update_config '.root.readonly = true'
+	run rt run -b "$BUNDLE" ct1
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[ "${lines[0]}" = other-root ]
+	[[ "${lines[3]}" == *"Read-only file system"* ]]
+	[ ! -e "$BATS_TEST_TMPDIR/other/made" ]
+	expect_no_leftovers ct1
+}
+
 @test "--no-pivot runs the container, chrooted into its moved rootfs" {
 	echo no-pivot >"$BUNDLE/rootfs/which"
 	update_config '.root.readonly = true'
@@ -314,7 +436,7 @@ in_private_ns() {
 	[ "${lines[2]}" = proc-ok ]
 	# the caller's namespace got the mounts; the host none of them
 	[ "${lines[3]}" -ge 1 ]
-	! grep -q "$BUNDLE/rootfs" /proc/self/mountinfo
+	run ! grep -q "$BUNDLE/rootfs" /proc/self/mountinfo
 	expect_no_leftovers ct1
 }
 

@@ -46,14 +46,29 @@ del_ns() {
 	[ "${lines[1]}" = "$(cat /proc/1/comm)" ]
 }
 
-@test "network namespace: only lo, down" {
-	set_cmd sh -c 'ls /sys/class/net; ip -o link'
+@test "network namespace: only lo, up, and loopback traffic works (runc, crun)" {
+	set_cmd sh -c 'ls /sys/class/net; ip -o link; (nc -l -p 8080 -e echo served &); sleep 0.3; nc 127.0.0.1 8080 </dev/null'
 	run rt run -b "$BUNDLE" ct1
+	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = lo ]
-	[ "${#lines[@]}" -eq 2 ]
-	[[ "${lines[1]}" == *"lo: <LOOPBACK>"* ]]
+	[ "${#lines[@]}" -eq 3 ]
+	[[ "${lines[1]}" == *"lo: <LOOPBACK,UP,LOWER_UP>"* ]]
+	[ "${lines[2]}" = served ]
+	expect_no_leftovers ct1
 	[ "$(ls /sys/class/net | wc -l)" -gt 1 ] || skip "the host has only lo: nothing to tell apart"
+}
+
+@test "a network namespace joined by path keeps its lo as it was" {
+	touch "$BATS_TEST_TMPDIR/ns-net"
+	unshare --net="$BATS_TEST_TMPDIR/ns-net" true
+	update_config "(.linux.namespaces[] | select(.type == \"network\")) .path = \"$BATS_TEST_TMPDIR/ns-net\""
+	set_cmd ip -o link show lo
+	run rt run -b "$BUNDLE" ct1
+	umount "$BATS_TEST_TMPDIR/ns-net"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"lo: <LOOPBACK>"* ]]
 }
 
 @test "ipc namespace: a host SysV segment is invisible inside" {
@@ -102,9 +117,9 @@ del_ns() {
 	# exactly one root mount, its own /proc, and no host mount point
 	[ "$(printf '%s\n' "${lines[@]}" | grep -cx /)" -eq 1 ]
 	printf '%s\n' "${lines[@]}" | grep -qx /proc
-	! printf '%s\n' "${lines[@]}" | grep -q "^$BATS_TEST_TMPDIR"
+	run ! grep -q "^$BATS_TEST_TMPDIR" <<<"$output"
 	# and the host never saw the container's mounts
-	! grep -q "$BUNDLE/rootfs" /proc/self/mountinfo
+	run ! grep -q "$BUNDLE/rootfs" /proc/self/mountinfo
 }
 
 @test "cgroup namespace: /proc/self/cgroup shows / and without one the real path" {

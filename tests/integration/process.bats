@@ -33,11 +33,14 @@ status_field() {
 @test "args, env and cwd reach the process; nothing of rt's environment does" {
 	update_config '.process.env += ["FOO=bar baz"] | .process.cwd = "/tmp"'
 	set_cmd sh -c 'echo "$0|$1|$FOO|$(pwd)|$HOME"; env' arg0 "one two"
-	run rt run -b "$BUNDLE" ct1
+	RT_TEST_CALLER_VAR=leaked run rt run -b "$BUNDLE" ct1
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "arg0|one two|bar baz|/tmp|/root" ]
-	# rt's own variables (the init's switches, GOGC, ...) stay outside
-	! echo "$output" | grep -E '^(_RT_|GOGC|GOMAXPROCS)'
+	# exactly the config's variables: nothing of the caller's environment
+	# or of rt's own (the init's switches, GOGC, ...)
+	local out=$output
+	run ! grep -E '^(RT_TEST_CALLER_VAR|_RT_|GOGC|GOMAXPROCS)' <<<"$out"
+	run ! grep -vE '^(arg0[|]|PATH=|TERM=|HOME=|FOO=|PWD=|SHLVL=)' <<<"$out"
 	expect_no_leftovers ct1
 }
 
@@ -381,6 +384,23 @@ JSON
 	[[ "$output" != *"_ses.$id2"* ]]
 }
 
+@test "exec joins the container's session keyring, unless the container has none of its own" {
+	cp "$REPO/tests/integration/tools/bin/keylabel" "$BUNDLE/rootfs/bin/keylabel"
+	set_cmd sleep 100
+	id="kr$$z$RANDOM"
+	rt run -d -b "$BUNDLE" "$id"
+	run rt exec "$id" keylabel -describe
+	[ "$status" -eq 0 ]
+	[[ "$output" == *";_ses.$id" ]]
+	rt delete -f "$id"
+	id2="kr$$w$RANDOM"
+	rt run -d --no-new-keyring -b "$BUNDLE" "$id2"
+	run rt exec "$id2" keylabel -describe
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"_ses.$id2"* ]]
+	rt delete -f "$id2"
+}
+
 @test "the process of a non-root user is dumpable: its /proc files are its own" {
 	update_config '.process.user = {uid: 1000, gid: 1000}'
 	set_cmd sh -c 'stat -c %u /proc/1/status; tr "\0" "\n" </proc/1/environ | grep ^HOME='
@@ -432,11 +452,45 @@ create_fails() {
 }
 
 @test "a bad cwd is one line naming it, at create, with nothing left" {
-	update_config '.process.cwd = "/no/such/dir"'
-	create_fails 'cwd' '/no/such/dir' 'no such file or directory'
-	run_fails 'cwd' '/no/such/dir' 'no such file or directory'
+	update_config '.process.cwd = "/etc/passwd/dir"'
+	create_fails 'process.cwd "/etc/passwd/dir": not a directory'
+	run_fails 'process.cwd "/etc/passwd/dir": not a directory'
+	# A dangling symlink is not followed to create its target (runc and
+	# crun refuse it too), here one to a directory of the host's.
+	mkdir "$BATS_TEST_TMPDIR/hostdir"
+	ln -s "$BATS_TEST_TMPDIR/hostdir" "$BUNDLE/rootfs/escape"
+	update_config '.process.cwd = "/escape/sub"'
+	run_fails 'process.cwd "/escape/sub"'
+	[ ! -e "$BATS_TEST_TMPDIR/hostdir/sub" ]
+	[ ! -e "$BUNDLE/rootfs$BATS_TEST_TMPDIR/hostdir" ]
 	update_config '.process.cwd = "relative"'
 	run_fails 'cwd' 'relative'
+}
+
+@test "a missing cwd is made inside the rootfs before it turns read-only, through symlinks that stay inside (runc, crun)" {
+	update_config '.root.readonly = true | .process.cwd = "/no/such/dir" | .process.user = {"uid": 1000, "gid": 1000}'
+	set_cmd sh -c 'pwd; stat -c "%u %a" /no /no/such/dir; touch /x'
+	run rt run -b "$BUNDLE" ct1
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[ "${lines[0]}" = /no/such/dir ]
+	# root's, 0755, as runc and crun make it, whoever the process is
+	[ "${lines[1]}" = "0 755" ]
+	[ "${lines[2]}" = "0 755" ]
+	[[ "${lines[3]}" == *"Read-only file system"* ]]
+	[ -d "$BUNDLE/rootfs/no/such/dir" ]
+	expect_no_leftovers ct1
+
+	# A relative symlink climbing past / stays in the rootfs, as the
+	# kernel resolves it in there.
+	ln -s ../../../../../root "$BUNDLE/rootfs/up"
+	update_config '.process.cwd = "/up/made"'
+	set_cmd pwd
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[ "$output" = /root/made ]
+	[ -d "$BUNDLE/rootfs/root/made" ]
+	expect_no_leftovers ct1
 }
 
 @test "an impossible rlimit is one line naming it, at create, with nothing left" {

@@ -42,9 +42,10 @@ teardown() {
 	teardown_rt
 }
 
-# urt ARGS: rt as the user, with its runtime dir, default --root.
+# urt ARGS: rt as the user, with its runtime dir, default --root and
+# default cache dir.
 urt() {
-	runuser -u "$RL_USER" -- env XDG_RUNTIME_DIR="$RL_DIR/xdg" HOME=/ "$RL_DIR/rt" "$@"
+	runuser -u "$RL_USER" -- env -u RT_CACHE_DIR XDG_RUNTIME_DIR="$RL_DIR/xdg" HOME=/ "$RL_DIR/rt" "$@"
 }
 
 edit_rl() {
@@ -160,6 +161,17 @@ no_cgroup() {
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"unable to apply cgroup configuration"*"permission denied"* ]] || { echo "$output"; false; }
 	[ ! -e "$RL_DIR/xdg/rt/rlcgp" ]
+}
+
+@test "rootless: the seccomp cache is the user's, in XDG_RUNTIME_DIR/rt-cache, not in its root" {
+	edit_rl '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]}
+		| .process.args = ["mkdir", "/tmp/d"]'
+	run urt run -b "$RB" rlsc
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Operation not permitted"* ]]
+	[ -z "$(ls -A "$RL_DIR/xdg/rt")" ]
+	[ "$(find "$RL_DIR/xdg/rt-cache/seccomp" -name '*.bpf' -user "$RL_USER" | wc -l)" -eq 1 ]
+	[ "$(stat -c %a "$RL_DIR/xdg/rt-cache/seccomp")" = 700 ]
 }
 
 @test "rootless: what a user cannot have is runc's error" {

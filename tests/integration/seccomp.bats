@@ -275,22 +275,22 @@ podman_profile() {
 	expect_no_leftovers ct1
 }
 
-@test "seccomp: the compiled filter is cached under --root and the cache is used" {
+@test "seccomp: the compiled filter is cached (in the cache dir, not the root) and the cache is used" {
 	deny_mkdir '"action": "SCMP_ACT_ERRNO"'
 	set_cmd sh -c 'mkdir /tmp/d'
 	cp "$BUNDLE/config.json" "$BATS_TEST_TMPDIR/eperm.json"
 	run rt run -b "$BUNDLE" ct1
 	[[ "$output" == *"Operation not permitted"* ]]
-	eperm=$(ls "$ROOT/.seccomp-cache"/*.bpf)
+	eperm=$(ls "$RT_CACHE_DIR/seccomp"/*.bpf)
 	[ "$(echo "$eperm" | wc -l)" -eq 1 ]
 	# The same profile again: no new entry.
 	run rt run -b "$BUNDLE" ct1
-	[ "$(ls "$ROOT/.seccomp-cache"/*.bpf | wc -l)" -eq 1 ]
+	[ "$(ls "$RT_CACHE_DIR/seccomp"/*.bpf | wc -l)" -eq 1 ]
 	# Another profile gets its own entry.
 	deny_mkdir '"action": "SCMP_ACT_ERRNO", "errnoRet": 18'
 	run rt run -b "$BUNDLE" ct1
 	has "$output" "cross-device link"
-	exdev=$(ls "$ROOT/.seccomp-cache"/*.bpf | grep -vxF "$eperm")
+	exdev=$(ls "$RT_CACHE_DIR/seccomp"/*.bpf | grep -vxF "$eperm")
 	[ -n "$exdev" ]
 	# Swap the EXDEV program in under the EPERM profile's key: rt must run
 	# what the cache holds rather than compile the profile again.
@@ -305,6 +305,25 @@ podman_profile() {
 	echo "$output"
 	[[ "$output" == *"Operation not permitted"* ]]
 	expect_no_leftovers ct1
+}
+
+@test "seccomp: the cache is the user's, beside the default root; --root holds containers only" {
+	deny_mkdir '"action": "SCMP_ACT_ERRNO"'
+	set_cmd sleep 100
+	# The entry's name is the profile's key, wherever the cache is.
+	rt run -d -b "$BUNDLE" ct1
+	rt delete -f ct1
+	entry=$(basename "$(ls "$RT_CACHE_DIR/seccomp"/*.bpf)")
+	# rt's default for root: /run/rt-cache.
+	env -u RT_CACHE_DIR "$RT_BIN" --root "$ROOT" run -d -b "$BUNDLE" ct1
+	[ "$(ls -A "$ROOT")" = ct1 ]
+	env -u RT_CACHE_DIR "$RT_BIN" --root "$ROOT" exec ct1 true
+	[ "$(ls -A "$ROOT")" = ct1 ]
+	[ "$(stat -c %a /run/rt-cache /run/rt-cache/seccomp)" = "700
+700" ]
+	[ -f "/run/rt-cache/seccomp/$entry" ]
+	rt delete -f ct1
+	[ -z "$(ls -A "$ROOT")" ]
 }
 
 @test "seccomp: Podman's default profile runs a normal shell and denies what it should" {

@@ -97,6 +97,8 @@ saved() {
 	fi
 	run rt update --blkio-weight 5 ct
 	[ "$status" -ne 0 ]
+	# 0 is unset, as runc's flag has it: nothing to write, even without BFQ
+	rt update --blkio-weight 0 ct
 	run rt update --kernel-memory 10m ct
 	[ "$status" -eq 0 ]
 	[[ "$output" == *kernel-memory* ]]
@@ -127,6 +129,27 @@ saved() {
 	rt delete -f ct
 }
 
+@test "docker update's zeros leave the other limits as they are" {
+	update_config '.linux.resources = {"memory": {"limit": 67108864, "reservation": 33554432},
+		"cpu": {"shares": 512, "quota": 50000, "period": 100000}, "pids": {"limit": 20}}'
+	rt run -d -b "$BUNDLE" ct
+	# Docker 20.10's `docker update --memory 128m` (daemon/update_linux.go):
+	# every other limit it knows comes as 0.
+	echo '{"memory": {"limit": 134217728, "reservation": 0, "kernel": 0},
+		"cpu": {"shares": 0, "quota": 0, "period": 0}, "blockIO": {"weight": 0}}' | rt update -r - ct
+	[ "$(cg_file memory memory.limit_in_bytes)" = 134217728 ]
+	[ "$(cg_file memory memory.soft_limit_in_bytes)" = 33554432 ]
+	[ "$(cg_file cpu cpu.shares)" = 512 ]
+	[ "$(cg_file cpu cpu.cfs_quota_us)" = 50000 ]
+	[ "$(cg_file pids pids.max)" = 20 ]
+	# the saved spec still says what is in force
+	[ "$(saved .memory.reservation)" = 33554432 ]
+	[ "$(saved .cpu.shares)" = 512 ]
+	[ "$(saved .cpu.quota)" = 50000 ]
+	[ "$(saved .blockIO)" = null ]
+	rt delete -f ct
+}
+
 @test "a failed update changes nothing" {
 	rt run -d -b "$BUNDLE" ct
 	before=$(jq -c .linux.resources "$ROOT/ct/config.json")
@@ -146,6 +169,49 @@ saved() {
 	[ "$(jq -c .linux.resources "$ROOT/ct/config.json")" = "$before" ]
 	[ "$(cg_file memory memory.limit_in_bytes)" = 67108864 ]
 	[ "$(cg_file cpuset cpuset.cpus)" = "$(cat /sys/fs/cgroup/cpuset/cpuset.cpus)" ]
+	rt delete -f ct
+}
+
+# v1 files an update writes, one "file=value" a line.
+cg_snapshot() {
+	local c f
+	for c in memory cpu cpuset pids; do
+		for f in /sys/fs/cgroup/$c$CG_PARENT/ct/{memory.limit_in_bytes,memory.memsw.limit_in_bytes,memory.soft_limit_in_bytes,memory.swappiness,cpu.shares,cpu.cfs_quota_us,cpu.cfs_period_us,cpuset.cpus,pids.max}; do
+			[ -e "$f" ] && echo "${f##*/}=$(cat "$f")"
+		done
+	done | sort -u
+}
+
+@test "an update whose last field fails puts back every value it changed, with one line naming the field" {
+	update_config '.linux.resources = {"memory": {"limit": 67108864, "reservation": 33554432, "swappiness": 30},
+		"cpu": {"shares": 512, "quota": 50000, "period": 100000}, "pids": {"limit": 20}}'
+	rt run -d -b "$BUNDLE" ct
+	before=$(cg_snapshot)
+	saved_before=$(jq -c .linux.resources "$ROOT/ct/config.json")
+	# Everything before the last field is written, then it fails: a blkio
+	# weight where the kernel has no weight file (no BFQ), else a huge page
+	# size no kernel has.
+	last='"blockIO": {"weight": 500}' field=blockIO.weight
+	if [ -e /sys/fs/cgroup/blkio/blkio.weight ] || [ -e /sys/fs/cgroup/blkio/blkio.bfq.weight ]; then
+		last='"hugepageLimits": [{"pageSize": "3MB", "limit": 0}]' field=hugepageLimits
+	fi
+	for up in '"memory": {"limit": 268435456, "swap": 536870912, "reservation": 134217728, "swappiness": 60},
+			"cpu": {"shares": 300, "quota": 20000, "period": 200000, "cpus": "0"}, "pids": {"limit": 99}' \
+		'"memory": {"limit": 16777216, "swap": 16777216, "reservation": 8388608, "swappiness": 1},
+			"cpu": {"shares": 2, "quota": 1000, "period": 1000, "cpus": "0"}, "pids": {"limit": 1}'; do
+		[ -e "/sys/fs/cgroup/memory$CG_PARENT/ct/memory.memsw.limit_in_bytes" ] || up=$(sed -E 's/"swap": [0-9]+, //' <<<"$up")
+		run rt update -r - ct <<<"{$up, $last}"
+		[ "$status" -ne 0 ]
+		[ "${#lines[@]}" -eq 1 ]
+		[[ "$output" == *"linux.resources.$field"* ]]
+		[[ "$output" != *"failed too"* ]]
+		[ "$(cg_snapshot)" = "$before" ]
+		[ "$(jq -c .linux.resources "$ROOT/ct/config.json")" = "$saved_before" ]
+	done
+	# without the failing field the same update goes through
+	rt update -r - ct <<<"{$up}"
+	[ "$(cg_file pids pids.max)" = 1 ]
+	[ "$(cg_file cpu cpu.shares)" = 2 ]
 	rt delete -f ct
 }
 
