@@ -55,11 +55,15 @@ tool_versions() {
 	podman | rootless) set -- podman conmon ;;
 	containerd) set -- containerd ;;
 	docker) set -- dockerd containerd ;;
-	cri) set -- containerd "${CRI_DIR:-/var/tmp/rt-cri}"/containerd-v2.*/bin/containerd "${CRI_DIR:-/var/tmp/rt-cri}"/bin/critest-v* ;;
+	cri) # cri.sh's: Debian's containerd with critest v1.29.0, the newest
+		# containerd 2.x with the newest critest
+		set -- "${CRI_DIR:-/var/tmp/rt-cri}"
+		set -- containerd "$(ls "$1"/containerd-v2.*/bin/containerd 2>/dev/null | sort -V | tail -n 1)" \
+			"$1/bin/critest-${CRI_CRITEST_16:-v1.29.0}" "$(ls "$1"/bin/critest-v* 2>/dev/null | sort -V | tail -n 1)" ;;
 	*) set -- ;;
 	esac
 	for t in "$@"; do
-		command -v $t >/dev/null && echo "- ${t##*/}: $($t --version 2>/dev/null | head -n 1)"
+		command -v "$t" >/dev/null && echo "- ${t##*/}: $("$t" --version 2>/dev/null | head -n 1)"
 	done
 }
 # Sections of the previous file, split into $out/old.NAME, their order in
@@ -98,17 +102,18 @@ for s in $suites; do
 				printf "%s\t%s\t%s\t%s\n", f[1], f[2], f[3], f[4] }' "$out/old.$s" >"$out/$s.oldrows" 2>/dev/null
 		awk -F'\t' -v rtf="$out/$s.rt" -v runcf="$out/$s.runc" -v oldf="$out/$s.oldrows" -v stamp="$stamp" '
 			function group(c) { return index(c, ": ") ? substr(c, 1, index(c, ": ") - 1) : "" }
+			function redo(g) { if (!(g in redone)) { redone[g] = 1; groups[ng++] = g } }
 			function row(c, r, u, w) { gsub(/\|/, "\\|", c); gsub(/\|/, "\\|", w); printf "| %s | %s | %s | %s |\n", c, r, u, w }
 			BEGIN {
 				while ((getline l < rtf) > 0) { split(l, a, "\t"); if (a[2] == "") continue
-					if (!(a[2] in rt)) order[n++] = a[2]; rt[a[2]] = a[1]; why[a[2]] = a[3]; redone[group(a[2])] = 1 }
+					if (!(a[2] in rt)) order[n++] = a[2]; rt[a[2]] = a[1]; why[a[2]] = a[3]; redo(group(a[2])) }
 				while ((getline l < runcf) > 0) { split(l, a, "\t"); if (a[2] == "") continue
-					if (!(a[2] in rt) && !(a[2] in runc)) order[n++] = a[2]; runc[a[2]] = a[1]; redone[group(a[2])] = 1 }
+					if (!(a[2] in rt) && !(a[2] in runc)) order[n++] = a[2]; runc[a[2]] = a[1]; redo(group(a[2])) }
 				while ((getline l < oldf) > 0) { split(l, a, "\t")
 					if (a[1] ~ /^run: /) g = substr(a[1], 6); else g = group(a[1])
 					if (a[1] == "run" || g in redone) continue
 					row(a[1], a[2], a[3], a[4]) }
-				if (!("" in redone)) for (g in redone) row("run: " g, "-", "-", stamp)
+				if (!("" in redone)) for (i = 0; i < ng; i++) row("run: " groups[i], "-", "-", stamp)
 				for (i = 0; i < n; i++) { c = order[i]
 					row(c, (c in rt) ? rt[c] : "-", (c in runc) ? runc[c] : "-", why[c]) }
 			}'
