@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GO ?= go
 BATS ?= bats
 
-.PHONY: all rt deps test unit integration tools fuzz demo bench clean test-cgroupv2 test-systemd test-checkpoint test-checkpoint-runc test-crash test-engines test-lsm test-docker-host cri-tools
+.PHONY: all rt deps test unit integration tools fuzz demo bench clean test-cgroupv2 test-systemd test-checkpoint test-checkpoint-runc test-crash test-engines test-lsm test-docker-host test-cri-host cri-tools
 
 all: rt
 
@@ -136,6 +136,17 @@ test-engines: rt tools
 # Not part of `make test`.
 test-docker-host: rt
 	./tests/engines/host-docker.sh
+
+# The CRI suite (tests/engines/cri.sh: critest, handler rt beside handler
+# runc, under containerd 1.6 and 2.x) on this host as it is: cgroup v1,
+# the cgroupfs driver, PID 1 not systemd, into the cri section of
+# tests/engines/RESULTS-host.md. tests/engines/host-cri.sh keeps the
+# containerds, the registry and the pods in network and mount namespaces
+# of their own and removes them after. Needs `make cri-tools` and Debian's
+# containerd and containernetworking-plugins; about 15 min. Not part of
+# `make test`.
+test-cri-host: rt tools
+	CRI_DIR=$(CRI_DIR) ./tests/engines/host-cri.sh
 
 # critest v1.28.0, v1.29.0 and the newest critest, from a clone of
 # kubernetes-sigs/cri-tools (CRI_TOOLS_GIT), and containerd 2.x from its

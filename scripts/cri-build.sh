@@ -10,7 +10,8 @@
 #       containerd 2.x from its module source (github.com/containerd/
 #       containerd/v2 and its dependencies, through the Go module proxy)
 #   debs/: the Debian packages cri-images.sh builds images of, which the
-#       guest does not install (apt-get download; after apt-get update)
+#       guest does not install, and docker-registry, for a host without it
+#       (tests/engines/host-cri.sh) (apt-get download; after apt-get update)
 # Static Go binaries, so that the guest runs them as they are. What is
 # already there is kept; remove it to rebuild.
 set -eu
@@ -54,7 +55,7 @@ containerd2() {
 
 debs() {
 	local p missing=
-	for p in busybox nginx nginx-common catatonit; do
+	for p in busybox nginx nginx-common catatonit docker-registry; do
 		ls "$out/debs/${p}_"*.deb >/dev/null 2>&1 || missing="$missing $p"
 	done
 	[ -z "$missing" ] && return 0

@@ -31,9 +31,9 @@ if [ "${1:-}" = --inside ]; then
 	ip link set lo up || exit 1
 	export DOCKER_TEST_DIR=$dir
 	export ENGINES_RESULTS=$here/RESULTS-host.md
-	export ENGINES_WHERE="Written by \`make test-docker-host\` (tests/engines/host-docker.sh, through run.sh) on
-the development host: cgroup v1 with the cgroupfs driver, PID 1 not systemd,
-dockerd in network and mount namespaces of its own."
+	export ENGINES_WHERE="Written by \`make test-docker-host\` and \`make test-cri-host\` (tests/engines/host-docker.sh,
+host-cri.sh, through run.sh) on the development host: cgroup v1 with the cgroupfs
+driver, PID 1 not systemd, each engine in network and mount namespaces of its own."
 	ENGINE_SUITES=docker exec "$here/run.sh"
 fi
 
