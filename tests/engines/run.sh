@@ -80,6 +80,8 @@ if [ -f "$results" ]; then
 		sec { print > f }' "$results"
 fi
 stamp="$(date -u +%Y-%m-%dT%H:%MZ), rt $("$RT_BIN" --version 2>/dev/null | sed -n 's/^commit: //p'), $("$RUNC_BIN" --version 2>/dev/null | head -n 1)"
+# A run of some of critest's specs says which.
+stamp="$stamp${CRI_FOCUS:+, critest focus: $CRI_FOCUS}${CRI_SKIP:+, critest skip: $CRI_SKIP}"
 for s in $suites; do
 	{
 		echo "## $s"
