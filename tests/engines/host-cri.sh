@@ -32,6 +32,8 @@ name=rt-cri-test
 CRI_DIR=${CRI_DIR:-/var/tmp/rt-cri}
 export CRI_DIR
 
+. "$here/host-lib.sh"
+
 if [ "${1:-}" = --inside ]; then
 	# In the network namespace, in a private mount namespace.
 	mount -t tmpfs -o mode=755 rt-cri-test-run /run || exit 1
@@ -73,19 +75,8 @@ cgroups() {
 	ls -d /sys/fs/cgroup/*/test.slice /sys/fs/cgroup/*/k8s.io /sys/fs/cgroup/unified/test.slice /sys/fs/cgroup/unified/k8s.io 2>/dev/null
 }
 cleanup() {
-	local p left
-	if ip netns list | grep -qw "^$name"; then
-		# Whatever is left in the namespace was started by this run.
-		for _ in 1 2 3; do
-			left=$(ip netns pids "$name")
-			[ -n "$left" ] || break
-			for p in $left; do
-				kill -KILL "$p" 2>/dev/null
-			done
-			sleep 1
-		done
-		ip netns del "$name"
-	fi
+	local p
+	host_netns_end "$name"
 	for p in $(cgroups); do
 		find "$p" -depth -type d -exec rmdir {} + 2>/dev/null
 		[ ! -e "$p" ] || echo "host-cri.sh: cgroup $p left" >&2
@@ -96,7 +87,4 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 cleanup
-ip netns add "$name" || exit 1
-# nsenter, not ip netns exec: that remounts /sys, and a fresh sysfs has no
-# cgroup mounts under it.
-nsenter --net="/run/netns/$name" unshare --mount --propagation private -- "$here/host-cri.sh" --inside
+host_netns_run "$name" "$here/host-cri.sh"
