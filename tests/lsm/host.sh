@@ -40,6 +40,16 @@ for g in $guests; do
 	[ $rc -eq 0 ] || status=1
 done
 
+# A guest not run here and not in out/ (a fresh checkout) keeps the section
+# and the time line the committed RESULTS.md has for it.
+for g in apparmor selinux; do
+	[ -f "$here/out/$g.md" ] || [ ! -f "$here/RESULTS.md" ] && continue
+	awk -v h="## $g guest" '/^## / { on = ($0 == h) } on' "$here/RESULTS.md" | awk 'NF { for (; n > 0; n--) print ""; print; next } { n++ }' >"$here/out/$g.md"
+	[ -s "$here/out/$g.md" ] || rm -f "$here/out/$g.md"
+	grep -m1 "^- $g guest: " "$here/RESULTS.md" | sed 's/^- //' >"$here/out/$g.time"
+	[ -s "$here/out/$g.time" ] || rm -f "$here/out/$g.time"
+done
+
 {
 	echo "# LSM checks: rt and runc side by side"
 	echo
