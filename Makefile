@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GO ?= go
 BATS ?= bats
 
-.PHONY: all rt deps lint test unit integration errtext tools fuzz demo bench clean test-cgroupv2 test-systemd test-checkpoint test-checkpoint-runc test-crash test-engines test-lsm test-docker-host
+.PHONY: all rt deps lint test unit integration errtext tools fuzz demo bench clean test-cgroupv2 test-systemd test-checkpoint test-checkpoint-runc test-crash test-engines test-lsm test-docker-host test-cri-host cri-tools
 
 all: rt
 
@@ -118,18 +118,30 @@ test-crash: rt tools
 	if [ -n "$(SYSTEMD)" ]; then bash $(VM) run --share "$(CURDIR)" --timeout 3000 -- ./tests/crash-sweep.sh --systemd $(or $(STEP),50ms); \
 	else ./tests/crash-sweep.sh $(or $(STEP),1ms); fi
 
-# Podman, containerd, Docker and rootless rt over rt and over the guest's
-# runc, side by side (tests/engines/run.sh, which writes
-# tests/engines/RESULTS.md), in the systemd + cgroup v2 guest with the
-# engines added (docker.io wants apparmor: the guest's kernel has AppArmor
-# on, and dockerd refuses to run containers when it cannot load its
-# profile). Under TCG this takes a while, so it is not part of `make test`.
-# ENGINE_SUITES="docker" runs one suite and replaces only its section.
+# Podman, containerd, Docker, containerd's CRI (critest) and rootless rt
+# over rt and over the guest's runc, side by side (tests/engines/run.sh,
+# which writes tests/engines/RESULTS.md), in the systemd + cgroup v2 guest
+# with the engines added (docker.io wants apparmor: the guest's kernel has
+# AppArmor on, and dockerd refuses to run containers when it cannot load
+# its profile). Under TCG this takes a while, so it is not part of `make
+# test`. ENGINE_SUITES="docker" runs one suite and replaces only its
+# section. The cri suite needs `make cri-tools` first (critest and
+# containerd 2.x, built into CRI_DIR, which the guest gets as a share);
+# CRI_CONTAINERDS="1.6" or "2" runs it with one containerd (and replaces
+# only that containerd's rows), CRI_FOCUS / CRI_SKIP pick critest's specs
+# by a regular expression; it takes hours under TCG (critest's own list,
+# both runtimes: about 1.5 h per containerd).
 ENGINES_RTVM_DIR ?= /var/tmp/rtvm-engines
-ENGINES_PKGS = podman conmon containerd catatonit slirp4netns fuse-overlayfs dbus-user-session libpam-systemd containernetworking-plugins docker.io apparmor
-test-engines: rt
+ENGINES_PKGS = podman conmon containerd catatonit slirp4netns fuse-overlayfs dbus-user-session libpam-systemd containernetworking-plugins \
+	docker.io apparmor docker-registry curl iptables procps
+# Seconds: two hours, four for the cri suite alone, five for every suite.
+ENGINES_TIMEOUT ?= $(if $(ENGINE_SUITES),$(if $(filter cri,$(ENGINE_SUITES)),14400,7200),18000)
+CRI_DIR ?= /var/tmp/rt-cri
+test-engines: rt tools
 	RTVM_DIR=$(ENGINES_RTVM_DIR) RTVM_EXTRA_PKGS="$(ENGINES_PKGS)" bash $(VM) run --share "$(CURDIR)" \
-		--env ENGINE_SUITES="$(ENGINE_SUITES)" --mem 3072 --timeout 7200 -- ./tests/engines/run.sh
+		$(if $(wildcard $(CRI_DIR)),--share $(CRI_DIR)) --env CRI_DIR=$(CRI_DIR) \
+		--env CRI_CONTAINERDS="$(or $(CRI_CONTAINERDS),1.6 2)" --env CRI_FOCUS="$(CRI_FOCUS)" --env CRI_SKIP="$(CRI_SKIP)" \
+		--env ENGINE_SUITES="$(ENGINE_SUITES)" --mem 3072 --timeout $(ENGINES_TIMEOUT) -- ./tests/engines/run.sh
 
 # The Docker suite (tests/engines/docker.sh) on this host as it is: cgroup
 # v1, the cgroupfs driver, PID 1 not systemd. rt beside runc into
@@ -140,6 +152,25 @@ test-engines: rt
 # Not part of `make test`.
 test-docker-host: rt
 	./tests/engines/host-docker.sh
+
+# The CRI suite (tests/engines/cri.sh: critest, handler rt beside handler
+# runc, under containerd 1.6 and 2.x) on this host as it is: cgroup v1,
+# the cgroupfs driver, PID 1 not systemd, into the cri section of
+# tests/engines/RESULTS-host.md. tests/engines/host-cri.sh keeps the
+# containerds, the registry and the pods in network and mount namespaces
+# of their own and removes them after. Needs `make cri-tools` and Debian's
+# containerd and containernetworking-plugins; about 15 min. Not part of
+# `make test`.
+test-cri-host: rt tools
+	CRI_DIR=$(CRI_DIR) ./tests/engines/host-cri.sh
+
+# critest v1.28.0, v1.29.0 and the newest critest, from a clone of
+# kubernetes-sigs/cri-tools (CRI_TOOLS_GIT), and containerd 2.x from its
+# module source, into CRI_DIR, outside the repository
+# (scripts/cri-build.sh).
+cri-tools:
+	@test -n "$(CRI_TOOLS_GIT)" || { echo "CRI_TOOLS_GIT must name a clone of kubernetes-sigs/cri-tools"; exit 1; }
+	./scripts/cri-build.sh "$(CRI_TOOLS_GIT)" "$(CRI_DIR)"
 
 # Installs the dependencies, builds rt, makes a busybox bundle in ./demo
 # and runs it.

@@ -24,6 +24,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 name=rt-docker-test
 dir=/var/tmp/$name
 
+. "$here/host-lib.sh"
+
 if [ "${1:-}" = --inside ]; then
 	# In the network namespace, in a private mount namespace.
 	mount -t tmpfs -o mode=755 rt-docker-test-run /run || exit 1
@@ -31,9 +33,9 @@ if [ "${1:-}" = --inside ]; then
 	ip link set lo up || exit 1
 	export DOCKER_TEST_DIR=$dir
 	export ENGINES_RESULTS=$here/RESULTS-host.md
-	export ENGINES_WHERE="Written by \`make test-docker-host\` (tests/engines/host-docker.sh, through run.sh) on
-the development host: cgroup v1 with the cgroupfs driver, PID 1 not systemd,
-dockerd in network and mount namespaces of its own."
+	export ENGINES_WHERE="Written by \`make test-docker-host\` and \`make test-cri-host\` (tests/engines/host-docker.sh,
+host-cri.sh, through run.sh) on the development host: cgroup v1 with the cgroupfs
+driver, PID 1 not systemd, each engine in network and mount namespaces of its own."
 	ENGINE_SUITES=docker exec "$here/run.sh"
 fi
 
@@ -49,19 +51,8 @@ exec 8>"/var/tmp/$name.lock"
 flock -n 8 || { echo "host-docker.sh: another run holds /var/tmp/$name.lock" >&2; exit 1; }
 
 cleanup() {
-	local p left
-	if ip netns list | grep -qw "^$name"; then
-		# Whatever is left in the namespace was started by this run.
-		for _ in 1 2 3; do
-			left=$(ip netns pids "$name")
-			[ -n "$left" ] || break
-			for p in $left; do
-				kill -KILL "$p" 2>/dev/null
-			done
-			sleep 1
-		done
-		ip netns del "$name"
-	fi
+	local p
+	host_netns_end "$name"
 	find /sys/fs/cgroup/*/"$name" -depth -type d -exec rmdir {} + 2>/dev/null
 	for p in /sys/fs/cgroup/*/"$name"; do
 		[ ! -e "$p" ] || echo "host-docker.sh: cgroup $p left" >&2
@@ -79,7 +70,4 @@ trap 'exit 143' TERM
 
 cleanup
 mkdir -p "$dir"
-ip netns add "$name" || exit 1
-# nsenter, not ip netns exec: that remounts /sys, and a fresh sysfs has no
-# cgroup mounts under it.
-nsenter --net="/run/netns/$name" unshare --mount --propagation private -- "$here/host-docker.sh" --inside
+host_netns_run "$name" "$here/host-docker.sh"

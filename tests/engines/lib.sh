@@ -3,6 +3,7 @@
 # path of the runtime binary under test) and RUNTIME_NAME (rt or runc) set,
 # and prints one line per check:
 #   PASS<TAB>name      or      FAIL<TAB>name<TAB>why (one line)
+# (or SKIP<TAB>name<TAB>why, for a check the suite did not run here)
 # run.sh runs every suite once per runtime and puts the two columns side by
 # side in RESULTS.md. Check names must not depend on the runtime.
 set -u

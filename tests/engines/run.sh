@@ -1,18 +1,19 @@
 #!/bin/bash
 # run.sh: the engine suites (ENGINE_SUITES, default: every tests/engines/*.sh
-# but lib.sh, run.sh and host-docker.sh), each once with rt and once with
-# the guest's runc, then RESULTS.md beside this script: every check with
-# rt's and runc's result side by side. Meant for the systemd + cgroup v2 guest that
-# `make test-engines` boots (ENGINES_RESULTS and ENGINES_WHERE name
-# another file and place). Exits non-zero when rt fails a check that runc
-# does not fail too, or a suite fails to run at all.
+# but run.sh, the sourced lib.sh and cri-images.sh, and the host-*.sh
+# wrappers), each once with rt and once with the guest's runc, then
+# RESULTS.md beside this script: every check with rt's and runc's result
+# side by side. Meant for the systemd + cgroup v2 guest that `make
+# test-engines` boots (ENGINES_RESULTS and ENGINES_WHERE name another file
+# and place). Exits non-zero when rt does not pass a check that runc passes
+# (or that only rt has), or a suite fails to run at all.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 RT_BIN=${RT_BIN:-$repo/rt}
 RUNC_BIN=${RUNC_BIN:-$(command -v runc)}
 out=$(mktemp -d /var/tmp/engines.XXXXXX)
-suites=${ENGINE_SUITES:-$(cd "$here" && ls *.sh | grep -vx -e lib.sh -e run.sh -e host-docker.sh | sed 's/\.sh$//')}
+suites=${ENGINE_SUITES:-$(cd "$here" && ls *.sh | grep -vx -e lib.sh -e run.sh -e cri-images.sh -e 'host-.*\.sh' | sed 's/\.sh$//')}
 
 status=0
 for s in $suites; do
@@ -26,6 +27,10 @@ for s in $suites; do
 			status=1
 		fi
 		cat "$out/$s.$r"
+		# The whole log, for whoever reads the results (the repository is
+		# the guest's share; logs/ is not committed).
+		mkdir -p "$here/logs"
+		cp "$out/$s.$r.log" "$here/logs/$s.$r.log"
 	done
 done
 
@@ -50,10 +55,15 @@ tool_versions() {
 	podman | rootless) set -- podman conmon ;;
 	containerd) set -- containerd ;;
 	docker) set -- dockerd containerd ;;
+	cri) # cri.sh's: Debian's containerd with critest v1.29.0, the newest
+		# containerd 2.x with the newest critest
+		set -- "${CRI_DIR:-/var/tmp/rt-cri}"
+		set -- containerd "$(ls "$1"/containerd-v2.*/bin/containerd 2>/dev/null | sort -V | tail -n 1)" \
+			"$1/bin/critest-${CRI_CRITEST_16:-v1.29.0}" "$(ls "$1"/bin/critest-v* 2>/dev/null | sort -V | tail -n 1)" ;;
 	*) set -- ;;
 	esac
 	for t in "$@"; do
-		command -v $t >/dev/null && echo "- $t: $($t --version 2>/dev/null | head -n 1)"
+		command -v "$t" >/dev/null && echo "- ${t##*/}: $("$t" --version 2>/dev/null | head -n 1)"
 	done
 }
 # Sections of the previous file, split into $out/old.NAME, their order in
@@ -69,6 +79,9 @@ if [ -f "$results" ]; then
 			getline; if ($0 !~ /^- run:/) printf "- run: %s, %s\n%s\n", date, guest, hdr > f; printf "%s\n", $0 > f; next }
 		sec { print > f }' "$results"
 fi
+stamp="$(date -u +%Y-%m-%dT%H:%MZ), rt $("$RT_BIN" --version 2>/dev/null | sed -n 's/^commit: //p'), $("$RUNC_BIN" --version 2>/dev/null | head -n 1)"
+# A run of some of critest's specs says which.
+stamp="$stamp${CRI_FOCUS:+, critest focus: $CRI_FOCUS}${CRI_SKIP:+, critest skip: $CRI_SKIP}"
 for s in $suites; do
 	{
 		echo "## $s"
@@ -81,16 +94,30 @@ for s in $suites; do
 		echo "| check | rt | runc | rt's failure |"
 		echo "|---|---|---|---|"
 		# The check order is rt's; a check only runc reported still shows.
-		awk -F'\t' -v rtf="$out/$s.rt" -v runcf="$out/$s.runc" '
+		# Rows of the old section are kept for the groups of checks this
+		# run did not report (a check named "GROUP: ..." is in GROUP, e.g.
+		# one containerd of the cri suite, CRI_CONTAINERDS); a "run: GROUP"
+		# row says when and with what each group ran.
+		awk '/^\| / && !/^\| check \|/ && !/^\|---/ {
+				line = substr($0, 3, length($0) - 4); gsub(/\\\|/, "\001", line)
+				n = split(line, f, / \| /); for (i = 1; i <= n; i++) gsub("\001", "|", f[i])
+				printf "%s\t%s\t%s\t%s\n", f[1], f[2], f[3], f[4] }' "$out/old.$s" >"$out/$s.oldrows" 2>/dev/null
+		awk -F'\t' -v rtf="$out/$s.rt" -v runcf="$out/$s.runc" -v oldf="$out/$s.oldrows" -v stamp="$stamp" '
+			function group(c) { return index(c, ": ") ? substr(c, 1, index(c, ": ") - 1) : "" }
+			function redo(g) { if (!(g in redone)) { redone[g] = 1; groups[ng++] = g } }
+			function row(c, r, u, w) { gsub(/\|/, "\\|", c); gsub(/\|/, "\\|", w); printf "| %s | %s | %s | %s |\n", c, r, u, w }
 			BEGIN {
 				while ((getline l < rtf) > 0) { split(l, a, "\t"); if (a[2] == "") continue
-					if (!(a[2] in rt)) order[n++] = a[2]; rt[a[2]] = a[1]; why[a[2]] = a[3] }
+					if (!(a[2] in rt)) order[n++] = a[2]; rt[a[2]] = a[1]; why[a[2]] = a[3]; redo(group(a[2])) }
 				while ((getline l < runcf) > 0) { split(l, a, "\t"); if (a[2] == "") continue
-					if (!(a[2] in rt) && !(a[2] in runc)) order[n++] = a[2]; runc[a[2]] = a[1] }
+					if (!(a[2] in rt) && !(a[2] in runc)) order[n++] = a[2]; runc[a[2]] = a[1]; redo(group(a[2])) }
+				while ((getline l < oldf) > 0) { split(l, a, "\t")
+					if (a[1] ~ /^run: /) g = substr(a[1], 6); else g = group(a[1])
+					if (a[1] == "run" || g in redone) continue
+					row(a[1], a[2], a[3], a[4]) }
+				if (!("" in redone)) for (i = 0; i < ng; i++) row("run: " groups[i], "-", "-", stamp)
 				for (i = 0; i < n; i++) { c = order[i]
-					r = (c in rt) ? rt[c] : "-"; u = (c in runc) ? runc[c] : "-"
-					w = why[c]; gsub(/\|/, "\\|", w)
-					printf "| %s | %s | %s | %s |\n", c, r, u, w }
+					row(c, (c in rt) ? rt[c] : "-", (c in runc) ? runc[c] : "-", why[c]) }
 			}'
 		echo
 	} >"$out/new.$s"
@@ -115,11 +142,11 @@ done
 } >"$results.tmp" && mv "$results.tmp" "$results"
 
 # rt must pass every check but those runc fails too (the guest's, not
-# rt's); a check only rt has must pass.
+# rt's) or skips too; a check only rt has must pass.
 for s in $suites; do
 	bad=$(awk -F'\t' -v runcf="$out/$s.runc" '
 		BEGIN { while ((getline l < runcf) > 0) { split(l, a, "\t"); runc[a[2]] = a[1] } }
-		$1 != "PASS" && runc[$2] != "FAIL" { print "  " $2 ": " $3 }' "$out/$s.rt")
+		$1 != "PASS" && runc[$2] != "FAIL" && runc[$2] != $1 { print "  " $2 ": " $3 }' "$out/$s.rt")
 	if [ -n "$bad" ]; then
 		echo "rt fails in $s where runc passes:"
 		echo "$bad"

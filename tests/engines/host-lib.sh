@@ -1,0 +1,28 @@
+# host-lib.sh, sourced by host-docker.sh and host-cri.sh: the network
+# namespace an engine suite runs in on this host, apart from the engines
+# other engineers run here.
+
+# host_netns_run NAME SCRIPT: "SCRIPT --inside" in a new network namespace
+# NAME, in a private mount namespace of its own.
+host_netns_run() {
+	ip netns add "$1" || return 1
+	# nsenter, not ip netns exec: that remounts /sys, and a fresh sysfs has
+	# no cgroup mounts under it.
+	nsenter --net="/run/netns/$1" unshare --mount --propagation private -- "$2" --inside
+}
+
+# host_netns_end NAME: ends every process left in the network namespace
+# NAME (only the run's own enter it) by PID, then deletes the namespace.
+host_netns_end() {
+	local p left
+	ip netns list | grep -qw "^$1" || return 0
+	for _ in 1 2 3; do
+		left=$(ip netns pids "$1")
+		[ -n "$left" ] || break
+		for p in $left; do
+			kill -KILL "$p" 2>/dev/null
+		done
+		sleep 1
+	done
+	ip netns del "$1"
+}
