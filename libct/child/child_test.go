@@ -551,13 +551,13 @@ func runExec(t *testing.T, p *Program, r, w *os.File) (string, unix.WaitStatus) 
 		t.Fatal(err)
 	}
 	defer ch.Release()
-	if _, err := ch.Conn.Serve(noHandler{t}, KindReady); err != nil {
+	if _, err := ch.Conn.Serve(nil, KindReady); err != nil {
 		t.Fatal(ch.Failure(err))
 	}
 	if err := ch.Conn.Send(Msg{Kind: KindOK}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ch.Conn.Serve(noHandler{t}, 0); err != nil {
+	if _, err := ch.Conn.Serve(nil, 0); err != nil {
 		t.Fatal(err)
 	}
 	started(p)

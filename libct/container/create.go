@@ -325,7 +325,7 @@ func (cr *creation) startInit() error {
 }
 
 // setUp answers the init while it builds the container, until it is
-// ready (see the child.Handler methods below).
+// ready (see create_handler.go).
 func (cr *creation) setUp() error {
 	defer cr.mounts.Close()
 	if _, err := cr.ch.Conn.Serve(cr, child.KindReady); err != nil {
@@ -351,10 +351,7 @@ func (cr *creation) recordCreated() error {
 	if err := ch.Conn.Send(child.Msg{Kind: child.KindOK}); err != nil {
 		return err
 	}
-	if _, _, err := ch.Conn.Recv(); err != child.ErrClosed {
-		if err == nil {
-			err = errors.New("sync: unexpected message from init")
-		}
+	if err := ch.Conn.ExpectClosed(); err != nil {
 		return err
 	}
 	ch.Conn.Close()

@@ -15,7 +15,14 @@ import (
 )
 
 // What the parent does when the init asks, while it sets the container
-// up (the child.Handler of a creation).
+// up: a creation answers each request but the seccomp listener's, which
+// the init hands over only once started (see start.go).
+var (
+	_ child.CgroupHandler  = (*creation)(nil)
+	_ child.HooksHandler   = (*creation)(nil)
+	_ child.MountFdHandler = (*creation)(nil)
+	_ child.MountsHandler  = (*creation)(nil)
+)
 
 // Cgroup moves the init into its cgroup (unless it was born there) before
 // it builds anything, so that all the container does from here on is
@@ -79,11 +86,6 @@ func (cr *creation) MountFd(index int) (*os.File, error) {
 // chroot would leave under the new root, as the init sees them.
 func (cr *creation) Mounts() ([]string, error) {
 	return hiddenKernelMounts(cr.ch.Pid, cr.c.state.Rootfs)
-}
-
-// Seccomp is not asked for during create.
-func (cr *creation) Seccomp(int) error {
-	return errors.New("sync: seccomp listener before start")
 }
 
 // failure words a failed set-up: a hook the init ran, or an init that

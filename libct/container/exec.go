@@ -144,7 +144,7 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 			ch.Kill()
 		}
 	}()
-	h := &execHandler{c: c, pid: ch.Pid}
+	h := &seccompHandler{c: c, pid: ch.Pid}
 	if _, err := ch.Conn.Serve(h, child.KindReady); err != nil {
 		return nil, ch.Failure(err)
 	}
@@ -194,19 +194,16 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 	return &Process{ch: ch}, nil
 }
 
-// execHandler answers an exec'd process: only its seccomp listener.
-type execHandler struct {
+// seccompHandler answers a process about to exec (an exec'd process, or
+// the init once started): it may only hand over its seccomp listener.
+type seccompHandler struct {
 	c   *Container
 	pid int
 }
 
-func (h *execHandler) Cgroup() ([]byte, error)       { return nil, errUnexpected }
-func (h *execHandler) Hooks() error                  { return errUnexpected }
-func (h *execHandler) MountFd(int) (*os.File, error) { return nil, errUnexpected }
-func (h *execHandler) Mounts() ([]string, error)     { return nil, errUnexpected }
-func (h *execHandler) Seccomp(fd int) error          { return h.c.sendSeccompListener(fd, h.pid) }
+var _ child.SeccompHandler = (*seccompHandler)(nil)
 
-var errUnexpected = errors.New("sync: unexpected request from the process")
+func (h *seccompHandler) Seccomp(fd int) error { return h.c.sendSeccompListener(fd, h.pid) }
 
 // execNamespaces are the init's namespaces an exec'd process joins.
 type execNamespaces struct {
