@@ -19,6 +19,7 @@ import (
 	"github.com/rt-runtime/rt/libct/rootfs"
 	"github.com/rt-runtime/rt/libct/specconv"
 	"github.com/rt-runtime/rt/libct/specjson"
+	"github.com/rt-runtime/rt/libct/userns"
 	"github.com/rt-runtime/rt/libct/validate"
 )
 
@@ -145,7 +146,7 @@ func Create(o CreateOpts) (_ *Container, _ *child.Child, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := rootlessGroups(spec.Process); err != nil {
+	if err := userns.CheckRootlessGroups(spec.Process); err != nil {
 		return nil, nil, err
 	}
 	rootPath, err := resolveRootfs(spec, bundle)

@@ -12,6 +12,7 @@ import (
 	"github.com/rt-runtime/rt/libct/hooks"
 	"github.com/rt-runtime/rt/libct/idmap"
 	"github.com/rt-runtime/rt/libct/netdev"
+	"github.com/rt-runtime/rt/libct/userns"
 )
 
 // What the parent does when the init asks, while it sets the container
@@ -31,7 +32,7 @@ func (cr *creation) Cgroup() ([]byte, error) {
 	c, spec, pid := cr.c, cr.spec, cr.ch.Pid
 	slog.Debug("child process in init(): in its namespaces, moving it into its cgroup")
 	// The init is inside its namespaces now.
-	if err := checkJoinedMappings(spec, pid); err != nil {
+	if err := userns.CheckJoined(spec, pid); err != nil {
 		return nil, err
 	}
 	if !cr.intoCgroup {

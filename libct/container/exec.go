@@ -99,7 +99,7 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 	if err := validate.Process(p); err != nil {
 		return nil, err
 	}
-	if err := rootlessGroups(p); err != nil {
+	if err := userns.CheckRootlessGroups(p); err != nil {
 		return nil, err
 	}
 	if err := checkProcessHost(p); err != nil {
