@@ -304,7 +304,7 @@ func (cr *creation) startInit() error {
 	if cr.ch, err = prog.Start(cgroupDir); err != nil {
 		return fmt.Errorf("start container init: %w", err)
 	}
-	slog.Debug("nsexec container setup: init started", "pid", cr.ch.Pid)
+	slog.Debug(runcLogChildStarted+": init started", "pid", cr.ch.Pid)
 	crashPoint("create: init started")
 	c.state.Pid = cr.ch.Pid
 	if _, c.state.InitStartTime, err = procStat(cr.ch.Pid); err != nil {
@@ -332,9 +332,7 @@ func (cr *creation) setUp() error {
 	if _, err := cr.ch.Conn.Serve(cr, child.KindReady); err != nil {
 		return cr.failure(err)
 	}
-	// runc's words first, which its tests and people who know its logs
-	// look for; rt has no pipe there: what it does follows.
-	slog.Debug("init: closing the pipe to signal completion: created, the init waits on its start socket")
+	slog.Debug(runcLogCreated + ": created, the init waits on its start socket")
 	crashPoint("create: init ready")
 	return nil
 }

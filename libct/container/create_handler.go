@@ -30,7 +30,7 @@ var (
 // accounted and limited; what the clone touched so far stays rt's.
 func (cr *creation) Cgroup() ([]byte, error) {
 	c, spec, pid := cr.c, cr.spec, cr.ch.Pid
-	slog.Debug("child process in init(): in its namespaces, moving it into its cgroup")
+	slog.Debug(runcLogChildInNamespaces + ": in its namespaces, moving it into its cgroup")
 	// The init is inside its namespaces now.
 	if err := userns.CheckJoined(spec, pid); err != nil {
 		return nil, err

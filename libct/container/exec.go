@@ -80,29 +80,14 @@ func (p *Process) Signal(sig os.Signal) error {
 
 // Exec starts a new process inside the running (or created) container.
 func (c *Container) Exec(o ExecOpts) (*Process, error) {
-	// The process joins the cgroup at the end: take the kernel's slow
-	// first-migration wait now, in the background.
-	switch st := c.Status(); {
-	case st == Created || st == Running:
-	case st == Paused && o.IgnorePaused:
-	case st == Paused:
-		// runc's words: scripts look for them.
-		return nil, fmt.Errorf("container %q: cannot exec in a paused container (use --ignore-paused to override)", c.state.ID)
-	default:
-		return nil, fmt.Errorf("container %q is %s: cannot exec in it", c.state.ID, st)
+	if err := c.canExec(o.IgnorePaused); err != nil {
+		return nil, err
 	}
 	cgPaths, err := c.execCgroupPaths(o.SubCgroups)
 	if err != nil {
 		return nil, err
 	}
-	p := o.Process
-	if err := validate.Process(p); err != nil {
-		return nil, err
-	}
-	if err := userns.CheckRootlessGroups(p); err != nil {
-		return nil, err
-	}
-	if err := checkProcessHost(p); err != nil {
+	if err := checkExecProcess(o.Process); err != nil {
 		return nil, err
 	}
 	linux := &c.stored().Linux
@@ -111,11 +96,61 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 		return nil, err
 	}
 	defer ns.close()
-	io, err := openChildIO(p, o.Console, o.ConsoleSocket, o.PidfdSocket, linux.Seccomp, o.CacheDir)
+	io, err := openChildIO(o.Process, o.Console, o.ConsoleSocket, o.PidfdSocket, linux.Seccomp, o.CacheDir)
 	if err != nil {
 		return nil, err
 	}
 	defer io.close()
+	ch, restoreOOM, err := c.startProcess(o, ns, io)
+	if err != nil {
+		return nil, err
+	}
+	// Once the process has exec'd or failed, it shares rt's memory no more.
+	defer restoreOOM()
+	defer ch.Release()
+	if err := c.releaseProcess(ch, o, io, cgPaths); err != nil {
+		ch.Kill()
+		return nil, err
+	}
+	if o.PidFile != "" {
+		if err := writePidFile(o.PidFile, ch.Pid); err != nil {
+			ch.Kill()
+			return nil, err
+		}
+	}
+	return &Process{ch: ch}, nil
+}
+
+// canExec refuses a container that has no process to join.
+func (c *Container) canExec(ignorePaused bool) error {
+	switch st := c.Status(); {
+	case st == Created || st == Running:
+	case st == Paused && ignorePaused:
+	case st == Paused:
+		// runc's words: scripts look for them.
+		return fmt.Errorf("container %q: cannot exec in a paused container (use --ignore-paused to override)", c.state.ID)
+	default:
+		return fmt.Errorf("container %q is %s: cannot exec in it", c.state.ID, st)
+	}
+	return nil
+}
+
+// checkExecProcess checks the process exec was given, as create checks
+// config.json's.
+func checkExecProcess(p *specs.Process) error {
+	if err := validate.Process(p); err != nil {
+		return err
+	}
+	if err := userns.CheckRootlessGroups(p); err != nil {
+		return err
+	}
+	return checkProcessHost(p)
+}
+
+// startProcess compiles the process and clones it into the init's
+// namespaces; it returns what gives rt its own oomScoreAdj back.
+func (c *Container) startProcess(o ExecOpts, ns *execNamespaces, io *childIO) (*child.Child, func(), error) {
+	p, linux := o.Process, &c.stored().Linux
 	prog, err := child.Compile(&child.Config{
 		Mode: child.Exec, ID: c.state.ID, Bundle: c.state.Bundle, Process: p, NoNewKeyring: c.state.NoNewKeyring,
 		PreserveFDs: o.PreserveFDs, Join: ns.join, ForkInit: ns.forkInit, ThreadPidNS: ns.pid,
@@ -123,32 +158,31 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 		MemoryPolicy: linux.MemoryPolicy, Stdio: o.Stdio, Console: io.console,
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	restore, err := takeOOMScoreAdj(p.OOMScoreAdj)
+	restoreOOM, err := takeOOMScoreAdj(p.OOMScoreAdj)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	// Once the process has exec'd or failed, it shares rt's memory no more.
-	defer restore()
 	ch, err := prog.Start(nil)
 	if err != nil {
-		return nil, fmt.Errorf("start process: %w", err)
+		restoreOOM()
+		return nil, nil, fmt.Errorf("start process: %w", err)
 	}
-	defer ch.Release()
-	slog.Debug("nsexec container setup: process started", "pid", ch.Pid)
+	slog.Debug(runcLogChildStarted+": process started", "pid", ch.Pid)
 	crashPoint("exec: process started")
-	ok := false
-	defer func() {
-		if !ok {
-			ch.Kill()
-		}
-	}()
+	return ch, restoreOOM, nil
+}
+
+// releaseProcess answers the process until it is ready, moves it into
+// its cgroup and lets it exec; it returns once the execve has closed the
+// sync socket (or the set-up failed).
+func (c *Container) releaseProcess(ch *child.Child, o ExecOpts, io *childIO, cgPaths map[string]string) error {
 	h := &seccompHandler{c: c, pid: ch.Pid}
 	if _, err := ch.Conn.Serve(h, child.KindReady); err != nil {
-		return nil, ch.Failure(err)
+		return ch.Failure(err)
 	}
-	slog.Debug("child process in init(): in the namespaces, moving it into the cgroup")
+	slog.Debug(runcLogChildInNamespaces + ": in its namespaces, moving it into its cgroup")
 	crashPoint("exec: process ready")
 	pid := ch.Pid
 	logCPUAffinity(pid)
@@ -159,39 +193,33 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 		// own cgroup (the common ancestor is not delegated to it); the
 		// process then runs outside the container's cgroup.
 		if !rootlessCaller() || !errors.Is(err, os.ErrPermission) {
-			return nil, err
+			return err
 		}
 		slog.Debug("rootless: exec'd process not moved into the container's cgroup", "err", err)
 	}
 	crashPoint("exec: process in cgroup")
 	// Before the exec, as runc does.
 	if err := io.sendPidfd(pid, "setns"); err != nil {
-		return nil, err
+		return err
 	}
 	if o.BeforeExec != nil {
 		if err := o.BeforeExec(); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if err := ch.Conn.Send(child.Msg{Kind: child.KindOK}); err != nil {
-		return nil, err
+		return err
 	}
-	slog.Debug("setns_init: about to exec")
+	slog.Debug(runcLogAboutToExec)
 	crashPoint("exec: process released")
 	// Until the execve closes the socket: errors of the process's set-up,
 	// a seccomp listener for the agent.
 	if _, err := ch.Conn.Serve(h, 0); err != nil {
-		return nil, ch.Failure(err)
+		return ch.Failure(err)
 	}
 	ch.Conn.Close()
 	crashPoint("exec: process exec'd")
-	if o.PidFile != "" {
-		if err := writePidFile(o.PidFile, pid); err != nil {
-			return nil, err
-		}
-	}
-	ok = true
-	return &Process{ch: ch}, nil
+	return nil
 }
 
 // seccompHandler answers a process about to exec (an exec'd process, or
@@ -409,5 +437,5 @@ func logCPUAffinity(pid int) {
 			mask.SetBit(mask, cpu, 1)
 		}
 	}
-	slog.Debug("nsexec: affinity: 0x" + mask.Text(16))
+	slog.Debug(runcLogAffinity + "0x" + mask.Text(16))
 }
