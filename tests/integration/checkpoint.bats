@@ -102,7 +102,7 @@ criu_cannot_dump() {
 	# no image directory
 	run rt restore -d -b "$BUNDLE" --image-path missing ct
 	[ "$status" -ne 0 ]
-	[[ "$output" == *'restore container "ct": open image path:'*"no such file or directory"* ]]
+	[[ "$output" == *'restore container "ct": image path: open '*"no such file or directory"* ]]
 	expect_no_leftovers ct
 	# an image directory that no checkpoint wrote
 	mkdir img
