@@ -306,7 +306,7 @@ func (c *Container) openNamespaces(nss []specs.LinuxNamespace) (*execNamespaces,
 		}
 	}
 	if !alive(c.state.Pid, c.state.InitStartTime) {
-		return nil, fmt.Errorf("container %q is not running", c.state.ID)
+		return nil, notRunning{c.state.ID}
 	}
 	ok = true
 	return n, nil
