@@ -33,7 +33,7 @@ func Dump(c *container.Container, o *Options) error {
 	switch st := c.Status(); st {
 	case container.Running, container.Paused:
 	default:
-		return fmt.Errorf("container %q is %s: only a running container can be checkpointed", c.ID(), st)
+		return fmt.Errorf("it is %s: only a running container can be checkpointed", st) // the caller names it
 	}
 	st := c.Saved()
 	spec := c.Spec()

@@ -90,7 +90,7 @@ criu_cannot_dump() {
 	rt create -b "$BUNDLE" ct2
 	run rt checkpoint --image-path img ct2
 	[ "$status" -ne 0 ]
-	[[ "$output" == *'container "ct2" is created: only a running container can be checkpointed'* ]]
+	[[ "$output" == *'checkpoint container "ct2": it is created: only a running container can be checkpointed'* ]]
 	rt delete -f ct2
 
 	run rt checkpoint nosuch
