@@ -33,33 +33,16 @@ func Dump(c *container.Container, o *Options) error {
 	switch st := c.Status(); st {
 	case container.Running, container.Paused:
 	default:
-		return fmt.Errorf("container %q is %s: only a running container can be checkpointed", c.ID(), st)
+		return fmt.Errorf("it is %s: only a running container can be checkpointed", st) // the caller names it
 	}
 	st := c.Saved()
 	spec := c.Spec()
 	logName := "dump.log"
-	if err := o.absPaths(); err != nil {
-		return err
-	}
-	imageDir, err := os.Open(o.ImagePath)
-	if err != nil {
-		return fmt.Errorf("open image path: %w", err)
-	}
-	defer imageDir.Close()
-	opts, err := o.baseOpts(imageDir, logName)
+	opts, logDir, closeDirs, err := o.prepare(logName)
 	if err != nil {
 		return err
 	}
-	logDir := o.ImagePath
-	if o.WorkPath != "" {
-		wd, err := openWorkDir(o.WorkPath)
-		if err != nil {
-			return err
-		}
-		defer wd.Close()
-		opts.WorkDirFd = ptr(int32(wd.Fd()))
-		logDir = o.WorkPath
-	}
+	defer closeDirs()
 	opts.Pid = ptr(int32(st.Pid))
 	opts.Root = &st.Rootfs
 	opts.LeaveRunning = ptr(o.LeaveRunning)
@@ -92,19 +75,8 @@ func Dump(c *container.Container, o *Options) error {
 	} else if p, ok := paths[""]; ok && cgroups.IsV2() {
 		opts.FreezeCgroup = &p
 	}
-	if spec.Linux != nil {
-		for _, ns := range spec.Linux.Namespaces {
-			if ns.Path == "" || (ns.Type != specs.NetworkNamespace && ns.Type != specs.PIDNamespace) {
-				continue
-			}
-			// A joined network or pid namespace is not the container's
-			// to dump: CRIU records it by inode and expects it back.
-			var s unix.Stat_t
-			if err := unix.Stat(ns.Path, &s); err != nil {
-				return fmt.Errorf("%s namespace %s: %w", ns.Type, ns.Path, err)
-			}
-			opts.External = append(opts.External, fmt.Sprintf("%s[%d]:%s", criuNsName[ns.Type], s.Ino, extNsKey(ns.Type)))
-		}
+	if err := externalNamespaces(opts, spec); err != nil {
+		return err
 	}
 	t := criurpc.CriuReqType_DUMP
 	if o.PreDump {
@@ -218,6 +190,26 @@ func configFile(opts *criurpc.CriuOpts, spec *specs.Spec) {
 	if f != "" {
 		opts.ConfigFile = &f
 	}
+}
+
+// externalNamespaces declares the joined network and pid namespaces: not
+// the container's to dump, CRIU records each by inode and expects it back
+// at restore.
+func externalNamespaces(opts *criurpc.CriuOpts, spec *specs.Spec) error {
+	if spec.Linux == nil {
+		return nil
+	}
+	for _, ns := range spec.Linux.Namespaces {
+		if ns.Path == "" || (ns.Type != specs.NetworkNamespace && ns.Type != specs.PIDNamespace) {
+			continue
+		}
+		var s unix.Stat_t
+		if err := unix.Stat(ns.Path, &s); err != nil {
+			return fmt.Errorf("%s namespace %s: %w", ns.Type, ns.Path, err)
+		}
+		opts.External = append(opts.External, fmt.Sprintf("%s[%d]:%s", criuNsName[ns.Type], s.Ino, extNsKey(ns.Type)))
+	}
+	return nil
 }
 
 func openWorkDir(p string) (*os.File, error) {

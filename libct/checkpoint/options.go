@@ -146,6 +146,46 @@ func pageServer(s string) (*criurpc.CriuPageServerInfo, error) {
 	return &criurpc.CriuPageServerInfo{Address: &host, Port: ptr(int32(p))}, nil
 }
 
+// prepare makes the paths absolute, opens the image directory (and the
+// work directory) and returns the CRIU options a dump and a restore
+// share, the directory CRIU writes its log to, and what closes the
+// directories.
+func (o *Options) prepare(logName string) (_ *criurpc.CriuOpts, logDir string, _ func(), err error) {
+	if err := o.absPaths(); err != nil {
+		return nil, "", nil, err
+	}
+	imageDir, err := os.Open(o.ImagePath)
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("image path: %w", err) // names the open and the path
+	}
+	dirs := []*os.File{imageDir}
+	closeAll := func() {
+		for _, d := range dirs {
+			d.Close()
+		}
+	}
+	defer func() {
+		if err != nil {
+			closeAll()
+		}
+	}()
+	opts, err := o.baseOpts(imageDir, logName)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	logDir = o.ImagePath
+	if o.WorkPath != "" {
+		wd, err := openWorkDir(o.WorkPath)
+		if err != nil {
+			return nil, "", nil, err
+		}
+		dirs = append(dirs, wd)
+		opts.WorkDirFd = ptr(int32(wd.Fd()))
+		logDir = o.WorkPath
+	}
+	return opts, logDir, closeAll, nil
+}
+
 // baseOpts are the CRIU options a dump and a restore share.
 func (o *Options) baseOpts(imageDir *os.File, logFile string) (*criurpc.CriuOpts, error) {
 	mode, err := cgMode(o.ManageCgroupsMode)

@@ -25,28 +25,11 @@ import (
 // container's state says it is running. On error the caller aborts r.
 func Restore(r *container.Restoring, o *Options, stdio [3]*os.File) (int, error) {
 	logName := "restore.log"
-	if err := o.absPaths(); err != nil {
-		return 0, err
-	}
-	imageDir, err := os.Open(o.ImagePath)
-	if err != nil {
-		return 0, fmt.Errorf("open image path: %w", err)
-	}
-	defer imageDir.Close()
-	opts, err := o.baseOpts(imageDir, logName)
+	opts, logDir, closeDirs, err := o.prepare(logName)
 	if err != nil {
 		return 0, err
 	}
-	logDir := o.ImagePath
-	if o.WorkPath != "" {
-		wd, err := openWorkDir(o.WorkPath)
-		if err != nil {
-			return 0, err
-		}
-		defer wd.Close()
-		opts.WorkDirFd = ptr(int32(wd.Fd()))
-		logDir = o.WorkPath
-	}
+	defer closeDirs()
 	spec := r.Spec()
 	opts.EvasiveDevices = ptr(true)
 	opts.RstSibling = ptr(true)
@@ -58,21 +41,11 @@ func Restore(r *container.Restoring, o *Options, stdio [3]*os.File) (int, error)
 	}
 	configFile(opts, spec)
 
-	// CRIU wants its root to be a mount point whose parent is not
-	// overmounted: a bind of the rootfs in the state directory is.
-	root := filepath.Join(r.Dir(), "criu-root")
-	if err := os.Mkdir(root, 0o755); err != nil {
-		return 0, fmt.Errorf("criu root: %w", err)
+	root, unbind, err := bindRoot(r.Dir(), r.Rootfs())
+	if err != nil {
+		return 0, err
 	}
-	defer os.Remove(root)
-	// CRIU compares it with the mount table, which has no symlinks.
-	if root, err = filepath.EvalSymlinks(root); err != nil {
-		return 0, fmt.Errorf("criu root: %w", err)
-	}
-	if err := unix.Mount(r.Rootfs(), root, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
-		return 0, fmt.Errorf("bind rootfs to %s: %w", root, err)
-	}
-	defer unix.Unmount(root, unix.MNT_DETACH)
+	defer unbind()
 	opts.Root = &root
 
 	var extra []*os.File
@@ -145,6 +118,34 @@ func Restore(r *container.Restoring, o *Options, stdio [3]*os.File) (int, error)
 		}
 	}
 	return pid, nil
+}
+
+// bindRoot makes the root CRIU restores into: CRIU wants a mount point
+// whose parent is not overmounted, and a bind of the rootfs in the state
+// directory dir is one.
+func bindRoot(dir, rootfs string) (string, func(), error) {
+	root := filepath.Join(dir, "criu-root")
+	if err := os.Mkdir(root, 0o755); err != nil {
+		return "", nil, fmt.Errorf("criu root: %w", err)
+	}
+	// CRIU compares it with the mount table, which has no symlinks.
+	real, err := filepath.EvalSymlinks(root)
+	if err == nil {
+		err = unix.Mount(rootfs, real, "", unix.MS_BIND|unix.MS_REC, "")
+		if err != nil {
+			err = fmt.Errorf("bind rootfs to %s: %w", real, err)
+		}
+	} else {
+		err = fmt.Errorf("criu root: %w", err)
+	}
+	if err != nil {
+		os.Remove(root)
+		return "", nil, err
+	}
+	return real, func() {
+		unix.Unmount(real, unix.MNT_DETACH)
+		os.Remove(root)
+	}, nil
 }
 
 // restoreNamespaces gives CRIU the namespaces the config joins: a network

@@ -264,14 +264,7 @@ func (c *compiler) create() error {
 		s := p.addOp(opUnshare, "unshare cgroup namespace")
 		s.n[0] = unix.CLONE_NEWCGROUP
 	}
-	if spec.Hostname != "" {
-		s := p.addOp(opSethostname, fmt.Sprintf("set hostname %q", spec.Hostname))
-		s.s[0] = p.str(spec.Hostname)
-	}
-	if spec.Domainname != "" {
-		s := p.addOp(opSetdomainname, fmt.Sprintf("set domainname %q", spec.Domainname))
-		s.s[0] = p.str(spec.Domainname)
-	}
+	c.names()
 	mountLabel := ""
 	if l := spec.Linux; l != nil && l.MountLabel != "" && selinuxEnabled() {
 		// SELinux off: the label means nothing, and a context= option
@@ -291,22 +284,8 @@ func (c *compiler) create() error {
 	if err := c.prepareRootfs(o); err != nil {
 		return err
 	}
-	//lint:ignore SA1019 prestart is deprecated, still honoured
-	if h := spec.Hooks; h != nil && (len(h.Prestart) > 0 || len(h.CreateRuntime) > 0) {
-		s := p.addOp(opAsk, "wait for the prestart and createRuntime hooks")
-		s.n[0] = int64(KindHooks)
-	}
-	if h := spec.Hooks; h != nil && len(h.CreateContainer) > 0 {
-		// In the rootfs, as runc runs them: hooks written for runc use
-		// paths relative to it.
-		s := p.addOp(opChdir, "chdir to rootfs "+cfg.Rootfs)
-		s.s[0] = p.str(cfg.Rootfs)
-		c.makeTrampoline()
-		if err := c.hooks("createContainer", HookCreateContainer, h.CreateContainer, 0); err != nil {
-			return err
-		}
-		// Not kept while the init waits for start.
-		p.addOp(opDropTrampoline, "close the exec trampoline")
+	if err := c.createHooks(); err != nil {
+		return err
 	}
 	c.enterRoot(hasNamespace(spec, specs.MountNamespace))
 	if cwd := cfg.Process.Cwd; cwd != "" && cwd != "/" {
@@ -349,6 +328,47 @@ func (c *compiler) create() error {
 	s = p.addOp(opWaitStart, "wait for start")
 	s.n[0] = int64(c.startFd)
 	return c.processTail()
+}
+
+// names sets the UTS namespace's hostname and domainname.
+func (c *compiler) names() {
+	p, spec := c.p, c.cfg.Spec
+	if spec.Hostname != "" {
+		s := p.addOp(opSethostname, fmt.Sprintf("set hostname %q", spec.Hostname))
+		s.s[0] = p.str(spec.Hostname)
+	}
+	if spec.Domainname != "" {
+		s := p.addOp(opSetdomainname, fmt.Sprintf("set domainname %q", spec.Domainname))
+		s.s[0] = p.str(spec.Domainname)
+	}
+}
+
+// createHooks has the parent run the prestart and createRuntime hooks,
+// then runs the createContainer hooks, once the mounts are made.
+func (c *compiler) createHooks() error {
+	p, cfg, h := c.p, c.cfg, c.cfg.Spec.Hooks
+	if h == nil {
+		return nil
+	}
+	//lint:ignore SA1019 prestart is deprecated, still honoured
+	if len(h.Prestart) > 0 || len(h.CreateRuntime) > 0 {
+		s := p.addOp(opAsk, "wait for the prestart and createRuntime hooks")
+		s.n[0] = int64(KindHooks)
+	}
+	if len(h.CreateContainer) == 0 {
+		return nil
+	}
+	// In the rootfs, as runc runs them: hooks written for runc use paths
+	// relative to it.
+	s := p.addOp(opChdir, "chdir to rootfs "+cfg.Rootfs)
+	s.s[0] = p.str(cfg.Rootfs)
+	c.makeTrampoline()
+	if err := c.hooks("createContainer", HookCreateContainer, h.CreateContainer, 0); err != nil {
+		return err
+	}
+	// Not kept while the init waits for start.
+	p.addOp(opDropTrampoline, "close the exec trampoline")
+	return nil
 }
 
 // checkProcess fails create, as runc does, for what would only make start

@@ -1,27 +1,15 @@
 package child
 
 import (
+	"io"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 )
-
-// noHandler refuses every request.
-type noHandler struct{ t *testing.T }
-
-func (h noHandler) Cgroup() ([]byte, error) { h.t.Error("unexpected cgroup request"); return nil, nil }
-func (h noHandler) Hooks() error            { h.t.Error("unexpected hooks request"); return nil }
-func (h noHandler) MountFd(int) (*os.File, error) {
-	h.t.Error("unexpected mountfd request")
-	return nil, nil
-}
-func (h noHandler) Mounts() ([]string, error) {
-	h.t.Error("unexpected mounts request")
-	return nil, nil
-}
-func (h noHandler) Seccomp(int) error { h.t.Error("unexpected seccomp request"); return nil }
 
 func TestExecChild(t *testing.T) {
 	r, w, err := os.Pipe()
@@ -67,11 +55,11 @@ func TestExecChildReportsFailedStep(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ch.Release()
-	if _, err := ch.Conn.Serve(noHandler{t}, KindReady); err != nil {
+	if _, err := ch.Conn.Serve(nil, KindReady); err != nil {
 		t.Fatal(err)
 	}
 	ch.Conn.Send(Msg{Kind: KindOK})
-	_, err = ch.Conn.Serve(noHandler{t}, 0)
+	_, err = ch.Conn.Serve(nil, 0)
 	want := `chdir to cwd "/nonexistent-dir-for-rt": no such file or directory`
 	if err == nil || err.Error() != want {
 		t.Errorf("got %v, want %q", err, want)
@@ -79,4 +67,135 @@ func TestExecChildReportsFailedStep(t *testing.T) {
 	if ws, _ := ch.Wait(); ws.ExitStatus() != 1 {
 		t.Errorf("exit status %v", ws)
 	}
+}
+
+// LISTEN_FDS and LISTEN_PID: the fds 3.. a caller passed go to the
+// process, with its own pid. Go's own fds are above those given to a
+// process at its start, so the test runs again with fd 3 a pipe.
+func TestExecChildListenFDs(t *testing.T) {
+	if os.Getenv("RT_CHILD_TEST_RUN") == "listenfds" {
+		listenFDsChild(t)
+		return
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestExecChildListenFDs$", "-test.v")
+	cmd.Env = append(os.Environ(), "RT_CHILD_TEST_RUN=listenfds")
+	cmd.ExtraFiles = []*os.File{w}
+	out, err := cmd.CombinedOutput()
+	w.Close()
+	if err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if !strings.Contains(string(out), "LISTEN_FDS=1 LISTEN_PID=1 pid=1 fd3=pipe") {
+		t.Errorf("the process said: %s", out)
+	}
+	ranOpsMu.Lock()
+	ranOps[opListenPid] = true
+	ranOpsMu.Unlock()
+}
+
+func listenFDsChild(t *testing.T) {
+	needRoot(t)
+	r, w, _ := os.Pipe()
+	defer r.Close()
+	p, err := Compile(&Config{
+		Mode: Exec, ThreadPidNS: -1, ListenFDs: 1, Join: nil,
+		Process: &specs.Process{Args: []string{"sh", "-c", `echo LISTEN_FDS=$LISTEN_FDS LISTEN_PID=$LISTEN_PID pid=$$ fd3=$(readlink /proc/self/fd/3 | cut -d: -f1)`},
+			Env: []string{"PATH=/bin:/usr/bin"}, Cwd: "/"},
+		Stdio: [3]*os.File{nil, w, w},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A pid namespace of its own, so that its pid is 1.
+	p.cloneFlags = unix.CLONE_NEWPID
+	out, _ := runExec(t, p, r, w)
+	t.Log(out)
+}
+
+// An exec into the namespaces of a process made by unshare(1): joined by
+// setns, the pid one by the child, which forks into it.
+func TestExecChildJoinsAndForks(t *testing.T) {
+	needRoot(t)
+	holder := exec.Command("unshare", "--pid", "--uts", "--fork", "sh", "-c", "hostname held; sleep 1000")
+	if err := holder.Start(); err != nil {
+		t.Skip("unshare:", err)
+	}
+	defer func() { holder.Process.Kill(); holder.Wait() }()
+	// The forked sleep is the one in the namespaces.
+	var pid string
+	for i := 0; i < 100 && pid == ""; i++ {
+		b, _ := os.ReadFile("/proc/" + itoa(holder.Process.Pid) + "/task/" + itoa(holder.Process.Pid) + "/children")
+		pid = strings.TrimSpace(string(b))
+		if pid == "" {
+			unix.Nanosleep(&unix.Timespec{Nsec: 10e6}, nil)
+		}
+	}
+	var join []Namespace
+	for _, ns := range []struct {
+		name string
+		typ  uintptr
+	}{{"uts", unix.CLONE_NEWUTS}, {"pid", unix.CLONE_NEWPID}} {
+		fd, err := unix.Open("/proc/"+pid+"/ns/"+ns.name, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		join = append(join, Namespace{Fd: fd, Type: ns.typ})
+	}
+	defer func() {
+		for _, ns := range join {
+			unix.Close(ns.Fd)
+		}
+	}()
+	r, w, _ := os.Pipe()
+	defer r.Close()
+	p, err := Compile(&Config{
+		Mode: Exec, ThreadPidNS: -1, Join: join, ForkInit: true,
+		Process: &specs.Process{Args: []string{"sh", "-c", "echo host=$(hostname) pid=$$"}, Env: []string{"PATH=/bin:/usr/bin"}, Cwd: "/",
+			ExecCPUAffinity: &specs.CPUAffinity{Initial: "0"}},
+		Stdio:     [3]*os.File{nil, w, w},
+		ListenFDs: 0,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := runExec(t, p, r, w)
+	// pid 1 is the holder's sh; the forked sleep, 2; the process comes
+	// after.
+	if s := out; !strings.HasPrefix(s, "host=held pid=") || strings.HasSuffix(s, "pid=1\n") {
+		t.Errorf("the process said %q", s)
+	}
+}
+
+// runExec starts an exec program p whose stdout and stderr are w, takes
+// it through its handshake to its execve, and returns what it wrote to r
+// (the read end of w) and its wait status.
+func runExec(t *testing.T, p *Program, r, w *os.File) (string, unix.WaitStatus) {
+	t.Helper()
+	ch, err := p.Start(nil)
+	w.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ch.Release()
+	if _, err := ch.Conn.Serve(nil, KindReady); err != nil {
+		t.Fatal(ch.Failure(err))
+	}
+	if err := ch.Conn.Send(Msg{Kind: KindOK}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ch.Conn.Serve(nil, 0); err != nil {
+		t.Fatal(err)
+	}
+	started(p)
+	out, _ := io.ReadAll(r)
+	ws, err := ch.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out), ws
 }

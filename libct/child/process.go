@@ -127,6 +127,60 @@ func QuoteIfOdd(s string) string {
 	return s
 }
 
+// environment lays out the process's environment env and adds the steps
+// that fill in the entries only the child can know (LISTEN_PID, HOME);
+// it returns the environment's offset.
+func (c *compiler) environment(env []string, uid uint32) int {
+	p := c.p
+	envOff, slots := p.strv(env)
+	p.envOff = envOff
+	for i, kv := range filterPlaceholders(env) {
+		switch kv {
+		case envListenPid:
+			s := p.addOp(opListenPid, "LISTEN_PID")
+			s.n[0] = int64(slots[i])
+		case envHome:
+			s := p.addOp(opHome, "HOME from /etc/passwd")
+			s.n[0], s.n[1] = int64(slots[i]), int64(uid)
+		}
+	}
+	return envOff
+}
+
+// personality adds linux.personality's step.
+func (c *compiler) personality(per *specs.LinuxPersonality) error {
+	if per == nil {
+		return nil
+	}
+	v, ok := personalities[per.Domain]
+	if !ok {
+		return fmt.Errorf("linux.personality: unknown domain %q", per.Domain)
+	}
+	s := c.p.addOp(opPersonality, fmt.Sprintf("set personality %s", per.Domain))
+	s.n[0] = int64(v)
+	return nil
+}
+
+// memoryPolicy adds linux.memoryPolicy's step.
+func (c *compiler) memoryPolicy(mp *specs.LinuxMemoryPolicy) error {
+	if mp == nil {
+		return nil
+	}
+	pol, err := mempolicy.Parse(mp)
+	if err != nil {
+		return fmt.Errorf("linux.memoryPolicy %s: %w", mp.Mode, err)
+	}
+	mode, nodes, maxnode := pol.Raw()
+	s := c.p.addOp(opMempolicy, fmt.Sprintf("linux.memoryPolicy %s: set_mempolicy", mp.Mode))
+	s.n[0], s.n[1] = int64(mode), int64(maxnode)
+	nums := make([]int64, len(nodes))
+	for i, w := range nodes {
+		nums[i] = int64(w)
+	}
+	s.v = c.p.numv(nums...)
+	return nil
+}
+
 // processTail adds everything from the start of the user's process to
 // its execve (create: after `rt start`; exec: once in the cgroup).
 func (c *compiler) processTail() error {
@@ -144,39 +198,12 @@ func (c *compiler) processTail() error {
 	env := processEnv(cfg.ListenFDs, proc)
 	// The child's own entries are filled in first: a low RLIMIT_NOFILE,
 	// set below, must not stop it from reading /etc/passwd.
-	envOff, slots := p.strv(env)
-	p.envOff = envOff
-	for i, kv := range filterPlaceholders(env) {
-		switch kv {
-		case envListenPid:
-			s := p.addOp(opListenPid, "LISTEN_PID")
-			s.n[0] = int64(slots[i])
-		case envHome:
-			s := p.addOp(opHome, "HOME from /etc/passwd")
-			s.n[0], s.n[1] = int64(slots[i]), int64(proc.User.UID)
-		}
+	envOff := c.environment(env, proc.User.UID)
+	if err := c.personality(cfg.Personality); err != nil {
+		return err
 	}
-	if per := cfg.Personality; per != nil {
-		v, ok := personalities[per.Domain]
-		if !ok {
-			return fmt.Errorf("linux.personality: unknown domain %q", per.Domain)
-		}
-		s := p.addOp(opPersonality, fmt.Sprintf("set personality %s", per.Domain))
-		s.n[0] = int64(v)
-	}
-	if mp := cfg.MemoryPolicy; mp != nil {
-		pol, err := mempolicy.Parse(mp)
-		if err != nil {
-			return fmt.Errorf("linux.memoryPolicy %s: %w", mp.Mode, err)
-		}
-		mode, nodes, maxnode := pol.Raw()
-		s := p.addOp(opMempolicy, fmt.Sprintf("linux.memoryPolicy %s: set_mempolicy", mp.Mode))
-		s.n[0], s.n[1] = int64(mode), int64(maxnode)
-		nums := make([]int64, len(nodes))
-		for i, w := range nodes {
-			nums[i] = int64(w)
-		}
-		s.v = p.numv(nums...)
+	if err := c.memoryPolicy(cfg.MemoryPolicy); err != nil {
+		return err
 	}
 	// Before the scheduler: SCHED_DEADLINE needs an affinity that spans
 	// the CPUs, and must not be refused for an affinity inherited from

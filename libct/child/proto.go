@@ -79,21 +79,34 @@ func (k Kind) String() string {
 	return fmt.Sprintf("kind %d", uint32(k))
 }
 
-// header is the start of every message, in the host's byte order.
+// header is the start of every message, in the host's byte order: Kind
+// at offKind, Errno at offErrno, Step at offStep, 4 bytes of padding, Arg
+// at offArg. The child's sendMsg and recvMsg write and read it through
+// the same offsets.
 type header struct {
 	Kind  Kind
 	Errno uint32
 	Step  int32
-	_     uint32
 	Arg   int64
 }
 
 const (
-	headerSize   = 24
-	maxMsg       = 64 << 10
-	maxFds       = 4
-	cmsgSpaceFds = 24 + 4*maxFds // CMSG_SPACE(4*maxFds) on 64-bit
-	pathMax      = 4096
+	offKind    = 0
+	offErrno   = 4
+	offStep    = 8
+	offArg     = 16
+	headerSize = 24
+	maxMsg     = 64 << 10
+	maxFds     = 4
+	pathMax    = 4096
+)
+
+// The SCM_RIGHTS control message on 64-bit: a 16-byte cmsghdr (length,
+// level, type), then the fds.
+const (
+	cmsgHdrLen   = 16
+	cmsgSpace1   = cmsgHdrLen + 8        // CMSG_SPACE(4): one fd
+	cmsgSpaceFds = cmsgHdrLen + 4*maxFds // CMSG_SPACE(4*maxFds)
 )
 
 // Msg is a decoded message.
@@ -188,10 +201,10 @@ func (c *Conn) io(read bool, op func(fd int) error) error {
 
 func encode(h header, data []byte) []byte {
 	b := make([]byte, headerSize+len(data))
-	binary.NativeEndian.PutUint32(b[0:], uint32(h.Kind))
-	binary.NativeEndian.PutUint32(b[4:], h.Errno)
-	binary.NativeEndian.PutUint32(b[8:], uint32(h.Step))
-	binary.NativeEndian.PutUint64(b[16:], uint64(h.Arg))
+	binary.NativeEndian.PutUint32(b[offKind:], uint32(h.Kind))
+	binary.NativeEndian.PutUint32(b[offErrno:], h.Errno)
+	binary.NativeEndian.PutUint32(b[offStep:], uint32(h.Step))
+	binary.NativeEndian.PutUint64(b[offArg:], uint64(h.Arg))
 	copy(b[headerSize:], data)
 	return b
 }
@@ -212,18 +225,18 @@ func (c *Conn) Send(m Msg, fds ...int) error {
 	return nil
 }
 
-// SendError reports err to the peer.
+// SendError reports err to the peer, whose only answer is to exit: its
+// text is what the parent reports itself, so the message carries no errno
+// and no step.
 func (c *Conn) SendError(err error) error {
-	var errno syscall.Errno
-	text := err.Error()
-	b := encode(header{Kind: KindError, Errno: uint32(errno), Step: -1}, []byte(text))
+	b := encode(header{Kind: KindError, Step: -1}, []byte(err.Error()))
 	return c.io(false, func(fd int) error { return unix.Sendmsg(fd, b, nil, nil, 0) })
 }
 
 // Recv reads the next message. An error message becomes an *Error.
 func (c *Conn) Recv() (Msg, []int, error) {
 	buf := make([]byte, maxMsg)
-	oob := make([]byte, unix.CmsgSpace(4*maxFds))
+	oob := make([]byte, cmsgSpaceFds)
 	var n, oobn int
 	err := c.io(true, func(fd int) error {
 		var rerr error
@@ -253,19 +266,15 @@ func (c *Conn) Recv() (Msg, []int, error) {
 		return Msg{}, nil, fmt.Errorf("read sync message: %d bytes is too short", n)
 	}
 	m := Msg{
-		Kind:  Kind(binary.NativeEndian.Uint32(buf[0:])),
-		Errno: binary.NativeEndian.Uint32(buf[4:]),
-		Step:  int32(binary.NativeEndian.Uint32(buf[8:])),
-		Arg:   int64(binary.NativeEndian.Uint64(buf[16:])),
+		Kind:  Kind(binary.NativeEndian.Uint32(buf[offKind:])),
+		Errno: binary.NativeEndian.Uint32(buf[offErrno:]),
+		Step:  int32(binary.NativeEndian.Uint32(buf[offStep:])),
+		Arg:   int64(binary.NativeEndian.Uint64(buf[offArg:])),
 		Data:  buf[headerSize:n],
 	}
 	if m.Kind == KindError {
 		closeFds(fds)
-		return m, nil, &Error{
-			Text:  string(m.Data),
-			Errno: syscall.Errno(binary.NativeEndian.Uint32(buf[4:])),
-			Step:  int(int32(binary.NativeEndian.Uint32(buf[8:]))),
-		}
+		return m, nil, &Error{Text: string(m.Data), Errno: syscall.Errno(m.Errno), Step: int(m.Step)}
 	}
 	return m, fds, nil
 }
@@ -281,6 +290,20 @@ func (c *Conn) Expect(k Kind) (Msg, []int, error) {
 		return m, nil, fmt.Errorf("sync: expected %q message, got %q", k, m.Kind)
 	}
 	return m, fds, nil
+}
+
+// ExpectClosed reads the peer's end: the socket closes without a word
+// (the child exec'd, or let go of its parent-death signal and closed it).
+func (c *Conn) ExpectClosed() error {
+	m, fds, err := c.Recv()
+	if err == ErrClosed {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	closeFds(fds)
+	return fmt.Errorf("sync: expected the end of the connection, got %q", m.Kind)
 }
 
 func closeFds(fds []int) {

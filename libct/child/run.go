@@ -212,11 +212,11 @@ func (p *Program) fail(i int, e syscall.Errno) {
 func (p *Program) sendMsg(k Kind, step int32, e syscall.Errno, arg int64, data []byte, fd int32) syscall.Errno {
 	out := p.st.out
 	n := copy(out[headerSize:], data)
-	*(*uint32)(unsafe.Pointer(&out[0])) = uint32(k)
-	*(*uint32)(unsafe.Pointer(&out[4])) = uint32(e)
-	*(*int32)(unsafe.Pointer(&out[8])) = step
-	*(*uint32)(unsafe.Pointer(&out[12])) = 0
-	*(*int64)(unsafe.Pointer(&out[16])) = arg
+	*(*uint32)(unsafe.Pointer(&out[offKind])) = uint32(k)
+	*(*uint32)(unsafe.Pointer(&out[offErrno])) = uint32(e)
+	*(*int32)(unsafe.Pointer(&out[offStep])) = step
+	*(*uint32)(unsafe.Pointer(&out[offStep+4])) = 0
+	*(*int64)(unsafe.Pointer(&out[offArg])) = arg
 	st := &p.st
 	st.iov.base = uintptr(unsafe.Pointer(&out[0]))
 	st.iov.len = uint64(headerSize + n)
@@ -225,12 +225,12 @@ func (p *Program) sendMsg(k Kind, step int32, e syscall.Errno, arg int64, data [
 	st.msg.iovlen = 1
 	if fd >= 0 {
 		c := st.cmsg[:]
-		*(*uint64)(unsafe.Pointer(&c[0])) = 16 + 4 // CMSG_LEN(4)
+		*(*uint64)(unsafe.Pointer(&c[0])) = cmsgHdrLen + 4 // CMSG_LEN(4)
 		*(*int32)(unsafe.Pointer(&c[8])) = unix.SOL_SOCKET
 		*(*int32)(unsafe.Pointer(&c[12])) = unix.SCM_RIGHTS
-		*(*int32)(unsafe.Pointer(&c[16])) = fd
+		*(*int32)(unsafe.Pointer(&c[cmsgHdrLen])) = fd
 		st.msg.control = uintptr(unsafe.Pointer(&c[0]))
-		st.msg.controllen = 24 // CMSG_SPACE(4)
+		st.msg.controllen = cmsgSpace1
 	}
 	for {
 		_, e := sys(unix.SYS_SENDMSG, uintptr(st.peer), uintptr(unsafe.Pointer(&st.msg)), unix.MSG_NOSIGNAL, 0, 0, 0)
@@ -268,11 +268,11 @@ func (p *Program) recvMsg() (Kind, int, syscall.Errno) {
 		return 0, 0, e
 	}
 	st.nFds = 0
-	if st.msg.controllen >= 20 {
+	if st.msg.controllen >= cmsgHdrLen+4 {
 		c := st.cmsg[:]
 		l := *(*uint64)(unsafe.Pointer(&c[0]))
 		if *(*int32)(unsafe.Pointer(&c[8])) == unix.SOL_SOCKET && *(*int32)(unsafe.Pointer(&c[12])) == unix.SCM_RIGHTS {
-			for off := uint64(16); off+4 <= l && st.nFds < maxFds; off += 4 {
+			for off := uint64(cmsgHdrLen); off+4 <= l && st.nFds < maxFds; off += 4 {
 				st.inFds[st.nFds] = *(*int32)(unsafe.Pointer(&c[off]))
 				st.nFds++
 			}
@@ -281,22 +281,23 @@ func (p *Program) recvMsg() (Kind, int, syscall.Errno) {
 	if n < headerSize {
 		return 0, 0, 0
 	}
-	return Kind(*(*uint32)(unsafe.Pointer(&in[0]))), int(n) - headerSize, 0
+	return Kind(*(*uint32)(unsafe.Pointer(&in[offKind]))), int(n) - headerSize, 0
 }
 
 // expect waits for the parent's word: k, or an error the parent already
-// reports itself (the child only exits).
+// reports itself (the child only exits). It returns the payload's length
+// (the payload is st.in[headerSize:]).
 //
 //go:noinline
 //go:nosplit
 //go:norace
-func (p *Program) expect(k Kind) syscall.Errno {
-	got, _, e := p.recvMsg()
+func (p *Program) expect(k Kind) (int, syscall.Errno) {
+	got, n, e := p.recvMsg()
 	if e != 0 {
-		return e
+		return 0, e
 	}
 	if got != k {
 		exit(1)
 	}
-	return 0
+	return n, 0
 }

@@ -77,12 +77,10 @@ func (p *Program) askFd(k Kind, arg int64) (int32, syscall.Errno) {
 	if e := p.sendMsg(k, -1, 0, arg, nil, -1); e != 0 {
 		return -1, e
 	}
-	got, _, e := p.recvMsg()
-	if e != 0 {
+	if _, e := p.expect(KindOK); e != 0 {
 		return -1, e
 	}
-	// An error is the parent's to report: it has said so already.
-	if got != KindOK || p.st.nFds != 1 {
+	if p.st.nFds != 1 {
 		exit(1)
 	}
 	return p.st.inFds[0], 0

@@ -126,7 +126,7 @@ func (p *Program) waitIDMap(s *step) syscall.Errno {
 	if e := p.sendMsg(KindIDMap, -1, 0, 0, nil, -1); e != 0 {
 		return e
 	}
-	if e := p.expect(KindOK); e != 0 {
+	if _, e := p.expect(KindOK); e != 0 {
 		return e
 	}
 	if s.n[0] != 0 {

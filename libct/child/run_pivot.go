@@ -102,12 +102,9 @@ func (p *Program) moveRoot(s *step) syscall.Errno {
 	if e := p.sendMsg(KindMounts, -1, 0, 0, nil, -1); e != 0 {
 		return e
 	}
-	k, n, e := p.recvMsg()
+	n, e := p.expect(KindOK)
 	if e != 0 {
 		return e
-	}
-	if k != KindOK {
-		exit(1)
 	}
 	list := p.st.in[headerSize : headerSize+n]
 	for i := 0; i < len(list); {

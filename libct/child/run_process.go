@@ -285,7 +285,8 @@ func (p *Program) loadSeccomp(s *step) syscall.Errno {
 	if e != 0 {
 		return e
 	}
-	return p.expect(KindOK)
+	_, e = p.expect(KindOK)
+	return e
 }
 
 // lookPath finds the executable among the candidates the parent derived

@@ -8,6 +8,7 @@ import (
 
 	"github.com/rt-runtime/rt/libct/cgroups"
 	"github.com/rt-runtime/rt/libct/hostcheck"
+	"github.com/rt-runtime/rt/libct/userns"
 )
 
 // Check answers "would create run this bundle here?" without making
@@ -18,7 +19,7 @@ func Check(o CreateOpts, checkpoint bool) (*hostcheck.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := rootlessGroups(spec.Process); err != nil {
+	if err := userns.CheckRootlessGroups(spec.Process); err != nil {
 		return nil, err
 	}
 	rootfs, err := resolveRootfs(spec, bundle)

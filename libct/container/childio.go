@@ -83,7 +83,7 @@ func (io *childIO) sendPidfd(pid int, kind string) error {
 	}
 	defer unix.Close(fd)
 	if err := unix.Sendmsg(int(io.pidfdSock.Fd()), []byte(kind), unix.UnixRights(fd), nil, 0); err != nil {
-		return fmt.Errorf("send pidfd to pidfd socket: %w", err)
+		return fmt.Errorf("--pidfd-socket: send pidfd: %w", err)
 	}
 	return nil
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/rt-runtime/rt/libct/rootfs"
 	"github.com/rt-runtime/rt/libct/specconv"
 	"github.com/rt-runtime/rt/libct/specjson"
+	"github.com/rt-runtime/rt/libct/userns"
 	"github.com/rt-runtime/rt/libct/validate"
 )
 
@@ -145,7 +146,7 @@ func Create(o CreateOpts) (_ *Container, _ *child.Child, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := rootlessGroups(spec.Process); err != nil {
+	if err := userns.CheckRootlessGroups(spec.Process); err != nil {
 		return nil, nil, err
 	}
 	rootPath, err := resolveRootfs(spec, bundle)
@@ -303,7 +304,7 @@ func (cr *creation) startInit() error {
 	if cr.ch, err = prog.Start(cgroupDir); err != nil {
 		return fmt.Errorf("start container init: %w", err)
 	}
-	slog.Debug("nsexec container setup: init started", "pid", cr.ch.Pid)
+	slog.Debug(runcLogChildStarted+": init started", "pid", cr.ch.Pid)
 	crashPoint("create: init started")
 	c.state.Pid = cr.ch.Pid
 	if _, c.state.InitStartTime, err = procStat(cr.ch.Pid); err != nil {
@@ -325,15 +326,13 @@ func (cr *creation) startInit() error {
 }
 
 // setUp answers the init while it builds the container, until it is
-// ready (see the child.Handler methods below).
+// ready (see create_handler.go).
 func (cr *creation) setUp() error {
 	defer cr.mounts.Close()
 	if _, err := cr.ch.Conn.Serve(cr, child.KindReady); err != nil {
 		return cr.failure(err)
 	}
-	// runc's words first, which its tests and people who know its logs
-	// look for; rt has no pipe there: what it does follows.
-	slog.Debug("init: closing the pipe to signal completion: created, the init waits on its start socket")
+	slog.Debug(runcLogCreated + ": created, the init waits on its start socket")
 	crashPoint("create: init ready")
 	return nil
 }
@@ -351,10 +350,7 @@ func (cr *creation) recordCreated() error {
 	if err := ch.Conn.Send(child.Msg{Kind: child.KindOK}); err != nil {
 		return err
 	}
-	if _, _, err := ch.Conn.Recv(); err != child.ErrClosed {
-		if err == nil {
-			err = errors.New("sync: unexpected message from init")
-		}
+	if err := ch.Conn.ExpectClosed(); err != nil {
 		return err
 	}
 	ch.Conn.Close()

@@ -12,19 +12,27 @@ import (
 	"github.com/rt-runtime/rt/libct/hooks"
 	"github.com/rt-runtime/rt/libct/idmap"
 	"github.com/rt-runtime/rt/libct/netdev"
+	"github.com/rt-runtime/rt/libct/userns"
 )
 
 // What the parent does when the init asks, while it sets the container
-// up (the child.Handler of a creation).
+// up: a creation answers each request but the seccomp listener's, which
+// the init hands over only once started (see start.go).
+var (
+	_ child.CgroupHandler  = (*creation)(nil)
+	_ child.HooksHandler   = (*creation)(nil)
+	_ child.MountFdHandler = (*creation)(nil)
+	_ child.MountsHandler  = (*creation)(nil)
+)
 
 // Cgroup moves the init into its cgroup (unless it was born there) before
 // it builds anything, so that all the container does from here on is
 // accounted and limited; what the clone touched so far stays rt's.
 func (cr *creation) Cgroup() ([]byte, error) {
 	c, spec, pid := cr.c, cr.spec, cr.ch.Pid
-	slog.Debug("child process in init(): in its namespaces, moving it into its cgroup")
+	slog.Debug(runcLogChildInNamespaces + ": in its namespaces, moving it into its cgroup")
 	// The init is inside its namespaces now.
-	if err := checkJoinedMappings(spec, pid); err != nil {
+	if err := userns.CheckJoined(spec, pid); err != nil {
 		return nil, err
 	}
 	if !cr.intoCgroup {
@@ -79,11 +87,6 @@ func (cr *creation) MountFd(index int) (*os.File, error) {
 // chroot would leave under the new root, as the init sees them.
 func (cr *creation) Mounts() ([]string, error) {
 	return hiddenKernelMounts(cr.ch.Pid, cr.c.state.Rootfs)
-}
-
-// Seccomp is not asked for during create.
-func (cr *creation) Seccomp(int) error {
-	return errors.New("sync: seccomp listener before start")
 }
 
 // failure words a failed set-up: a hook the init ran, or an init that

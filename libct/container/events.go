@@ -28,7 +28,7 @@ type Event struct {
 // Stats reads the usage counters of a live container's cgroup.
 func (c *Container) Stats() (*cgroups.Stats, error) {
 	if c.Status() == Stopped {
-		return nil, fmt.Errorf("container %q is not running", c.state.ID)
+		return nil, notRunning{c.state.ID}
 	}
 	m, err := c.cgroup()
 	if err != nil {
@@ -50,7 +50,7 @@ func (c *Container) Events(interval time.Duration, emit func(Event) error) error
 		return fmt.Errorf("events: interval must be positive, got %s", interval)
 	}
 	if c.Status() == Stopped {
-		return fmt.Errorf("container %q is not running", c.state.ID)
+		return notRunning{c.state.ID}
 	}
 	m, err := c.cgroup()
 	if err != nil {
@@ -60,11 +60,11 @@ func (c *Container) Events(interval time.Duration, emit func(Event) error) error
 	// stream ends promptly without polling /proc.
 	pidfd, err := unix.PidfdOpen(c.state.Pid, 0)
 	if err != nil {
-		return fmt.Errorf("container %q is not running: pidfd_open: %w", c.state.ID, err)
+		return fmt.Errorf("%w: pidfd_open: %w", notRunning{c.state.ID}, err)
 	}
 	defer unix.Close(pidfd)
 	if !alive(c.state.Pid, c.state.InitStartTime) {
-		return fmt.Errorf("container %q is not running", c.state.ID)
+		return notRunning{c.state.ID}
 	}
 	oom, err := watchOOM(c.state.CgroupPaths)
 	if err != nil {

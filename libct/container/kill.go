@@ -15,6 +15,13 @@ import (
 // running" to tell a finished container from a failed kill.
 var ErrNotRunning = errors.New("container not running")
 
+// notRunning is ErrNotRunning for the other commands, in rt's words with
+// the container's id.
+type notRunning struct{ id string }
+
+func (e notRunning) Error() string        { return fmt.Sprintf("container %q is not running", e.id) }
+func (e notRunning) Is(target error) bool { return target == ErrNotRunning }
+
 // Signal sends sig to the init, or with all to every process in the
 // container's cgroup. A SIGKILL reaches every process too when the
 // container has no pid namespace of its own: only the init of a pid

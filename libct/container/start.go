@@ -34,7 +34,7 @@ func (c *Container) Start() error {
 	}
 	// Until the execve closes the socket: errors of the process's set-up
 	// (a startContainer hook, the user), a seccomp listener for the agent.
-	if _, err := conn.Serve(&execHandler{c: c, pid: c.state.Pid}, 0); err != nil {
+	if _, err := conn.Serve(&seccompHandler{c: c, pid: c.state.Pid}, 0); err != nil {
 		var he *child.HookError
 		if errors.As(err, &he) {
 			err = hookFailure(c.hooks(), he)

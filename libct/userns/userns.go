@@ -1,5 +1,7 @@
-// Package userns reads the id mappings of user namespaces and makes user
-// namespaces that carry a given mapping, as idmapped mounts need.
+// Package userns reads, writes and checks the id mappings of user
+// namespaces (a child's maps, a joined namespace's against the config's,
+// a rootless caller's groups), and makes user namespaces that carry a
+// given mapping, as idmapped mounts need.
 package userns
 
 import (

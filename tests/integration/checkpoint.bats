@@ -90,7 +90,7 @@ criu_cannot_dump() {
 	rt create -b "$BUNDLE" ct2
 	run rt checkpoint --image-path img ct2
 	[ "$status" -ne 0 ]
-	[[ "$output" == *'container "ct2" is created: only a running container can be checkpointed'* ]]
+	[[ "$output" == *'checkpoint container "ct2": it is created: only a running container can be checkpointed'* ]]
 	rt delete -f ct2
 
 	run rt checkpoint nosuch
@@ -102,7 +102,7 @@ criu_cannot_dump() {
 	# no image directory
 	run rt restore -d -b "$BUNDLE" --image-path missing ct
 	[ "$status" -ne 0 ]
-	[[ "$output" == *'restore container "ct": open image path:'*"no such file or directory"* ]]
+	[[ "$output" == *'restore container "ct": image path: open '*"no such file or directory"* ]]
 	expect_no_leftovers ct
 	# an image directory that no checkpoint wrote
 	mkdir img

@@ -17,9 +17,10 @@ import (
 	"github.com/rt-runtime/rt/libct/validate"
 )
 
-// What libct/checkpoint needs from this package: the saved state of a
-// container to dump, and a container whose process CRIU brings back
-// instead of rt's child, with its state written the way Create writes it.
+// Restore as a lifecycle operation: a container whose process is brought
+// back by someone else (CRIU, driven by libct/checkpoint) instead of rt's
+// child, with its state directory, cgroup and records made the way
+// Create makes them. Saved is the other half: the state a dump reads.
 
 // Saved returns a copy of the container's stored state.
 func (c *Container) Saved() State { return *c.state }
