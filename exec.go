@@ -89,6 +89,10 @@ func execContainer(ctx *cli.Context) error {
 			return nil
 		}
 	}
+	var caught chan os.Signal
+	if !detach {
+		caught = catchSignals()
+	}
 	proc, err := c.Exec(o)
 	if o.Console != nil {
 		o.Console.Close()
@@ -102,7 +106,7 @@ func execContainer(ctx *cli.Context) error {
 	if detach {
 		return nil
 	}
-	forwardSignals(proc)
+	forwardSignals(caught, proc)
 	code, err := proc.Wait()
 	if restore != nil {
 		restore()

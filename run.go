@@ -76,6 +76,10 @@ var runCommand = cli.Command{
 			}
 			restore = console.Forward(master)
 		}
+		var caught chan os.Signal
+		if !detach {
+			caught = catchSignals()
+		}
 		if err := c.Start(); err != nil {
 			c.Delete(true)
 			if restore != nil {
@@ -90,7 +94,7 @@ var runCommand = cli.Command{
 		// kill, exec, pause and delete from elsewhere must work while it
 		// runs in our foreground.
 		c.Unlock()
-		forwardSignals(p)
+		forwardSignals(caught, p)
 		code, err := p.Wait()
 		if restore != nil {
 			restore()

@@ -89,13 +89,23 @@ var forwarded = []os.Signal{
 	syscall.Signal(34 + 3), // SIGRTMIN+3 as the C library numbers it
 }
 
-// forwardSignals sends the signals rt receives on to the container's
+// catchSignals starts catching the signals rt forwards. A foreground run
+// calls it before the container starts: its process may be signalled as
+// soon as it runs, and a signal that reached rt before the handler was in
+// place would kill rt (or be lost) instead of reaching the container, as
+// runc avoids by the same order. The channel holds them until
+// forwardSignals has a process to send them to.
+func catchSignals() chan os.Signal {
+	ch := make(chan os.Signal, 32)
+	signal.Notify(ch, forwarded...)
+	return ch
+}
+
+// forwardSignals sends the signals caught on ch on to the container's
 // process from now until rt exits. They stay caught after the process has
 // ended, so a Ctrl-C during the cleanup that follows cannot cut it short;
 // signal.Stop would cost another round trip per signal.
-func forwardSignals(p *container.Process) {
-	ch := make(chan os.Signal, 32)
-	signal.Notify(ch, forwarded...)
+func forwardSignals(ch chan os.Signal, p *container.Process) {
 	go func() {
 		for s := range ch {
 			p.Signal(s)
