@@ -224,6 +224,7 @@ exec_d() {
 	# timeout only guards against a hang on the container's lock
 	run timeout 10 "$RT_BIN" --root "$ROOT" exec ct1 echo in
 	[ "$output" = in ]
+	wait_caught ct1 15
 	run timeout 10 "$RT_BIN" --root "$ROOT" kill ct1 TERM
 	[ "$status" -eq 0 ]
 	wait "$run_pid"

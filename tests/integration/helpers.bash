@@ -144,6 +144,21 @@ wait_status() {
 	return 1
 }
 
+# wait_caught ID SIGNUM: waits up to 5 s until the container's init catches
+# the signal (its trap is set). Pid 1 of a pid namespace drops the signals
+# it does not catch, so a kill sent before the trap would be lost.
+wait_caught() {
+	local pid i cgt
+	pid=$(rt state "$1" | jq -r .pid)
+	for i in $(seq 50); do
+		cgt=$(awk '$1 == "SigCgt:" { print $2 }' "/proc/$pid/status" 2>/dev/null)
+		[ -n "$cgt" ] && (((0x$cgt >> ($2 - 1)) & 1)) && return 0
+		sleep 0.1
+	done
+	echo "container $1 never caught signal $2" >&2
+	return 1
+}
+
 # cg_file CONTROLLER FILE: reads a file of the test container's cgroup.
 cg_file() {
 	cat "/sys/fs/cgroup/$1$CG_PARENT/ct/$2"

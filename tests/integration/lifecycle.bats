@@ -124,6 +124,7 @@ wait_line() {
 	set_cmd sh -c 'trap "exit 0" TERM; sleep 100 & wait'
 	for s in TERM SIGTERM 15; do
 		rt run -d -b "$BUNDLE" ct1
+		wait_caught ct1 15
 		rt kill ct1 "$s"
 		wait_status ct1 stopped
 		rt delete ct1
