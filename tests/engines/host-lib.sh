@@ -5,6 +5,9 @@
 # host_netns_run NAME SCRIPT: "SCRIPT --inside" in a new network namespace
 # NAME, in a private mount namespace of its own.
 host_netns_run() {
+	# The first `ip netns add` makes /run/netns a mount point of its own:
+	# remember whether it was one, so host_netns_end leaves the host as found.
+	mountpoint -q /run/netns && HOST_NETNS_WAS_MOUNTED=1
 	ip netns add "$1" || return 1
 	# nsenter, not ip netns exec: that remounts /sys, and a fresh sysfs has
 	# no cgroup mounts under it.
@@ -25,4 +28,7 @@ host_netns_end() {
 		sleep 1
 	done
 	ip netns del "$1"
+	if [ -z "${HOST_NETNS_WAS_MOUNTED:-}" ] && mountpoint -q /run/netns && [ -z "$(ls -A /run/netns)" ]; then
+		umount /run/netns
+	fi
 }
