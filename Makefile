@@ -4,20 +4,30 @@ SHELL := /bin/bash
 GO ?= go
 BATS ?= bats
 
-.PHONY: all rt deps lint test unit integration errtext tools fuzz demo bench clean test-cgroupv2 test-systemd test-checkpoint test-checkpoint-runc test-crash test-engines test-lsm test-docker-host test-cri-host cri-tools
+.PHONY: all rt seccomp-helper deps lint test unit integration errtext tools fuzz demo bench clean test-cgroupv2 test-systemd test-checkpoint test-checkpoint-runc test-crash test-engines test-lsm test-docker-host test-cri-host cri-tools
 
 all: rt
 
-# Static, and without urfave/cli's man-page generator: every container
-# start runs this binary twice, so dynamic loading and package init count.
+# Static, without cgo and without urfave/cli's man-page generator: every
+# rt command is a fresh process, so dynamic loading, cgo's start-up and
+# package init count in each. libseccomp is linked into a static helper
+# (libct/seccomp/helper, built with cgo) that rt embeds and runs only to
+# compile a profile its cache does not hold.
 GO_TAGS ?= urfave_cli_no_docs,netgo,osusergo
-GO_LDFLAGS ?= -s -w -linkmode external -extldflags -static
+GO_LDFLAGS ?= -s -w
+SECCOMP_HELPER = libct/seccomp/helper/rt-seccomp
 
 # `rt --version` names the commit it was built from.
 GIT_COMMIT ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null)
 
-rt:
-	$(GO) build -trimpath -tags '$(GO_TAGS)' -ldflags '$(GO_LDFLAGS) -X main.gitCommit=$(GIT_COMMIT)' -o rt .
+rt: seccomp-helper
+	CGO_ENABLED=0 $(GO) build -trimpath -tags '$(GO_TAGS)' -ldflags '$(GO_LDFLAGS) -X main.gitCommit=$(GIT_COMMIT)' -o rt .
+
+# The helper and the libseccomp version it reports, both embedded in rt.
+seccomp-helper:
+	CGO_ENABLED=1 $(GO) build -trimpath -tags '$(GO_TAGS)' -ldflags '-s -w -linkmode external -extldflags -static' -o $(SECCOMP_HELPER) ./libct/seccomp/helper
+	$(SECCOMP_HELPER) --version >$(SECCOMP_HELPER).version.tmp
+	mv $(SECCOMP_HELPER).version.tmp $(dir $(SECCOMP_HELPER))libseccomp.version
 
 # Debian packages the build and the tests need (run as root).
 deps:
@@ -25,13 +35,14 @@ deps:
 
 # gofmt, go vet, staticcheck and deadcode, each silent (scripts/lint.sh;
 # scripts/install-deps.sh installs the pinned linters).
-lint:
+lint: seccomp-helper
 	GO=$(GO) GO_TAGS='$(GO_TAGS)' ./scripts/lint.sh
 
 # The Go tests of every package: libct's, the CLI's (the root package) and
 # the test tools'.
-unit:
+unit: seccomp-helper
 	$(GO) test ./...
+	CGO_ENABLED=0 $(GO) test ./libct/seccomp
 
 # Short fuzz runs of the parsers and the config validator.
 fuzz:
@@ -40,9 +51,9 @@ fuzz:
 # Helper programs of the integration tests (recvtty, ...), static, into
 # tests/integration/tools/bin; and rt-crashtest, rt with the crash points
 # the crash tests stop it at (RT_CRASH_AT, read only by this build).
-tools:
+tools: seccomp-helper
 	CGO_ENABLED=0 $(GO) build -o tests/integration/tools/bin/ ./tests/integration/tools/...
-	$(GO) build -trimpath -tags '$(GO_TAGS),crashtest' -ldflags '$(GO_LDFLAGS)' -o tests/integration/tools/bin/rt-crashtest .
+	CGO_ENABLED=0 $(GO) build -trimpath -tags '$(GO_TAGS),crashtest' -ldflags '$(GO_LDFLAGS)' -o tests/integration/tools/bin/rt-crashtest .
 
 # TAP through, then one "N passed, N failed" line; bats' status decides.
 # Every "rt: " line (rt's errors and warnings) in the output of the suite's

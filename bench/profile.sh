@@ -46,9 +46,10 @@ cd "$WORK"
 # rt as `make rt` builds it (same tags, static) but with its symbol table,
 # so perf can name functions; stripping does not change the code.
 tags=$(sed -n 's/^GO_TAGS ?= //p' "$REPO/Makefile")
-ldflags=$(sed -n 's/^GO_LDFLAGS ?= //p' "$REPO/Makefile" | sed 's/-s -w //')
+ldflags=$(sed -n 's/^GO_LDFLAGS ?= //p' "$REPO/Makefile" | sed 's/-s -w//')
 mkdir -p "$OUT/sym"
-(cd "$REPO" && go build -trimpath -tags "$tags" -ldflags "$ldflags" -o "$OUT/sym/rt" .)
+make -C "$REPO" seccomp-helper >/dev/null
+(cd "$REPO" && CGO_ENABLED=0 go build -trimpath -tags "$tags" -ldflags "$ldflags" -o "$OUT/sym/rt" .)
 (cd "$REPO" && go build -o "$OUT/measure" ./bench/measure)
 declare -A BIN=([rt]=$OUT/sym/rt [runc]=$(command -v runc) [crun]=$(command -v crun))
 for r in rt runc crun; do

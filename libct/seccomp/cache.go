@@ -15,7 +15,6 @@ import (
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	libseccomp "github.com/seccomp/libseccomp-golang"
 	"golang.org/x/sys/unix"
 )
 
@@ -56,11 +55,10 @@ func nativeArch() specs.Arch {
 	return specs.Arch("SCMP_ARCH_" + runtime.GOARCH)
 }
 
-// cacheKey hashes everything the compiled program depends on.
-// GetLibraryVersion reads values libseccomp-golang captured at package
-// init, so computing the key calls nothing in libseccomp.
+// cacheKey hashes everything the compiled program depends on. The
+// libseccomp version costs nothing to read: libseccomp-golang captured it at
+// package init, or the helper's build recorded it (helper_client.go).
 func cacheKey(cfg *specs.LinuxSeccomp) (string, error) {
-	major, minor, micro := libseccomp.GetLibraryVersion()
 	in := struct {
 		Format     int                 `json:"format"`
 		Libseccomp string              `json:"libseccomp"`
@@ -69,7 +67,7 @@ func cacheKey(cfg *specs.LinuxSeccomp) (string, error) {
 		Seccomp    *specs.LinuxSeccomp `json:"seccomp"`
 	}{
 		Format:     cacheFormat,
-		Libseccomp: fmt.Sprintf("%d.%d.%d", major, minor, micro),
+		Libseccomp: libraryVersion(),
 		Arch:       nativeArch(),
 		FlagsNil:   cfg.Flags == nil,
 		Seccomp:    cfg,

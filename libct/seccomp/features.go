@@ -1,11 +1,9 @@
 package seccomp
 
 import (
-	"fmt"
 	"sort"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	libseccomp "github.com/seccomp/libseccomp-golang"
 )
 
 // Supported lists what rt's seccomp accepts, for `rt features`.
@@ -32,8 +30,6 @@ func Supported() (acts, ops, archs, flags []string) {
 	return acts, ops, archs, flags
 }
 
-// LibraryVersion is the version of the libseccomp rt is linked with.
-func LibraryVersion() string {
-	major, minor, micro := libseccomp.GetLibraryVersion()
-	return fmt.Sprintf("%d.%d.%d", major, minor, micro)
-}
+// LibraryVersion is the version of the libseccomp rt compiles profiles
+// with (linked in, or in its helper).
+func LibraryVersion() string { return libraryVersion() }

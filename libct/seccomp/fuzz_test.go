@@ -65,8 +65,6 @@ func FuzzValidate(f *testing.F) {
 				}
 			}
 		}
-		if _, err := scmpAction(cfg.DefaultAction, cfg.DefaultErrnoRet); err != nil {
-			t.Fatalf("valid default action does not map: %v", err)
-		}
+		checkDefaultActionMaps(t, &cfg)
 	})
 }
