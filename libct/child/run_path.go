@@ -190,29 +190,51 @@ func (p *Program) mkdirAllStrict(root int32, b []byte) (int32, syscall.Errno) {
 		buf[i] = b[i]
 	}
 	buf[n] = 0
+	return p.mkdirWalk(root, buf, true)
+}
+
+// mkdirPlan walks plan, an absolute path without symlinks (secureJoin's),
+// from root: one component at a time, each opened (or made, then opened)
+// through the fd of its parent without following symlinks.
+//
+//go:nosplit
+//go:norace
+func (p *Program) mkdirPlan(root int32, plan []byte) (int32, syscall.Errno) {
+	return p.mkdirWalk(root, plan, false)
+}
+
+// mkdirWalk opens path (absolute, NUL-terminated, in a buffer of rt's:
+// it writes NULs into it while it walks) one component at a time from
+// root, making each missing one (root's, 0755: runc, crun) through the fd
+// of its parent. How a component is opened is walkOpen's.
+//
+//go:noinline
+//go:nosplit
+//go:norace
+func (p *Program) mkdirWalk(root int32, path []byte, strict bool) (int32, syscall.Errno) {
 	dir, e := p.openat2(root, cstr(slash), unix.O_PATH|unix.O_DIRECTORY, unix.RESOLVE_IN_ROOT)
 	if e != 0 {
 		return -1, e
 	}
+	n := clen(path)
 	for i := 1; i < n; {
 		j := i
-		for j < n && buf[j] != '/' {
+		for j < n && path[j] != '/' {
 			j++
 		}
-		// buf[:j] is the path up to the next component, buf[i:j] that
+		// path[:j] is the path up to the next component, path[i:j] that
 		// component: NUL-terminate both in place.
-		c := buf[j]
-		buf[j] = 0
-		next, e := p.openat2(root, cstr(buf), unix.O_PATH|unix.O_DIRECTORY, unix.RESOLVE_IN_ROOT)
+		c := path[j]
+		path[j] = 0
+		next, e := p.walkOpen(root, dir, path, i, strict)
 		if e == unix.ENOENT {
-			// root's and 0755 (runc, crun).
-			_, e = sys(unix.SYS_MKDIRAT, uintptr(dir), cstr(buf[i:]), 0o755, 0, 0, 0)
+			_, e = sys(unix.SYS_MKDIRAT, uintptr(dir), cstr(path[i:]), 0o755, 0, 0, 0)
 			if e == 0 || e == unix.EEXIST {
-				// A dangling symlink's EEXIST is ENOENT here.
-				next, e = p.openat2(root, cstr(buf), unix.O_PATH|unix.O_DIRECTORY, unix.RESOLVE_IN_ROOT)
+				// For strict, a dangling symlink's EEXIST is ENOENT here.
+				next, e = p.walkOpen(root, dir, path, i, strict)
 			}
 		}
-		buf[j] = c
+		path[j] = c
 		closefd(dir)
 		if e != 0 {
 			return -1, e
@@ -223,44 +245,17 @@ func (p *Program) mkdirAllStrict(root int32, b []byte) (int32, syscall.Errno) {
 	return dir, 0
 }
 
-// mkdirPlan walks plan, an absolute path without symlinks (secureJoin's),
-// from root: one component at a time, each opened (or made, then opened)
-// through the fd of its parent without following symlinks.
+// walkOpen opens mkdirWalk's next directory: strict opens the prefix
+// path[:i...] again from root, following symlinks inside it; otherwise the
+// component path[i:] is opened from its parent dir, following none.
 //
-//go:noinline
 //go:nosplit
 //go:norace
-func (p *Program) mkdirPlan(root int32, plan []byte) (int32, syscall.Errno) {
-	dir, e := p.openat2(root, cstr(slash), unix.O_PATH|unix.O_DIRECTORY, unix.RESOLVE_IN_ROOT)
-	if e != 0 {
-		return -1, e
+func (p *Program) walkOpen(root, dir int32, path []byte, i int, strict bool) (int32, syscall.Errno) {
+	if strict {
+		return p.openat2(root, cstr(path), unix.O_PATH|unix.O_DIRECTORY, unix.RESOLVE_IN_ROOT)
 	}
-	n := clen(plan)
-	i := 1
-	for i < n {
-		j := i
-		for j < n && plan[j] != '/' {
-			j++
-		}
-		// plan[i:j] is the next component: NUL-terminate it in place.
-		c := plan[j]
-		plan[j] = 0
-		next, e := p.openat2(dir, cstr(plan[i:]), unix.O_PATH|unix.O_DIRECTORY|unix.O_NOFOLLOW, unix.RESOLVE_BENEATH|unix.RESOLVE_NO_SYMLINKS)
-		if e == unix.ENOENT {
-			_, e = sys(unix.SYS_MKDIRAT, uintptr(dir), cstr(plan[i:]), 0o755, 0, 0, 0)
-			if e == 0 || e == unix.EEXIST {
-				next, e = p.openat2(dir, cstr(plan[i:]), unix.O_PATH|unix.O_DIRECTORY|unix.O_NOFOLLOW, unix.RESOLVE_BENEATH|unix.RESOLVE_NO_SYMLINKS)
-			}
-		}
-		plan[j] = c
-		closefd(dir)
-		if e != 0 {
-			return -1, e
-		}
-		dir = next
-		i = j + 1
-	}
-	return dir, 0
+	return p.openat2(dir, cstr(path[i:]), unix.O_PATH|unix.O_DIRECTORY|unix.O_NOFOLLOW, unix.RESOLVE_BENEATH|unix.RESOLVE_NO_SYMLINKS)
 }
 
 var slash = []byte("/\x00")
