@@ -11,7 +11,6 @@ import (
 	"github.com/opencontainers/selinux/go-selinux"
 	"golang.org/x/sys/unix"
 
-	"github.com/rt-runtime/rt/libct/rlimit"
 	"github.com/rt-runtime/rt/libct/seccomp"
 	"github.com/rt-runtime/rt/libct/specconv"
 	"github.com/rt-runtime/rt/libct/validate"
@@ -115,6 +114,7 @@ type compiler struct {
 	syncFd, startFd, consoleFd int
 	trampImg                   str // the exec trampoline's ELF image
 	newCgroupNS                bool
+	look                       *step // the process's executable lookup
 }
 
 // fds lays the child's fds out: 0-2 stdio, 3.. the preserved ones
@@ -241,7 +241,7 @@ func (c *compiler) expect(k Kind) {
 }
 
 // create compiles a new container's init: namespaces, cgroup, mounts,
-// the root switch, the console, the checks of the process, then the wait
+// the root switch, the console, the process's credentials, then the wait
 // for `rt start` and the process itself.
 func (c *compiler) create() error {
 	p, cfg, spec := c.p, c.cfg, c.cfg.Spec
@@ -315,9 +315,26 @@ func (c *compiler) create() error {
 	// A session keyring of its own, so the container cannot read the
 	// host's keys.
 	c.keyring()
-	if err := c.checkProcess(); err != nil {
+	// Before the chdir to it, in the words create has always used.
+	cwd := cfg.Process.Cwd
+	if cwd == "" {
+		cwd = "/"
+	}
+	s = p.addOp(opCheckCwd, fmt.Sprintf("process.cwd %q", cwd))
+	s.s[0] = p.str(cwd)
+	// The process's rlimits, user, capabilities (and the seccomp filter
+	// loaded with privileges) at create, as runc and crun apply them:
+	// what cannot be applied fails create, and startContainer hooks run
+	// with the process's credentials. The trampoline waits for start: a
+	// created init holds nothing of rt's but its sockets (runc's
+	// fd-leak test).
+	if err := c.processSetup(false); err != nil {
 		return err
 	}
+	// A change of credentials clears the parent-death signal: until the
+	// parent has recorded the container, the init must still die with
+	// it (its next read of the sync socket would end it too).
+	c.dieWithParent()
 	p.addOp(opProcClose, "close /proc")
 	c.send(KindReady)
 	// The parent records the container, then lets the init outlive it.
@@ -327,7 +344,13 @@ func (c *compiler) create() error {
 	s.n[0] = int64(c.syncFd)
 	s = p.addOp(opWaitStart, "wait for start")
 	s.n[0] = int64(c.startFd)
-	return c.processTail()
+	// Under the process's rlimits and credentials (and the filter loaded
+	// with privileges): it needs one free fd below RLIMIT_NOFILE (the
+	// start socket's, closed after the accept) and RLIMIT_FSIZE room for
+	// its image, and a profile loaded without no_new_privs must allow
+	// memfd_create, write and fcntl, as Docker's and Podman's do.
+	c.makeTrampoline()
+	return c.processStart()
 }
 
 // names sets the UTS namespace's hostname and domainname.
@@ -368,29 +391,6 @@ func (c *compiler) createHooks() error {
 	}
 	// Not kept while the init waits for start.
 	p.addOp(opDropTrampoline, "close the exec trampoline")
-	return nil
-}
-
-// checkProcess fails create, as runc does, for what would only make start
-// fail later: rlimits the process cannot have, a missing cwd, an
-// executable not found.
-func (c *compiler) checkProcess() error {
-	p, proc := c.p, c.cfg.Process
-	for _, rl := range proc.Rlimits {
-		res, err := rlimit.Parse(rl.Type)
-		if err != nil {
-			return err
-		}
-		s := p.addOp(opCheckRlimit, fmt.Sprintf("set rlimit %s (soft %d, hard %d)", rl.Type, rl.Soft, rl.Hard))
-		s.n[0], s.n[1], s.n[2] = int64(res), int64(rl.Soft), int64(rl.Hard)
-	}
-	cwd := proc.Cwd
-	if cwd == "" {
-		cwd = "/"
-	}
-	s := p.addOp(opCheckCwd, fmt.Sprintf("process.cwd %q", cwd))
-	s.s[0] = p.str(cwd)
-	c.lookPath(processEnv(c.cfg.ListenFDs, proc), cwd)
 	return nil
 }
 
@@ -451,7 +451,10 @@ func (c *compiler) exec() error {
 	// In the container's cgroup now, where delete finds it: the process
 	// may outlive rt exec (rt exec -d exits right after its execve).
 	c.survive()
-	return c.processTail()
+	if err := c.processSetup(true); err != nil {
+		return err
+	}
+	return c.processStart()
 }
 
 // newConsole adds the pty, made through the container's own devpts so

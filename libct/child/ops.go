@@ -45,7 +45,6 @@ const (
 	opCwd
 	opCheckCwd
 	opRlimit
-	opCheckRlimit
 	opCloexec
 	opSeccomp
 	opUser
@@ -104,7 +103,6 @@ var opNames = [...]string{
 	opCwd:            "cwd",
 	opCheckCwd:       "checkcwd",
 	opRlimit:         "rlimit",
-	opCheckRlimit:    "checkrlimit",
 	opCloexec:        "cloexec",
 	opSeccomp:        "seccomp",
 	opUser:           "user",

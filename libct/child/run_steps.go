@@ -65,7 +65,6 @@ var stepFuncs = [...]func(*Program, *step) syscall.Errno{
 	opCwd:            (*Program).chdirCwd,
 	opCheckCwd:       (*Program).checkCwd,
 	opRlimit:         (*Program).sRlimit,
-	opCheckRlimit:    (*Program).checkRlimit,
 	opCloexec:        (*Program).sCloexec,
 	opSeccomp:        (*Program).loadSeccomp,
 	opUser:           (*Program).sUser,

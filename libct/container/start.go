@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -35,6 +36,11 @@ func (c *Container) Start() error {
 	// Until the execve closes the socket: errors of the process's set-up
 	// (a startContainer hook, the user), a seccomp listener for the agent.
 	if _, err := conn.Serve(&seccompHandler{c: c, pid: c.state.Pid}, 0); err != nil {
+		// The init exits after its error: make sure it has, so that the
+		// container reads as stopped once start has failed.
+		if kerr := killInit(c.state.Pid, c.state.InitStartTime, time.Second); kerr != nil {
+			slog.Warn("stop the init after a failed start", "id", c.state.ID, "err", kerr)
+		}
 		var he *child.HookError
 		if errors.As(err, &he) {
 			err = hookFailure(c.hooks(), he)
@@ -67,17 +73,18 @@ func (c *Container) Start() error {
 }
 
 // sendSeccompListener hands the listener of process pid (the init, or an
-// exec'd process: state.pid stays the init's) to the agent.
-func (c *Container) sendSeccompListener(fd, pid int) error {
+// exec'd process: state.pid stays the init's) to the agent, with the
+// container's state as st.
+func (c *Container) sendSeccompListener(fd, pid int, st Status) error {
 	sc := c.stored().Linux.Seccomp
-	st := &specs.ContainerProcessState{
+	ps := &specs.ContainerProcessState{
 		Version:  specs.Version,
 		Fds:      []string{specs.SeccompFdName},
 		Pid:      pid,
 		Metadata: sc.ListenerMetadata,
-		State:    *c.specState(Running),
+		State:    *c.specState(st),
 	}
-	return seccomp.SendToAgent(sc.ListenerPath, st, fd)
+	return seccomp.SendToAgent(sc.ListenerPath, ps, fd)
 }
 
 func dialStart(dir string) (*child.Conn, error) {

@@ -184,6 +184,41 @@ podman_profile() {
 	expect_no_leftovers ct1
 }
 
+@test "seccomp: without noNewPrivileges the filter is in at create (as runc and crun), with it only after start (as crun)" {
+	deny_mkdir '"action": "SCMP_ACT_ERRNO"'
+	set_cmd true
+	for nnp in false true; do
+		update_config ".process.noNewPrivileges = $nnp"
+		rt create -b "$BUNDLE" ct1
+		st=$(grep -E "^(NoNewPrivs|Seccomp):" "/proc/$(rt state ct1 | jq .pid)/status" | tr -d "\t" | tr "\n" " ")
+		echo "nnp=$nnp: $st"
+		if [ "$nnp" = false ]; then [ "$st" = "NoNewPrivs:0 Seccomp:2 " ]; else [ "$st" = "NoNewPrivs:1 Seccomp:0 " ]; fi
+		rt start ct1
+		wait_status ct1 stopped
+		rt delete ct1
+	done
+	expect_no_leftovers ct1
+}
+
+@test "seccomp: a notify listener loaded at create reaches the agent with the creating state" {
+	start_agent
+	seccomp "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": \"$AGENT_SOCK\",
+		\"syscalls\": [{\"names\": [\"mkdir\", \"mkdirat\"], \"action\": \"SCMP_ACT_NOTIFY\"}]}"
+	update_config '.process.noNewPrivileges = false'
+	set_cmd sh -c 'mkdir /tmp/d && echo made'
+	rt create -b "$BUNDLE" ct1 >"$BATS_TEST_TMPDIR/out"
+	pid=$(rt state ct1 | jq .pid)
+	[ "$(agent_states | wc -l)" -eq 1 ]
+	st=$(agent_states)
+	[ "$(jq -r .state.status <<<"$st")" = creating ]
+	[ "$(jq -r .state.pid <<<"$st")" = "$pid" ]
+	rt start ct1
+	wait_status ct1 stopped
+	[ "$(cat "$BATS_TEST_TMPDIR/out")" = made ]
+	rt delete ct1
+	expect_no_leftovers ct1
+}
+
 @test "seccomp: filter flags are accepted and the filter still applies" {
 	seccomp '{"defaultAction": "SCMP_ACT_ALLOW",
 		"flags": ["SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_TSYNC"],
