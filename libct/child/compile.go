@@ -325,9 +325,9 @@ func (c *compiler) create() error {
 	// The process's rlimits, user, capabilities (and the seccomp filter
 	// loaded with privileges) at create, as runc and crun apply them:
 	// what cannot be applied fails create, and startContainer hooks run
-	// with the process's credentials. The trampoline waits for start: a
-	// created init holds nothing of rt's but its sockets (runc's
-	// fd-leak test).
+	// with the process's credentials. The exec trampoline comes with
+	// start (see waitStart): a created init holds nothing of rt's but
+	// its start socket (runc's fd-leak test).
 	if err := c.processSetup(false); err != nil {
 		return err
 	}
@@ -342,14 +342,10 @@ func (c *compiler) create() error {
 	c.survive()
 	s = p.addOp(opCloseFd, "close the sync socket")
 	s.n[0] = int64(c.syncFd)
+	// It brings the exec trampoline: the init makes nothing under the
+	// process's rlimits and the filter loaded at create.
 	s = p.addOp(opWaitStart, "wait for start")
 	s.n[0] = int64(c.startFd)
-	// Under the process's rlimits and credentials (and the filter loaded
-	// with privileges): it needs one free fd below RLIMIT_NOFILE (the
-	// start socket's, closed after the accept) and RLIMIT_FSIZE room for
-	// its image, and a profile loaded without no_new_privs must allow
-	// memfd_create, write and fcntl, as Docker's and Podman's do.
-	c.makeTrampoline()
 	return c.processStart()
 }
 

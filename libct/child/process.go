@@ -189,7 +189,7 @@ func (c *compiler) memoryPolicy(mp *specs.LinuxMemoryPolicy) error {
 // container already runs as its user with its capabilities, and what
 // cannot be applied fails create, not start. An exec'd process does it
 // once it is in the cgroup. With trampoline the exec trampoline is made
-// first (exec: see makeTrampoline for create's).
+// first (an exec's: a created init's comes with start, see waitStart).
 func (c *compiler) processSetup(trampoline bool) error {
 	p, cfg := c.p, c.cfg
 	proc := cfg.Process
@@ -278,10 +278,8 @@ func (c *compiler) processStart() error {
 	// As late as possible, so that as little as possible of rt's own
 	// work runs under it: for a container's init after the wait for
 	// start (crun's order; runc loads it before its wait on the exec
-	// fifo). rt's wait is an accept and a read on the start socket,
-	// which a profile written for the workload (or for runc, whose wait
-	// opens and writes a fifo) need not allow; and a filter that is
-	// unprivileged to load has nothing create could catch early.
+	// fifo). A filter that is unprivileged to load has nothing create
+	// could catch early.
 	if cfg.Seccomp != nil && proc.NoNewPrivileges {
 		if err := c.seccomp(); err != nil {
 			return err

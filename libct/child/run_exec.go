@@ -89,8 +89,7 @@ func (p *Program) makeTrampoline(s *step) syscall.Errno {
 		}
 		off += int(n)
 	}
-	const seals = unix.F_SEAL_SEAL | unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE
-	if _, e := sys(unix.SYS_FCNTL, fd, unix.F_ADD_SEALS, seals, 0, 0, 0); e != 0 {
+	if _, e := sys(unix.SYS_FCNTL, fd, unix.F_ADD_SEALS, trampolineSeals, 0, 0, 0); e != 0 {
 		closefd(int32(fd))
 		p.errDetail("seal")
 		return e
@@ -109,9 +108,5 @@ func (p *Program) dropTrampoline(*step) syscall.Errno {
 	return 0
 }
 
-// trampName is the trampoline's memfd's name: its /proc/PID/exe reads
-// "/memfd:rt-exec (deleted)".
-var trampName = []byte("rt-exec\x00")
-
-// mfdExec is MFD_EXEC: kernels with vm.memfd_noexec want it said.
-const mfdExec = 0x10
+// trampName is trampolineName as a C string.
+var trampName = []byte(trampolineName + "\x00")

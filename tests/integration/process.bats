@@ -502,6 +502,31 @@ create_fails() {
 	run_fails 'cwd' 'relative'
 }
 
+@test "low NOFILE and FSIZE limits, set at create, do not break the init between create and start (runc, crun)" {
+	# The init has its rlimits from create on: what it does after (the
+	# wait for start, the exec) must fit in 5 fds and write no file.
+	update_config '.process.rlimits = [{type: "RLIMIT_NOFILE", soft: 5, hard: 5},
+		{type: "RLIMIT_FSIZE", soft: 1024, hard: 1024}]'
+	set_cmd sh -c 'ulimit -n; grep "^Max file size" /proc/self/limits'
+	rt create -b "$BUNDLE" ct1 >"$BATS_TEST_TMPDIR/out"
+	pid=$(rt state ct1 | jq .pid)
+	grep -E '^Max open files +5 +5 ' "/proc/$pid/limits"
+	grep -E '^Max file size +1024 +1024 ' "/proc/$pid/limits"
+	rt start ct1
+	wait_status ct1 stopped
+	cat "$BATS_TEST_TMPDIR/out"
+	[ "$(sed -n 1p "$BATS_TEST_TMPDIR/out")" = 5 ]
+	sed -n 2p "$BATS_TEST_TMPDIR/out" | grep -E '^Max file size +1024 +1024 '
+	rt delete ct1
+	# and a soft limit of 5 under a higher hard one, for run
+	update_config '.process.rlimits = [{type: "RLIMIT_NOFILE", soft: 5, hard: 1024}]'
+	set_cmd sh -c 'ulimit -n'
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[ "$output" = 5 ]
+	expect_no_leftovers ct1
+}
+
 @test "a missing cwd is made inside the rootfs before it turns read-only, through symlinks that stay inside (runc, crun)" {
 	update_config '.root.readonly = true | .process.cwd = "/no/such/dir" | .process.user = {"uid": 1000, "gid": 1000}'
 	set_cmd sh -c 'pwd; stat -c "%u %a" /no /no/such/dir; touch /x'

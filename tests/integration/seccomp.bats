@@ -200,6 +200,45 @@ podman_profile() {
 	expect_no_leftovers ct1
 }
 
+# runtime_extras_denied: allow all but what runc's init never calls once
+# a filter loaded without no_new_privs is in, and an init could: making
+# a memfd (memfd_create, its seals), accepting a connection.
+runtime_extras_denied() {
+	seccomp '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+		{"names": ["memfd_create", "accept", "accept4"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1},
+		{"names": ["fcntl"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1,
+		 "args": [{"index": 1, "value": 1033, "op": "SCMP_CMP_EQ"}]}]}'
+}
+
+@test "seccomp: a filter loaded at create need not allow memfd_create, seals or accept, which the init needs no more (as runc)" {
+	runtime_extras_denied
+	update_config '.process.noNewPrivileges = false'
+	set_cmd sh -c 'grep ^Seccomp: /proc/self/status | tr -d "\t"'
+	rt create -b "$BUNDLE" ct1 >"$BATS_TEST_TMPDIR/out"
+	rt start ct1
+	wait_status ct1 stopped
+	[ "$(cat "$BATS_TEST_TMPDIR/out")" = Seccomp:2 ]
+	rt delete ct1
+	run rt run -b "$BUNDLE" ct1
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = Seccomp:2 ]
+	# with a startContainer hook too, which the init runs under the filter
+	update_config '.hooks.startContainer = [{"path": "/bin/true", "args": ["true"]}]'
+	run rt run -b "$BUNDLE" ct1
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = Seccomp:2 ]
+	expect_no_leftovers ct1
+	# runc, the oracle, runs the same bundle
+	command -v runc >/dev/null || skip "no runc"
+	update_config 'del(.hooks) | .linux.cgroupsPath = "'"$CG_PARENT"'/runc"'
+	run runc --root "$BATS_TEST_TMPDIR/runc" run -b "$BUNDLE" ct-runc
+	echo "runc: $output"
+	[ "$status" -eq 0 ]
+	[ "$output" = Seccomp:2 ]
+}
+
 @test "seccomp: a notify listener loaded at create reaches the agent with the creating state" {
 	start_agent
 	seccomp "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": \"$AGENT_SOCK\",
