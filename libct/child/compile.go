@@ -331,6 +331,15 @@ func (c *compiler) create() error {
 	if err := c.processSetup(false); err != nil {
 		return err
 	}
+	c.readyAndWait()
+	return c.processStart()
+}
+
+// readyAndWait adds the created init's end of create and its wait for
+// start, which brings the exec trampoline: the init makes nothing under
+// the process's rlimits and a filter loaded at create.
+func (c *compiler) readyAndWait() {
+	p := c.p
 	// A change of credentials clears the parent-death signal: until the
 	// parent has recorded the container, the init must still die with
 	// it (its next read of the sync socket would end it too).
@@ -340,13 +349,10 @@ func (c *compiler) create() error {
 	// The parent records the container, then lets the init outlive it.
 	c.expect(KindOK)
 	c.survive()
-	s = p.addOp(opCloseFd, "close the sync socket")
+	s := p.addOp(opCloseFd, "close the sync socket")
 	s.n[0] = int64(c.syncFd)
-	// It brings the exec trampoline: the init makes nothing under the
-	// process's rlimits and the filter loaded at create.
 	s = p.addOp(opWaitStart, "wait for start")
 	s.n[0] = int64(c.startFd)
-	return c.processStart()
 }
 
 // names sets the UTS namespace's hostname and domainname.
