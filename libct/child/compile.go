@@ -112,7 +112,6 @@ type compiler struct {
 	cfg *Config
 	// The child's fd numbers of its own fds.
 	syncFd, startFd, consoleFd int
-	trampImg                   str // the exec trampoline's ELF image
 	newCgroupNS                bool
 	look                       *step // the process's executable lookup
 }
@@ -169,12 +168,10 @@ func (c *compiler) fds() error {
 		p.Fd(c.consoleFd, int(cfg.Console.Fd()), false)
 		p.st.consoleSock = int32(c.consoleFd)
 	}
-	img, err := trampoline()
-	if err != nil {
-		return err
-	}
-	c.trampImg = p.str(string(img))
-	return nil
+	// No trampoline for this machine is an error of create or exec, not
+	// of start.
+	_, err = trampoline()
+	return err
 }
 
 // checkPassedFds makes sure fds 3..3+n-1 really were handed to rt: they
@@ -328,7 +325,7 @@ func (c *compiler) create() error {
 	// with the process's credentials. The exec trampoline comes with
 	// start (see waitStart): a created init holds nothing of rt's but
 	// its start socket (runc's fd-leak test).
-	if err := c.processSetup(false); err != nil {
+	if err := c.processSetup(); err != nil {
 		return err
 	}
 	c.readyAndWait()
@@ -387,7 +384,9 @@ func (c *compiler) createHooks() error {
 	// relative to it.
 	s := p.addOp(opChdir, "chdir to rootfs "+cfg.Rootfs)
 	s.s[0] = p.str(cfg.Rootfs)
-	c.makeTrampoline()
+	if err := c.makeTrampoline(); err != nil {
+		return err
+	}
 	if err := c.hooks("createContainer", HookCreateContainer, h.CreateContainer, 0); err != nil {
 		return err
 	}
@@ -427,6 +426,9 @@ func (c *compiler) exec() error {
 	p, cfg := c.p, c.cfg
 	p.threadNS = cfg.ThreadPidNS
 	c.joinFds(cfg.Join)
+	if err := c.makeTrampoline(); err != nil {
+		return err
+	}
 	if cfg.ForkInit {
 		p.addOp(opForkInit, "fork into the container's pid namespace")
 		p.forkInit = true
@@ -453,7 +455,7 @@ func (c *compiler) exec() error {
 	// In the container's cgroup now, where delete finds it: the process
 	// may outlive rt exec (rt exec -d exits right after its execve).
 	c.survive()
-	if err := c.processSetup(true); err != nil {
+	if err := c.processSetup(); err != nil {
 		return err
 	}
 	return c.processStart()
@@ -479,13 +481,23 @@ func hasNamespace(s *specs.Spec, t specs.LinuxNamespaceType) bool {
 
 func selinuxEnabled() bool { return selinux.GetEnabled() }
 
-// makeTrampoline adds the making of the exec trampoline's sealed memfd
-// (see trampoline.go): by the child, when it is about to run a hook or
-// the process, so that a created init, waiting for start, holds no fd of
-// rt's but its sockets.
-func (c *compiler) makeTrampoline() {
-	s := c.p.addOp(opTrampoline, "make the exec trampoline")
-	s.s[0] = c.trampImg
+// makeTrampoline makes the exec trampoline's sealed memfd (see
+// trampoline.go) and gives it to the child, close-on-exec: an exec'd
+// process's, or the createContainer hooks' (dropped before the init says
+// it is ready; a created init gets its own with start, see waitStart).
+// Made here, not by the child, which so needs neither memfd_create nor
+// room under the process's rlimits for it.
+func (c *compiler) makeTrampoline() error {
+	fd, err := trampolineFile()
+	if err != nil {
+		return err
+	}
+	p := c.p
+	p.ownFds = append(p.ownFds, fd)
+	n := p.NextFd()
+	p.Fd(n, fd, false)
+	p.st.tramp = int32(n)
+	return nil
 }
 
 // keyring adds the join of the container's session keyring (unless it was

@@ -56,7 +56,6 @@ const (
 	opProcClose
 	opMakeCwd
 	opLoopback
-	opTrampoline
 	opDropTrampoline
 	opMountHolder
 )
@@ -114,7 +113,6 @@ var opNames = [...]string{
 	opProcClose:      "procclose",
 	opMakeCwd:        "makecwd",
 	opLoopback:       "loopback",
-	opTrampoline:     "trampoline",
 	opDropTrampoline: "droptrampoline",
 	opMountHolder:    "mountholder",
 }

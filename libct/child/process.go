@@ -188,9 +188,8 @@ func (c *compiler) memoryPolicy(mp *specs.LinuxMemoryPolicy) error {
 // at create, before it says it is ready, as runc and crun do: a created
 // container already runs as its user with its capabilities, and what
 // cannot be applied fails create, not start. An exec'd process does it
-// once it is in the cgroup. With trampoline the exec trampoline is made
-// first (an exec's: a created init's comes with start, see waitStart).
-func (c *compiler) processSetup(trampoline bool) error {
+// once it is in the cgroup.
+func (c *compiler) processSetup() error {
 	p, cfg := c.p, c.cfg
 	proc := cfg.Process
 	// A session of its own, terminal or not, as with runc: CRIU
@@ -198,11 +197,6 @@ func (c *compiler) processSetup(trampoline bool) error {
 	// its processes. With a terminal, attaching it made one already.
 	if !proc.Terminal {
 		p.addOp(opSetsid, "setsid")
-	}
-	// Before the rlimits: a low RLIMIT_NOFILE or RLIMIT_FSIZE would refuse
-	// the memfd or its write.
-	if trampoline {
-		c.makeTrampoline()
 	}
 	env := processEnv(cfg.ListenFDs, proc)
 	// The child's own entries are filled in first: a low RLIMIT_NOFILE,

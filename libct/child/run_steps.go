@@ -76,7 +76,6 @@ var stepFuncs = [...]func(*Program, *step) syscall.Errno{
 	opProcClose:      (*Program).sProcClose,
 	opMakeCwd:        (*Program).makeCwd,
 	opLoopback:       (*Program).loopbackUp,
-	opTrampoline:     (*Program).makeTrampoline,
 	opDropTrampoline: (*Program).dropTrampoline,
 	opMountHolder:    (*Program).mountHolder,
 }

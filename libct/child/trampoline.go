@@ -85,8 +85,9 @@ func trampolineImage(arch string) ([]byte, error) {
 	return img, nil
 }
 
-// trampolineFile makes the trampoline's sealed memfd, as the child's
-// makeTrampoline does (run_exec.go), for `rt start` to hand to the init.
+// trampolineFile makes the trampoline's sealed memfd: rt makes it, for
+// the child it compiles (compile.go's makeTrampoline) and for `rt start`
+// to hand to a created init (SendStart); the child never makes one.
 func trampolineFile() (int, error) {
 	img, err := trampoline()
 	if err != nil {
