@@ -64,6 +64,17 @@ agent_states() {
 	sed -n 's/^state //p' "$AGENT_LOG"
 }
 
+# wait_agent_states N: waits up to 5 s for the agent to have logged N
+# states (rt's send returns before the agent reads it).
+wait_agent_states() {
+	local i
+	for i in $(seq 50); do
+		[ "$(agent_states | wc -l)" -ge "$1" ] && break
+		sleep 0.1
+	done
+	[ "$(agent_states | wc -l)" -eq "$1" ]
+}
+
 # podman_profile CAPS-JSON: Podman's default profile as an OCI LinuxSeccomp,
 # converted the way Podman does it: the x86_64 entry of archMap with its
 # sub-architectures, and only the rules whose includes/excludes (arches
@@ -247,7 +258,7 @@ runtime_extras_denied() {
 	set_cmd sh -c 'mkdir /tmp/d && echo made'
 	rt create -b "$BUNDLE" ct1 >"$BATS_TEST_TMPDIR/out"
 	pid=$(rt state ct1 | jq .pid)
-	[ "$(agent_states | wc -l)" -eq 1 ]
+	wait_agent_states 1
 	st=$(agent_states)
 	[ "$(jq -r .state.status <<<"$st")" = creating ]
 	[ "$(jq -r .state.pid <<<"$st")" = "$pid" ]
