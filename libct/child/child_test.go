@@ -128,15 +128,14 @@ func (h *handler) Seccomp(int) error         { h.t.Error("unexpected seccomp req
 func runCreate(t *testing.T, cfg *Config, h *handler) (string, unix.WaitStatus) {
 	t.Helper()
 	dir := t.TempDir()
-	lfd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	lfd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sockPath := filepath.Join(dir, "start.sock")
-	if err := unix.Bind(lfd, &unix.SockaddrUnix{Name: sockPath}); err != nil {
+	sockAddr := &unix.SockaddrUnix{Name: filepath.Join(dir, "start.sock")}
+	if err := unix.Bind(lfd, sockAddr); err != nil {
 		t.Fatal(err)
 	}
-	unix.Listen(lfd, 1)
 	listener := os.NewFile(uintptr(lfd), "start")
 	defer listener.Close()
 	r, w, err := os.Pipe()
@@ -167,13 +166,11 @@ func runCreate(t *testing.T, cfg *Config, h *handler) (string, unix.WaitStatus) 
 		t.Fatalf("after ready: %v", err)
 	}
 	started(p)
-	sfd, _ := unix.Socket(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
-	if err := unix.Connect(sfd, &unix.SockaddrUnix{Name: sockPath}); err != nil {
+	start, err := SendStart(sockAddr)
+	if err != nil {
 		t.Fatal(err)
 	}
-	start := &Conn{f: os.NewFile(uintptr(sfd), "start")}
 	defer start.Close()
-	start.Send(Msg{Kind: KindStart})
 	if _, err := start.Serve(h, 0); err != nil {
 		ch.Kill()
 		t.Fatal(err)
@@ -443,7 +440,7 @@ func baseSpec(root string, args ...string) *specs.Spec {
 func createFails(t *testing.T, spec *specs.Spec, console *os.File) error {
 	t.Helper()
 	root := spec.Root.Path
-	lfd, _ := unix.Socket(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	lfd, _ := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
 	listener := os.NewFile(uintptr(lfd), "start")
 	defer listener.Close()
 	p, err := Compile(&Config{

@@ -11,7 +11,6 @@ import (
 	"github.com/opencontainers/selinux/go-selinux"
 	"golang.org/x/sys/unix"
 
-	"github.com/rt-runtime/rt/libct/rlimit"
 	"github.com/rt-runtime/rt/libct/seccomp"
 	"github.com/rt-runtime/rt/libct/specconv"
 	"github.com/rt-runtime/rt/libct/validate"
@@ -113,8 +112,8 @@ type compiler struct {
 	cfg *Config
 	// The child's fd numbers of its own fds.
 	syncFd, startFd, consoleFd int
-	trampImg                   str // the exec trampoline's ELF image
 	newCgroupNS                bool
+	look                       *step // the process's executable lookup
 }
 
 // fds lays the child's fds out: 0-2 stdio, 3.. the preserved ones
@@ -169,12 +168,10 @@ func (c *compiler) fds() error {
 		p.Fd(c.consoleFd, int(cfg.Console.Fd()), false)
 		p.st.consoleSock = int32(c.consoleFd)
 	}
-	img, err := trampoline()
-	if err != nil {
-		return err
-	}
-	c.trampImg = p.str(string(img))
-	return nil
+	// No trampoline for this machine is an error of create or exec, not
+	// of start.
+	_, err = trampoline()
+	return err
 }
 
 // checkPassedFds makes sure fds 3..3+n-1 really were handed to rt: they
@@ -241,7 +238,7 @@ func (c *compiler) expect(k Kind) {
 }
 
 // create compiles a new container's init: namespaces, cgroup, mounts,
-// the root switch, the console, the checks of the process, then the wait
+// the root switch, the console, the process's credentials, then the wait
 // for `rt start` and the process itself.
 func (c *compiler) create() error {
 	p, cfg, spec := c.p, c.cfg, c.cfg.Spec
@@ -315,19 +312,44 @@ func (c *compiler) create() error {
 	// A session keyring of its own, so the container cannot read the
 	// host's keys.
 	c.keyring()
-	if err := c.checkProcess(); err != nil {
+	// Before the chdir to it, in the words create has always used.
+	cwd := cfg.Process.Cwd
+	if cwd == "" {
+		cwd = "/"
+	}
+	s = p.addOp(opCheckCwd, fmt.Sprintf("process.cwd %q", cwd))
+	s.s[0] = p.str(cwd)
+	// The process's rlimits, user, capabilities (and the seccomp filter
+	// loaded with privileges) at create, as runc and crun apply them:
+	// what cannot be applied fails create, and startContainer hooks run
+	// with the process's credentials. The exec trampoline comes with
+	// start (see waitStart): a created init holds nothing of rt's but
+	// its start socket (runc's fd-leak test).
+	if err := c.processSetup(); err != nil {
 		return err
 	}
+	c.readyAndWait()
+	return c.processStart()
+}
+
+// readyAndWait adds the created init's end of create and its wait for
+// start, which brings the exec trampoline: the init makes nothing under
+// the process's rlimits and a filter loaded at create.
+func (c *compiler) readyAndWait() {
+	p := c.p
+	// A change of credentials clears the parent-death signal: until the
+	// parent has recorded the container, the init must still die with
+	// it (its next read of the sync socket would end it too).
+	c.dieWithParent()
 	p.addOp(opProcClose, "close /proc")
 	c.send(KindReady)
 	// The parent records the container, then lets the init outlive it.
 	c.expect(KindOK)
 	c.survive()
-	s = p.addOp(opCloseFd, "close the sync socket")
+	s := p.addOp(opCloseFd, "close the sync socket")
 	s.n[0] = int64(c.syncFd)
 	s = p.addOp(opWaitStart, "wait for start")
 	s.n[0] = int64(c.startFd)
-	return c.processTail()
 }
 
 // names sets the UTS namespace's hostname and domainname.
@@ -362,35 +384,14 @@ func (c *compiler) createHooks() error {
 	// relative to it.
 	s := p.addOp(opChdir, "chdir to rootfs "+cfg.Rootfs)
 	s.s[0] = p.str(cfg.Rootfs)
-	c.makeTrampoline()
+	if err := c.makeTrampoline(); err != nil {
+		return err
+	}
 	if err := c.hooks("createContainer", HookCreateContainer, h.CreateContainer, 0); err != nil {
 		return err
 	}
 	// Not kept while the init waits for start.
 	p.addOp(opDropTrampoline, "close the exec trampoline")
-	return nil
-}
-
-// checkProcess fails create, as runc does, for what would only make start
-// fail later: rlimits the process cannot have, a missing cwd, an
-// executable not found.
-func (c *compiler) checkProcess() error {
-	p, proc := c.p, c.cfg.Process
-	for _, rl := range proc.Rlimits {
-		res, err := rlimit.Parse(rl.Type)
-		if err != nil {
-			return err
-		}
-		s := p.addOp(opCheckRlimit, fmt.Sprintf("set rlimit %s (soft %d, hard %d)", rl.Type, rl.Soft, rl.Hard))
-		s.n[0], s.n[1], s.n[2] = int64(res), int64(rl.Soft), int64(rl.Hard)
-	}
-	cwd := proc.Cwd
-	if cwd == "" {
-		cwd = "/"
-	}
-	s := p.addOp(opCheckCwd, fmt.Sprintf("process.cwd %q", cwd))
-	s.s[0] = p.str(cwd)
-	c.lookPath(processEnv(c.cfg.ListenFDs, proc), cwd)
 	return nil
 }
 
@@ -425,6 +426,9 @@ func (c *compiler) exec() error {
 	p, cfg := c.p, c.cfg
 	p.threadNS = cfg.ThreadPidNS
 	c.joinFds(cfg.Join)
+	if err := c.makeTrampoline(); err != nil {
+		return err
+	}
 	if cfg.ForkInit {
 		p.addOp(opForkInit, "fork into the container's pid namespace")
 		p.forkInit = true
@@ -451,7 +455,10 @@ func (c *compiler) exec() error {
 	// In the container's cgroup now, where delete finds it: the process
 	// may outlive rt exec (rt exec -d exits right after its execve).
 	c.survive()
-	return c.processTail()
+	if err := c.processSetup(); err != nil {
+		return err
+	}
+	return c.processStart()
 }
 
 // newConsole adds the pty, made through the container's own devpts so
@@ -474,13 +481,23 @@ func hasNamespace(s *specs.Spec, t specs.LinuxNamespaceType) bool {
 
 func selinuxEnabled() bool { return selinux.GetEnabled() }
 
-// makeTrampoline adds the making of the exec trampoline's sealed memfd
-// (see trampoline.go): by the child, when it is about to run a hook or
-// the process, so that a created init, waiting for start, holds no fd of
-// rt's but its sockets.
-func (c *compiler) makeTrampoline() {
-	s := c.p.addOp(opTrampoline, "make the exec trampoline")
-	s.s[0] = c.trampImg
+// makeTrampoline makes the exec trampoline's sealed memfd (see
+// trampoline.go) and gives it to the child, close-on-exec: an exec'd
+// process's, or the createContainer hooks' (dropped before the init says
+// it is ready; a created init gets its own with start, see waitStart).
+// Made here, not by the child, which so needs neither memfd_create nor
+// room under the process's rlimits for it.
+func (c *compiler) makeTrampoline() error {
+	fd, err := trampolineFile()
+	if err != nil {
+		return err
+	}
+	p := c.p
+	p.ownFds = append(p.ownFds, fd)
+	n := p.NextFd()
+	p.Fd(n, fd, false)
+	p.st.tramp = int32(n)
+	return nil
 }
 
 // keyring adds the join of the container's session keyring (unless it was

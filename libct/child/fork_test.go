@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -121,19 +122,28 @@ func listenFDsChild(t *testing.T) {
 // setns, the pid one by the child, which forks into it.
 func TestExecChildJoinsAndForks(t *testing.T) {
 	needRoot(t)
-	holder := exec.Command("unshare", "--pid", "--uts", "--fork", "sh", "-c", "hostname held; sleep 1000")
+	holder := exec.Command("unshare", "--pid", "--uts", "--fork", "sh", "-c", "hostname held; exec sleep 1000")
+	// A group of its own, all of it killed after: unshare's forked child
+	// would outlive a kill of unshare alone.
+	holder.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := holder.Start(); err != nil {
 		t.Skip("unshare:", err)
 	}
-	defer func() { holder.Process.Kill(); holder.Wait() }()
-	// The forked sleep is the one in the namespaces.
+	defer func() { syscall.Kill(-holder.Process.Pid, syscall.SIGKILL); holder.Wait() }()
+	// The forked child is the one in the namespaces; once it runs sleep,
+	// the hostname is set.
+	children := func(pid string) string {
+		b, _ := os.ReadFile("/proc/" + pid + "/task/" + pid + "/children")
+		return strings.TrimSpace(string(b))
+	}
 	var pid string
-	for i := 0; i < 100 && pid == ""; i++ {
-		b, _ := os.ReadFile("/proc/" + itoa(holder.Process.Pid) + "/task/" + itoa(holder.Process.Pid) + "/children")
-		pid = strings.TrimSpace(string(b))
-		if pid == "" {
-			unix.Nanosleep(&unix.Timespec{Nsec: 10e6}, nil)
+	for i := 0; i < 200; i++ {
+		if pid = children(itoa(holder.Process.Pid)); pid != "" {
+			if b, _ := os.ReadFile("/proc/" + pid + "/comm"); string(b) == "sleep\n" {
+				break
+			}
 		}
+		unix.Nanosleep(&unix.Timespec{Nsec: 10e6}, nil)
 	}
 	var join []Namespace
 	for _, ns := range []struct {

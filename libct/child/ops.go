@@ -45,7 +45,6 @@ const (
 	opCwd
 	opCheckCwd
 	opRlimit
-	opCheckRlimit
 	opCloexec
 	opSeccomp
 	opUser
@@ -57,7 +56,6 @@ const (
 	opProcClose
 	opMakeCwd
 	opLoopback
-	opTrampoline
 	opDropTrampoline
 	opMountHolder
 )
@@ -104,7 +102,6 @@ var opNames = [...]string{
 	opCwd:            "cwd",
 	opCheckCwd:       "checkcwd",
 	opRlimit:         "rlimit",
-	opCheckRlimit:    "checkrlimit",
 	opCloexec:        "cloexec",
 	opSeccomp:        "seccomp",
 	opUser:           "user",
@@ -116,7 +113,6 @@ var opNames = [...]string{
 	opProcClose:      "procclose",
 	opMakeCwd:        "makecwd",
 	opLoopback:       "loopback",
-	opTrampoline:     "trampoline",
 	opDropTrampoline: "droptrampoline",
 	opMountHolder:    "mountholder",
 }

@@ -18,7 +18,8 @@ import (
 )
 
 // The user's process (run_process.go): what turns the child into it,
-// shared by a container's init (after start) and an exec'd process.
+// shared by a container's init (at create, then after start) and an
+// exec'd process.
 
 // DefaultPath is where a name without a slash is looked up when the
 // process's environment has no PATH, as execvp(3) does. It is not added
@@ -127,10 +128,10 @@ func QuoteIfOdd(s string) string {
 	return s
 }
 
-// environment lays out the process's environment env and adds the steps
-// that fill in the entries only the child can know (LISTEN_PID, HOME);
-// it returns the environment's offset.
-func (c *compiler) environment(env []string, uid uint32) int {
+// environment lays out the process's environment env (at p.envOff) and
+// adds the steps that fill in the entries only the child can know
+// (LISTEN_PID, HOME).
+func (c *compiler) environment(env []string, uid uint32) {
 	p := c.p
 	envOff, slots := p.strv(env)
 	p.envOff = envOff
@@ -144,7 +145,6 @@ func (c *compiler) environment(env []string, uid uint32) int {
 			s.n[0], s.n[1] = int64(slots[i]), int64(uid)
 		}
 	}
-	return envOff
 }
 
 // personality adds linux.personality's step.
@@ -181,9 +181,15 @@ func (c *compiler) memoryPolicy(mp *specs.LinuxMemoryPolicy) error {
 	return nil
 }
 
-// processTail adds everything from the start of the user's process to
-// its execve (create: after `rt start`; exec: once in the cgroup).
-func (c *compiler) processTail() error {
+// processSetup adds what makes the child the user's process, up to its
+// credentials: session, environment, scheduling, labels, cwd, rlimits,
+// the seccomp filter that needs privileges, the user and capabilities,
+// no_new_privs, the executable's lookup. A container's init does it all
+// at create, before it says it is ready, as runc and crun do: a created
+// container already runs as its user with its capabilities, and what
+// cannot be applied fails create, not start. An exec'd process does it
+// once it is in the cgroup.
+func (c *compiler) processSetup() error {
 	p, cfg := c.p, c.cfg
 	proc := cfg.Process
 	// A session of its own, terminal or not, as with runc: CRIU
@@ -192,13 +198,10 @@ func (c *compiler) processTail() error {
 	if !proc.Terminal {
 		p.addOp(opSetsid, "setsid")
 	}
-	// Before the rlimits: a low RLIMIT_NOFILE or RLIMIT_FSIZE would refuse
-	// the memfd or its write.
-	c.makeTrampoline()
 	env := processEnv(cfg.ListenFDs, proc)
 	// The child's own entries are filled in first: a low RLIMIT_NOFILE,
 	// set below, must not stop it from reading /etc/passwd.
-	envOff := c.environment(env, proc.User.UID)
+	c.environment(env, proc.User.UID)
 	if err := c.personality(cfg.Personality); err != nil {
 		return err
 	}
@@ -225,7 +228,8 @@ func (c *compiler) processTail() error {
 	}
 	s := p.addOp(opCwd, "chdir")
 	s.s[0], s.s[1] = p.str(cwd), p.str(strconv.Quote(cwd))
-	// Before any seccomp filter, which may forbid setrlimit.
+	// Before any seccomp filter, which may forbid setrlimit, and before
+	// the capabilities, which may not include CAP_SYS_RESOURCE.
 	for _, rl := range proc.Rlimits {
 		res, err := rlimit.Parse(rl.Type)
 		if err != nil {
@@ -237,7 +241,7 @@ func (c *compiler) processTail() error {
 	// Nothing of the runtime's may leak into the container or a
 	// startContainer hook: every fd above stdio and the preserved ones
 	// goes at execve (CVE-2024-21626). Before any filter, which may deny
-	// close_range; the child opens nothing it means to pass on after.
+	// close_range; what the child opens later is close-on-exec.
 	s = p.addOp(opCloexec, "mark fds close-on-exec")
 	s.n[0] = int64(3 + p.extraFds)
 	// Without no_new_privs the kernel wants CAP_SYS_ADMIN to load a
@@ -254,8 +258,22 @@ func (c *compiler) processTail() error {
 		s := p.addOp(opPrctl, "set no_new_privs")
 		s.n[0], s.n[1] = unix.PR_SET_NO_NEW_PRIVS, 1
 	}
-	look := c.lookPath(env, "")
-	// As late as possible, so rt's own setup is never filtered.
+	// As the user: what it may not execute is not found.
+	c.look = c.lookPath(env, "")
+	return nil
+}
+
+// processStart adds the rest, from the start of the user's process (a
+// container's: once `rt start` asked) to its execve: the seccomp filter
+// of a process with no_new_privs, the startContainer hooks, the exec.
+func (c *compiler) processStart() error {
+	p, cfg := c.p, c.cfg
+	proc := cfg.Process
+	// As late as possible, so that as little as possible of rt's own
+	// work runs under it: for a container's init after the wait for
+	// start (crun's order; runc loads it before its wait on the exec
+	// fifo). A filter that is unprivileged to load has nothing create
+	// could catch early.
 	if cfg.Seccomp != nil && proc.NoNewPrivileges {
 		if err := c.seccomp(); err != nil {
 			return err
@@ -271,9 +289,9 @@ func (c *compiler) processTail() error {
 	// The trampoline's argv: the message prefix and the path the child
 	// fills in, then the process's.
 	argvOff, _ := p.strv(append([]string{"\x00prefix", "\x00path"}, proc.Args...))
-	s = p.addOp(opExec, "exec")
-	s.v, s.v2 = look.v, look.v2
-	s.n[0], s.n[1] = int64(argvOff), int64(envOff)
+	s := p.addOp(opExec, "exec")
+	s.v, s.v2 = c.look.v, c.look.v2
+	s.n[0], s.n[1] = int64(argvOff), int64(p.envOff)
 	return nil
 }
 

@@ -396,7 +396,9 @@ func (p *Program) Seal() error {
 	st := &p.st
 	st.peer = p.syncFd
 	st.root, st.proc, st.tty, st.devNull, st.maskDir, st.forkPidfd, st.hookPidfd = -1, -1, -1, -1, -1, -1, -1
-	st.tramp = -1
+	if st.tramp == 0 {
+		st.tramp = -1
+	}
 	if st.consoleSock == 0 {
 		st.consoleSock = -1
 	}

@@ -2,13 +2,12 @@ package child
 
 import (
 	"syscall"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
 
-// The last steps: the exec trampoline's memfd (see trampoline.go) and the
-// execve of the process through it.
+// The last steps: the execve of the process through the exec trampoline
+// (see trampoline.go), and the close of the createContainer hooks' one.
 
 // execProcess is the execve of the user's process, through the
 // trampoline (trampoline.go), which reports a failed execve of the program
@@ -59,46 +58,6 @@ func (p *Program) execTrampoline(tramp int32, argv, envp uintptr) syscall.Errno 
 	return e
 }
 
-// makeTrampoline makes the exec trampoline's sealed memfd from its image
-// (see trampoline.go) and keeps its fd in st.tramp.
-//
-//go:noinline
-//go:nosplit
-//go:norace
-func (p *Program) makeTrampoline(s *step) syscall.Errno {
-	const flags = unix.MFD_CLOEXEC | unix.MFD_ALLOW_SEALING
-	fd, e := sys(unix.SYS_MEMFD_CREATE, cstr(trampName), flags|mfdExec, 0, 0, 0, 0)
-	if e == unix.EINVAL {
-		// A kernel without MFD_EXEC (before 6.3).
-		fd, e = sys(unix.SYS_MEMFD_CREATE, cstr(trampName), flags, 0, 0, 0, 0)
-	}
-	if e != 0 {
-		p.errDetail("memfd_create")
-		return e
-	}
-	img := p.bytes(s.s[0])
-	for off := 0; off < len(img); {
-		n, e := sys(unix.SYS_WRITE, fd, uintptr(unsafe.Pointer(&img[off])), uintptr(len(img)-off), 0, 0, 0)
-		if e == unix.EINTR {
-			continue
-		}
-		if e != 0 {
-			closefd(int32(fd))
-			p.errDetail("write")
-			return e
-		}
-		off += int(n)
-	}
-	const seals = unix.F_SEAL_SEAL | unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE
-	if _, e := sys(unix.SYS_FCNTL, fd, unix.F_ADD_SEALS, seals, 0, 0, 0); e != 0 {
-		closefd(int32(fd))
-		p.errDetail("seal")
-		return e
-	}
-	p.st.tramp = int32(fd)
-	return 0
-}
-
 // dropTrampoline closes the trampoline's memfd.
 //
 //go:nosplit
@@ -108,10 +67,3 @@ func (p *Program) dropTrampoline(*step) syscall.Errno {
 	p.st.tramp = -1
 	return 0
 }
-
-// trampName is the trampoline's memfd's name: its /proc/PID/exe reads
-// "/memfd:rt-exec (deleted)".
-var trampName = []byte("rt-exec\x00")
-
-// mfdExec is MFD_EXEC: kernels with vm.memfd_noexec want it said.
-const mfdExec = 0x10

@@ -10,7 +10,7 @@ import (
 // Hooks the child runs itself, in the container's namespaces: the
 // createContainer hooks (before pivot_root, in the rootfs) and the
 // startContainer hooks (last, under the process's credentials and seccomp
-// filter, as runc runs them). Each gets the state on stdin (a memfd),
+// filter, as runc runs them). Each gets the state on stdin (hookStdin),
 // stdout on /dev/null and stderr on a pipe whose first 64 KiB the child
 // keeps; it runs in a process group of its own, which a timeout kills.
 // A failure goes to the peer as KindHookError with the hook's wait status
@@ -56,19 +56,8 @@ func (p *Program) runHooks(s *step) syscall.Errno {
 func (p *Program) runHook(h *hookSpec, state []byte) (uint32, bool, syscall.Errno) {
 	st := &p.st
 	st.hookErrLen = 0
-	mfd, e := sys(unix.SYS_MEMFD_CREATE, cstr(hookStateName), unix.MFD_CLOEXEC, 0, 0, 0, 0)
+	in, e := p.hookStdin(state)
 	if e != 0 {
-		return 0, false, e
-	}
-	in := int32(mfd)
-	if len(state) > 0 {
-		e = writeAll(in, state)
-	}
-	if e == 0 {
-		_, e = sys(unix.SYS_LSEEK, uintptr(in), 0, 0, 0, 0, 0)
-	}
-	if e != 0 {
-		closefd(in)
 		return 0, false, e
 	}
 	var pipe [2]int32
@@ -117,6 +106,49 @@ func (p *Program) runHook(h *hookSpec, state []byte) (uint32, bool, syscall.Errn
 	closefd(pipe[0])
 	closefd(st.hookPidfd)
 	return status, timedOut, e
+}
+
+// hookStdin returns the hook's stdin, holding the state: a pipe, as runc
+// and crun give a hook (and what a startContainer hook, run under the
+// process's seccomp filter, needs no more than they do), or where the
+// state does not fit in one (a user over its pipe quota gets a single
+// page) a memfd.
+//
+//go:noinline
+//go:nosplit
+//go:norace
+func (p *Program) hookStdin(state []byte) (int32, syscall.Errno) {
+	var pipe [2]int32
+	if _, e := sys(unix.SYS_PIPE2, uintptr(unsafe.Pointer(&pipe[0])), unix.O_CLOEXEC, 0, 0, 0, 0); e != 0 {
+		return -1, e
+	}
+	size, e := sys(unix.SYS_FCNTL, uintptr(pipe[1]), unix.F_GETPIPE_SZ, 0, 0, 0, 0)
+	if e == 0 && uintptr(len(state)) <= size {
+		// Into the empty pipe whole: no write blocks.
+		e = writeAll(pipe[1], state)
+		closefd(pipe[1])
+		if e != 0 {
+			closefd(pipe[0])
+			return -1, e
+		}
+		return pipe[0], 0
+	}
+	closefd(pipe[0])
+	closefd(pipe[1])
+	mfd, e := sys(unix.SYS_MEMFD_CREATE, cstr(hookStateName), unix.MFD_CLOEXEC, 0, 0, 0, 0)
+	if e != 0 {
+		return -1, e
+	}
+	in := int32(mfd)
+	e = writeAll(in, state)
+	if e == 0 {
+		_, e = sys(unix.SYS_LSEEK, uintptr(in), 0, 0, 0, 0, 0)
+	}
+	if e != 0 {
+		closefd(in)
+		return -1, e
+	}
+	return in, 0
 }
 
 var hookStateName = []byte("rt-hook-state\x00")

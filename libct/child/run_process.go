@@ -176,43 +176,6 @@ func (p *Program) checkCwd(s *step) syscall.Errno {
 	return e
 }
 
-// checkRlimit finds an rlimit setrlimit will refuse, without setting it:
-// the child goes on working until the exec.
-//
-//go:noinline
-//go:nosplit
-//go:norace
-func (p *Program) checkRlimit(s *step) syscall.Errno {
-	var cur unix.Rlimit
-	if _, e := sys(unix.SYS_PRLIMIT64, 0, uintptr(s.n[0]), 0, uintptr(unsafe.Pointer(&cur)), 0, 0); e != 0 {
-		return e
-	}
-	soft, hard := uint64(s.n[1]), uint64(s.n[2])
-	if soft > hard {
-		return unix.EINVAL
-	}
-	if hard > cur.Max && !p.hasCap(unix.CAP_SYS_RESOURCE) {
-		return unix.EPERM
-	}
-	return 0
-}
-
-// hasCap reports whether capability c is in this thread's effective set.
-//
-//go:noinline
-//go:nosplit
-//go:norace
-func (p *Program) hasCap(c int) bool {
-	hdr := &p.st.capHdr
-	hdr.Version = unix.LINUX_CAPABILITY_VERSION_3
-	hdr.Pid = 0
-	data := &p.st.capData
-	if _, e := sys(unix.SYS_CAPGET, uintptr(unsafe.Pointer(hdr)), uintptr(unsafe.Pointer(&data[0])), 0, 0, 0, 0); e != 0 {
-		return false
-	}
-	return data[c/32].Effective&(1<<uint(c%32)) != 0
-}
-
 // closeOnExec marks every fd from first on close-on-exec: nothing of the
 // runtime's may reach the user's process or a startContainer hook
 // (CVE-2024-21626). Where close_range is missing or filtered it walks

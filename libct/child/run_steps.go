@@ -65,7 +65,6 @@ var stepFuncs = [...]func(*Program, *step) syscall.Errno{
 	opCwd:            (*Program).chdirCwd,
 	opCheckCwd:       (*Program).checkCwd,
 	opRlimit:         (*Program).sRlimit,
-	opCheckRlimit:    (*Program).checkRlimit,
 	opCloexec:        (*Program).sCloexec,
 	opSeccomp:        (*Program).loadSeccomp,
 	opUser:           (*Program).sUser,
@@ -77,7 +76,6 @@ var stepFuncs = [...]func(*Program, *step) syscall.Errno{
 	opProcClose:      (*Program).sProcClose,
 	opMakeCwd:        (*Program).makeCwd,
 	opLoopback:       (*Program).loopbackUp,
-	opTrampoline:     (*Program).makeTrampoline,
 	opDropTrampoline: (*Program).dropTrampoline,
 	opMountHolder:    (*Program).mountHolder,
 }
@@ -354,29 +352,37 @@ func (p *Program) ask(s *step) syscall.Errno {
 	return 0
 }
 
-// waitStart blocks until `rt start` connects to the start socket and asks;
-// from then on errors go to it.
+// waitStart blocks until `rt start` asks (SendStart): a datagram on the
+// start socket with the connection errors go to from then on; the start
+// socket is closed before the exec trampoline comes on that connection,
+// so that the two need no more than one free fd. Nothing is made or
+// opened here: a filter loaded at create is in force.
 //
 //go:noinline
 //go:nosplit
 //go:norace
 func (p *Program) waitStart(s *step) syscall.Errno {
-	l := int32(s.n[0])
-	var fd uintptr
-	var e syscall.Errno
-	for {
-		fd, e = sys(unix.SYS_ACCEPT4, uintptr(l), 0, 0, unix.SOCK_CLOEXEC, 0, 0)
-		if e != unix.EINTR {
-			break
-		}
-	}
-	if e != 0 {
+	st := &p.st
+	st.peer = int32(s.n[0])
+	if _, e := p.expect(KindStart); e != 0 {
 		return e
 	}
-	closefd(l)
-	p.st.peer = int32(fd)
-	_, e = p.expect(KindStart)
-	return e
+	if st.nFds != 1 {
+		// No one to tell: `rt start` sees its connection close.
+		exit(1)
+	}
+	closefd(st.peer)
+	st.peer = st.inFds[0]
+	if _, e := p.expect(KindOK); e != 0 {
+		return e
+	}
+	if st.nFds != 1 {
+		// Cut by the kernel: no fd below RLIMIT_NOFILE was free.
+		p.errDetail("receive the exec trampoline")
+		return unix.EMFILE
+	}
+	st.tramp = st.inFds[0]
+	return 0
 }
 
 // affinityNarrowed reports whether this thread may run on fewer CPUs than

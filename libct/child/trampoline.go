@@ -3,9 +3,12 @@ package child
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"runtime"
 	"sync"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // The child runs rt's binary until its last execve, and what that execve
@@ -81,6 +84,51 @@ func trampolineImage(arch string) ([]byte, error) {
 	copy(img[codeOff:], code)
 	return img, nil
 }
+
+// trampolineFile makes the trampoline's sealed memfd: rt makes it, for
+// the child it compiles (compile.go's makeTrampoline) and for `rt start`
+// to hand to a created init (SendStart); the child never makes one.
+func trampolineFile() (int, error) {
+	img, err := trampoline()
+	if err != nil {
+		return -1, err
+	}
+	const flags = unix.MFD_CLOEXEC | unix.MFD_ALLOW_SEALING
+	fd, err := unix.MemfdCreate(trampolineName, flags|mfdExec)
+	if err == unix.EINVAL {
+		// A kernel without MFD_EXEC (before 6.3).
+		fd, err = unix.MemfdCreate(trampolineName, flags)
+	}
+	if err != nil {
+		return -1, fmt.Errorf("exec trampoline: memfd_create: %w", err)
+	}
+	for off := 0; off < len(img); {
+		n, err := unix.Write(fd, img[off:])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			unix.Close(fd)
+			return -1, fmt.Errorf("exec trampoline: write: %w", err)
+		}
+		off += n
+	}
+	if _, err := unix.FcntlInt(uintptr(fd), unix.F_ADD_SEALS, trampolineSeals); err != nil {
+		unix.Close(fd)
+		return -1, fmt.Errorf("exec trampoline: seal: %w", err)
+	}
+	return fd, nil
+}
+
+// The trampoline's memfd: its name (/proc/PID/exe reads
+// "/memfd:rt-exec (deleted)") and seals (nothing can change it).
+const (
+	trampolineName  = "rt-exec"
+	trampolineSeals = unix.F_SEAL_SEAL | unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE
+)
+
+// mfdExec is MFD_EXEC: kernels with vm.memfd_noexec want it said.
+const mfdExec = 0x10
 
 // trampoline is this machine's trampoline image, made once.
 var trampoline = sync.OnceValues(func() ([]byte, error) {

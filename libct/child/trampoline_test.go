@@ -1,8 +1,6 @@
 package child
 
 import (
-	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,12 +14,12 @@ import (
 // entries and the environment it got; when the exec fails it says so in
 // runc's words and exits 255.
 func TestTrampoline(t *testing.T) {
-	f, err := trampolineFile()
+	fd, err := trampolineFile()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	path := "/proc/self/fd/" + strconv.Itoa(int(f.Fd()))
+	defer unix.Close(fd)
+	path := "/proc/self/fd/" + strconv.Itoa(fd)
 	run := func(args ...string) (string, int) {
 		cmd := exec.Command(path)
 		cmd.Args = args
@@ -104,31 +102,4 @@ func TestTrampolineAArch64(t *testing.T) {
 	if out != "exec /etc/passwd: permission denied\n" || code != 255 {
 		t.Errorf("not executable: %q, exit %d", out, code)
 	}
-}
-
-// trampolineFile makes the trampoline's sealed memfd as the child does.
-func trampolineFile() (*os.File, error) {
-	img, err := trampoline()
-	if err != nil {
-		return nil, err
-	}
-	flags := unix.MFD_CLOEXEC | unix.MFD_ALLOW_SEALING
-	fd, err := unix.MemfdCreate("rt-exec", flags|mfdExec)
-	if errors.Is(err, unix.EINVAL) {
-		fd, err = unix.MemfdCreate("rt-exec", flags)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("memfd for the exec trampoline: %w", err)
-	}
-	f := os.NewFile(uintptr(fd), "rt-exec")
-	if _, err := f.Write(img); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("write the exec trampoline: %w", err)
-	}
-	seals := unix.F_SEAL_SEAL | unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE
-	if _, err := unix.FcntlInt(f.Fd(), unix.F_ADD_SEALS, seals); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("seal the exec trampoline: %w", err)
-	}
-	return f, nil
 }

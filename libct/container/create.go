@@ -406,14 +406,15 @@ func writePidFile(path string, pid int) error {
 	return writeFileAtomic(abs, []byte(strconv.Itoa(pid)), 0o644)
 }
 
-// listenStart binds the start socket. The path can be longer than a
-// sockaddr allows, so bind through the directory's /proc/self/fd entry.
+// listenStart binds the start socket, a datagram socket (see
+// child.SendStart). The path can be longer than a sockaddr allows, so
+// bind through the directory's /proc/self/fd entry.
 func listenStart(dir string) (*os.File, error) {
-	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("start socket: %w", err)
 	}
-	f := os.NewFile(uintptr(fd), "start-listener")
+	f := os.NewFile(uintptr(fd), "start-socket")
 	addr, closeDir, err := sockAddr(dir, startSock)
 	if err != nil {
 		f.Close()
@@ -423,10 +424,6 @@ func listenStart(dir string) (*os.File, error) {
 	if err := unix.Bind(fd, addr); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("bind start socket: %w", err)
-	}
-	if err := unix.Listen(fd, 1); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("listen on start socket: %w", err)
 	}
 	return f, nil
 }

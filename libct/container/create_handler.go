@@ -16,13 +16,14 @@ import (
 )
 
 // What the parent does when the init asks, while it sets the container
-// up: a creation answers each request but the seccomp listener's, which
-// the init hands over only once started (see start.go).
+// up: a creation answers every request (the seccomp listener's when the
+// init loads its filter at create, without no_new_privs).
 var (
 	_ child.CgroupHandler  = (*creation)(nil)
 	_ child.HooksHandler   = (*creation)(nil)
 	_ child.MountFdHandler = (*creation)(nil)
 	_ child.MountsHandler  = (*creation)(nil)
+	_ child.SeccompHandler = (*creation)(nil)
 )
 
 // Cgroup moves the init into its cgroup (unless it was born there) before
@@ -87,6 +88,13 @@ func (cr *creation) MountFd(index int) (*os.File, error) {
 // chroot would leave under the new root, as the init sees them.
 func (cr *creation) Mounts() ([]string, error) {
 	return hiddenKernelMounts(cr.ch.Pid, cr.c.state.Rootfs)
+}
+
+// Seccomp hands the listener of a filter the init loaded at create (one
+// without no_new_privs, loaded before the capabilities go) to the agent,
+// with the creating state, as runc and crun do.
+func (cr *creation) Seccomp(fd int) error {
+	return cr.c.sendSeccompListener(fd, cr.ch.Pid, Creating)
 }
 
 // failure words a failed set-up: a hook the init ran, or an init that

@@ -227,7 +227,9 @@ type seccompHandler struct {
 
 var _ child.SeccompHandler = (*seccompHandler)(nil)
 
-func (h *seccompHandler) Seccomp(fd int) error { return h.c.sendSeccompListener(fd, h.pid) }
+func (h *seccompHandler) Seccomp(fd int) error {
+	return h.c.sendSeccompListener(fd, h.pid, Running)
+}
 
 // InitProcess wraps the init child of a Create made in this process (for
 // run in the foreground).

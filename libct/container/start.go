@@ -4,9 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"golang.org/x/sys/unix"
 
 	"github.com/rt-runtime/rt/libct/child"
 	"github.com/rt-runtime/rt/libct/hooks"
@@ -23,18 +23,20 @@ func (c *Container) Start() error {
 	default:
 		return fmt.Errorf("container %q is %s, not created: cannot start it", c.state.ID, st)
 	}
-	conn, err := dialStart(c.dir)
+	conn, err := sendStart(c.dir)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
 	crashPoint("start: connected")
-	if err := conn.Send(child.Msg{Kind: child.KindStart}); err != nil {
-		return err
-	}
 	// Until the execve closes the socket: errors of the process's set-up
 	// (a startContainer hook, the user), a seccomp listener for the agent.
 	if _, err := conn.Serve(&seccompHandler{c: c, pid: c.state.Pid}, 0); err != nil {
+		// The init exits after its error: make sure it has, so that the
+		// container reads as stopped once start has failed.
+		if kerr := killInit(c.state.Pid, c.state.InitStartTime, time.Second); kerr != nil {
+			slog.Warn("stop the init after a failed start", "id", c.state.ID, "err", kerr)
+		}
 		var he *child.HookError
 		if errors.As(err, &he) {
 			err = hookFailure(c.hooks(), he)
@@ -67,33 +69,26 @@ func (c *Container) Start() error {
 }
 
 // sendSeccompListener hands the listener of process pid (the init, or an
-// exec'd process: state.pid stays the init's) to the agent.
-func (c *Container) sendSeccompListener(fd, pid int) error {
+// exec'd process: state.pid stays the init's) to the agent, with the
+// container's state as st.
+func (c *Container) sendSeccompListener(fd, pid int, st Status) error {
 	sc := c.stored().Linux.Seccomp
-	st := &specs.ContainerProcessState{
+	ps := &specs.ContainerProcessState{
 		Version:  specs.Version,
 		Fds:      []string{specs.SeccompFdName},
 		Pid:      pid,
 		Metadata: sc.ListenerMetadata,
-		State:    *c.specState(Running),
+		State:    *c.specState(st),
 	}
-	return seccomp.SendToAgent(sc.ListenerPath, st, fd)
+	return seccomp.SendToAgent(sc.ListenerPath, ps, fd)
 }
 
-func dialStart(dir string) (*child.Conn, error) {
-	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return nil, fmt.Errorf("start socket: %w", err)
-	}
+// sendStart asks the init, through its start socket in dir, to start.
+func sendStart(dir string) (*child.Conn, error) {
 	addr, closeDir, err := sockAddr(dir, startSock)
 	if err != nil {
-		unix.Close(fd)
 		return nil, err
 	}
 	defer closeDir()
-	if err := unix.Connect(fd, addr); err != nil {
-		unix.Close(fd)
-		return nil, fmt.Errorf("connect to container init: %w", err)
-	}
-	return child.NewPollConn(fd, "start")
+	return child.SendStart(addr)
 }

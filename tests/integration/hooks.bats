@@ -78,6 +78,21 @@ log_line() { grep "^$1 " "$LOG"; }
 	[ "$(grep -c . "$LOG")" -eq 6 ]
 }
 
+@test "startContainer hooks run with the process's user and capabilities, set at create (as runc)" {
+	chmod 777 "$OUT"
+	update_config '.process.user = {uid: 1000, gid: 1001}
+		| .process.capabilities = {bounding: ["CAP_KILL", "CAP_CHOWN"], effective: ["CAP_KILL"], permitted: ["CAP_KILL"]}
+		| .hooks.startContainer = [{path: "/bin/sh", args: ["sh", "-c",
+			"{ id; grep -E \"^(CapBnd|NoNewPrivs):\" /proc/self/status; } >/out/creds"]}]'
+	set_cmd true
+	rt run -b "$BUNDLE" ct1
+	cat "$OUT/creds"
+	grep -q '^uid=1000 gid=1001' "$OUT/creds"
+	grep -qx $'CapBnd:\t0000000000000021' "$OUT/creds"
+	grep -qx $'NoNewPrivs:\t1' "$OUT/creds"
+	expect_no_leftovers ct1
+}
+
 @test "createContainer and startContainer run in the container's namespaces, the others on the host" {
 	for k in prestart createRuntime createContainer startContainer poststart poststop; do
 		add_hook "$k"

@@ -502,6 +502,31 @@ create_fails() {
 	run_fails 'cwd' 'relative'
 }
 
+@test "low NOFILE and FSIZE limits, set at create, do not break the init between create and start (runc, crun)" {
+	# The init has its rlimits from create on: what it does after (the
+	# wait for start, the exec) must fit in 5 fds and write no file.
+	update_config '.process.rlimits = [{type: "RLIMIT_NOFILE", soft: 5, hard: 5},
+		{type: "RLIMIT_FSIZE", soft: 1024, hard: 1024}]'
+	set_cmd sh -c 'ulimit -n; grep "^Max file size" /proc/self/limits'
+	rt create -b "$BUNDLE" ct1 >"$BATS_TEST_TMPDIR/out"
+	pid=$(rt state ct1 | jq .pid)
+	grep -E '^Max open files +5 +5 ' "/proc/$pid/limits"
+	grep -E '^Max file size +1024 +1024 ' "/proc/$pid/limits"
+	rt start ct1
+	wait_status ct1 stopped
+	cat "$BATS_TEST_TMPDIR/out"
+	[ "$(sed -n 1p "$BATS_TEST_TMPDIR/out")" = 5 ]
+	sed -n 2p "$BATS_TEST_TMPDIR/out" | grep -E '^Max file size +1024 +1024 '
+	rt delete ct1
+	# and a soft limit of 5 under a higher hard one, for run
+	update_config '.process.rlimits = [{type: "RLIMIT_NOFILE", soft: 5, hard: 1024}]'
+	set_cmd sh -c 'ulimit -n'
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[ "$output" = 5 ]
+	expect_no_leftovers ct1
+}
+
 @test "a missing cwd is made inside the rootfs before it turns read-only, through symlinks that stay inside (runc, crun)" {
 	update_config '.root.readonly = true | .process.cwd = "/no/such/dir" | .process.user = {"uid": 1000, "gid": 1000}'
 	set_cmd sh -c 'pwd; stat -c "%u %a" /no /no/such/dir; touch /x'
@@ -538,6 +563,47 @@ create_fails() {
 	run_fails 'RLIMIT_NOFILE'
 	update_config '.process.rlimits = [{type: "RLIMIT_BOGUS", soft: 1, hard: 1}]'
 	run_fails 'RLIMIT_BOGUS'
+}
+
+@test "capabilities the host cannot give fail create, in one line naming the step, with nothing left (as runc)" {
+	# CAP_SYS_RESOURCE (24) is not in this host's bounding set
+	(( (0x$(status_field "$(cat /proc/self/status)" CapBnd) >> 24) & 1 )) && skip "CAP_SYS_RESOURCE is in the bounding set"
+	update_config '.process.capabilities |= with_entries(.value += ["CAP_SYS_RESOURCE"])'
+	create_fails 'apply capabilities: capset' 'operation not permitted'
+	run_fails 'apply capabilities: capset' 'operation not permitted'
+	# a bounding set only drops: asking for it there alone is no error
+	update_config '.process.capabilities = {bounding: ["CAP_KILL", "CAP_SYS_RESOURCE"], effective: ["CAP_KILL"], permitted: ["CAP_KILL"]}'
+	set_cmd true
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	expect_no_leftovers ct1
+}
+
+@test "a created container's init already runs as its user, with its groups, capabilities and no_new_privs" {
+	update_config '.process.user = {uid: 1000, gid: 1001, additionalGids: [5, 6]}
+		| .process.noNewPrivileges = true
+		| .process.capabilities = {bounding: ["CAP_KILL", "CAP_CHOWN"], effective: ["CAP_KILL"],
+			permitted: ["CAP_KILL", "CAP_CHOWN"], inheritable: ["CAP_CHOWN"]}'
+	set_cmd sh -c 'id'
+	rt create -b "$BUNDLE" ct1 >"$BATS_TEST_TMPDIR/out"
+	pid=$(rt state ct1 | jq .pid)
+	st=$(cat "/proc/$pid/status")
+	echo "$st"
+	[[ "$st" == *$'Uid:\t1000\t1000\t1000\t1000'* ]]
+	[[ "$st" == *$'Gid:\t1001\t1001\t1001\t1001'* ]]
+	[[ "$st" == *$'Groups:\t5 6'* ]]
+	[ "$(status_field "$st" CapBnd)" = "$(cap_mask CAP_KILL CAP_CHOWN)" ]
+	[ "$(status_field "$st" CapPrm)" = "$(cap_mask CAP_KILL CAP_CHOWN)" ]
+	[ "$(status_field "$st" CapEff)" = "$(cap_mask CAP_KILL)" ]
+	[ "$(status_field "$st" CapInh)" = "$(cap_mask CAP_CHOWN)" ]
+	[ "$(status_field "$st" NoNewPrivs)" = 1 ]
+	# and still waits for start, still dies with a kill, as before
+	[ "$(status ct1)" = created ]
+	rt start ct1
+	wait_status ct1 stopped
+	[ "$(cat "$BATS_TEST_TMPDIR/out")" = "uid=1000 gid=1001 groups=5,6" ]
+	rt delete ct1
+	expect_no_leftovers ct1
 }
 
 @test "process.execCPUAffinity: the final set is the process's affinity, for run and exec" {

@@ -64,6 +64,17 @@ agent_states() {
 	sed -n 's/^state //p' "$AGENT_LOG"
 }
 
+# wait_agent_states N: waits up to 5 s for the agent to have logged N
+# states (rt's send returns before the agent reads it).
+wait_agent_states() {
+	local i
+	for i in $(seq 50); do
+		[ "$(agent_states | wc -l)" -ge "$1" ] && break
+		sleep 0.1
+	done
+	[ "$(agent_states | wc -l)" -eq "$1" ]
+}
+
 # podman_profile CAPS-JSON: Podman's default profile as an OCI LinuxSeccomp,
 # converted the way Podman does it: the x86_64 entry of archMap with its
 # sub-architectures, and only the rules whose includes/excludes (arches
@@ -181,6 +192,80 @@ podman_profile() {
 		[ "${lines[1]}" = "Seccomp:2" ]
 		[[ "${lines[2]}" == *"Operation not permitted"* ]]
 	done
+	expect_no_leftovers ct1
+}
+
+@test "seccomp: without noNewPrivileges the filter is in at create (as runc and crun), with it only after start (as crun)" {
+	deny_mkdir '"action": "SCMP_ACT_ERRNO"'
+	set_cmd true
+	for nnp in false true; do
+		update_config ".process.noNewPrivileges = $nnp"
+		rt create -b "$BUNDLE" ct1
+		st=$(grep -E "^(NoNewPrivs|Seccomp):" "/proc/$(rt state ct1 | jq .pid)/status" | tr -d "\t" | tr "\n" " ")
+		echo "nnp=$nnp: $st"
+		if [ "$nnp" = false ]; then [ "$st" = "NoNewPrivs:0 Seccomp:2 " ]; else [ "$st" = "NoNewPrivs:1 Seccomp:0 " ]; fi
+		rt start ct1
+		wait_status ct1 stopped
+		rt delete ct1
+	done
+	expect_no_leftovers ct1
+}
+
+# runtime_extras_denied: allow all but what runc's init never calls once
+# a filter loaded without no_new_privs is in, and an init could: making
+# a memfd (memfd_create, its seals), accepting a connection.
+runtime_extras_denied() {
+	seccomp '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+		{"names": ["memfd_create", "accept", "accept4"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1},
+		{"names": ["fcntl"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1,
+		 "args": [{"index": 1, "value": 1033, "op": "SCMP_CMP_EQ"}]}]}'
+}
+
+@test "seccomp: a filter loaded at create need not allow memfd_create, seals or accept, which the init needs no more (as runc)" {
+	runtime_extras_denied
+	update_config '.process.noNewPrivileges = false'
+	set_cmd sh -c 'grep ^Seccomp: /proc/self/status | tr -d "\t"'
+	rt create -b "$BUNDLE" ct1 >"$BATS_TEST_TMPDIR/out"
+	rt start ct1
+	wait_status ct1 stopped
+	[ "$(cat "$BATS_TEST_TMPDIR/out")" = Seccomp:2 ]
+	rt delete ct1
+	run rt run -b "$BUNDLE" ct1
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = Seccomp:2 ]
+	# with a startContainer hook too, which the init runs under the filter
+	update_config '.hooks.startContainer = [{"path": "/bin/true", "args": ["true"]}]'
+	run rt run -b "$BUNDLE" ct1
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = Seccomp:2 ]
+	expect_no_leftovers ct1
+	# runc, the oracle, runs the same bundle
+	command -v runc >/dev/null || skip "no runc"
+	update_config 'del(.hooks) | .linux.cgroupsPath = "'"$CG_PARENT"'/runc"'
+	run runc --root "$BATS_TEST_TMPDIR/runc" run -b "$BUNDLE" ct-runc
+	echo "runc: $output"
+	[ "$status" -eq 0 ]
+	[ "$output" = Seccomp:2 ]
+}
+
+@test "seccomp: a notify listener loaded at create reaches the agent with the creating state" {
+	start_agent
+	seccomp "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": \"$AGENT_SOCK\",
+		\"syscalls\": [{\"names\": [\"mkdir\", \"mkdirat\"], \"action\": \"SCMP_ACT_NOTIFY\"}]}"
+	update_config '.process.noNewPrivileges = false'
+	set_cmd sh -c 'mkdir /tmp/d && echo made'
+	rt create -b "$BUNDLE" ct1 >"$BATS_TEST_TMPDIR/out"
+	pid=$(rt state ct1 | jq .pid)
+	wait_agent_states 1
+	st=$(agent_states)
+	[ "$(jq -r .state.status <<<"$st")" = creating ]
+	[ "$(jq -r .state.pid <<<"$st")" = "$pid" ]
+	rt start ct1
+	wait_status ct1 stopped
+	[ "$(cat "$BATS_TEST_TMPDIR/out")" = made ]
+	rt delete ct1
 	expect_no_leftovers ct1
 }
 
