@@ -113,61 +113,11 @@ func (p *Program) openSource(m *mountSpec) (int32, syscall.Errno) {
 //go:nosplit
 //go:norace
 func (p *Program) fsMount(m *mountSpec) syscall.Errno {
-	root := p.st.root
-	dest := p.cbytes(m.dest)
-	var dst int32
-	var e syscall.Errno
-	// The data, possibly after a mode= of the covered directory.
-	data := p.st.data
-	dn := 0
-	if m.exact {
-		// proc, sysfs and /dev land exactly where the spec says, never
-		// through a symlink: masked paths would protect nothing
-		// (CVE-2019-19921), and a /dev elsewhere would leave the
-		// devices rt makes uncovered.
-		dst, e = p.openNoSymlinks(root, dest)
-		if e == unix.ENOENT {
-			var d int32
-			if d, e = segMkdirAllInRoot(p, root, dest); e == 0 {
-				closefd(d)
-				dst, e = p.openNoSymlinks(root, dest)
-			}
-		}
-		if e == unix.ELOOP || e == unix.ENOTDIR {
-			p.errDetail("filesystem \"")
-			p.errAppStr(m.fstype)
-			p.errApps("\" must be mounted on ordinary directory")
-			return errCheck
-		}
-	} else {
-		dst, e = p.openInRoot(root, dest, 0)
-		if e == 0 && m.tmpfsMode {
-			// A tmpfs over an existing directory takes its mode, as
-			// runc's does (the spec's own mode= comes later and wins).
-			if e = p.fstat(dst); e != 0 {
-				closefd(dst)
-				p.errDetail("stat")
-				return e
-			}
-			mode := uint64(p.st.stat.Mode & 0o7777)
-			dn = apps(data, dn, "mode=0")
-			for sh := 9; sh >= 0; sh -= 3 {
-				data[dn] = byte('0' + (mode>>uint(sh))&7)
-				dn++
-			}
-			data[dn] = 0
-			if m.data.n > 0 {
-				dn = apps(data, dn, ",")
-			}
-		}
-		if e == unix.ENOENT {
-			dst, e = segOpenOrCreate(p, root, dest, true)
-		}
-	}
+	dst, dn, e := p.fsMountPoint(m)
 	if e != 0 {
-		p.errDetail("create mount point")
 		return e
 	}
+	data := p.st.data
 	app(data, dn, p.bytes(m.data)) // NUL-terminated; the length is not needed
 	if e = segCheckProcDest(p, m, dst, m.isProc); e != 0 {
 		closefd(dst)
@@ -228,6 +178,69 @@ func (p *Program) fsMount(m *mountSpec) syscall.Errno {
 	}
 	closefd(mounted)
 	return 0
+}
+
+// fsMountPoint opens m's mount point in the rootfs, making it when it is
+// missing, and starts st.data with the mode= a tmpfs takes from the
+// directory it covers (dn bytes of it, the spec's data to follow).
+//
+//go:noinline
+//go:nosplit
+//go:norace
+func (p *Program) fsMountPoint(m *mountSpec) (dst int32, dn int, e syscall.Errno) {
+	root := p.st.root
+	dest := p.cbytes(m.dest)
+	// The data, possibly after a mode= of the covered directory.
+	data := p.st.data
+	if m.exact {
+		// proc, sysfs and /dev land exactly where the spec says, never
+		// through a symlink: masked paths would protect nothing
+		// (CVE-2019-19921), and a /dev elsewhere would leave the
+		// devices rt makes uncovered.
+		dst, e = p.openNoSymlinks(root, dest)
+		if e == unix.ENOENT {
+			var d int32
+			if d, e = segMkdirAllInRoot(p, root, dest); e == 0 {
+				closefd(d)
+				dst, e = p.openNoSymlinks(root, dest)
+			}
+		}
+		if e == unix.ELOOP || e == unix.ENOTDIR {
+			p.errDetail("filesystem \"")
+			p.errAppStr(m.fstype)
+			p.errApps("\" must be mounted on ordinary directory")
+			return -1, 0, errCheck
+		}
+	} else {
+		dst, e = p.openInRoot(root, dest, 0)
+		if e == 0 && m.tmpfsMode {
+			// A tmpfs over an existing directory takes its mode, as
+			// runc's does (the spec's own mode= comes later and wins).
+			if e = p.fstat(dst); e != 0 {
+				closefd(dst)
+				p.errDetail("stat")
+				return -1, 0, e
+			}
+			mode := uint64(p.st.stat.Mode & 0o7777)
+			dn = apps(data, dn, "mode=0")
+			for sh := 9; sh >= 0; sh -= 3 {
+				data[dn] = byte('0' + (mode>>uint(sh))&7)
+				dn++
+			}
+			data[dn] = 0
+			if m.data.n > 0 {
+				dn = apps(data, dn, ",")
+			}
+		}
+		if e == unix.ENOENT {
+			dst, e = segOpenOrCreate(p, root, dest, true)
+		}
+	}
+	if e != 0 {
+		p.errDetail("create mount point")
+		return -1, 0, e
+	}
+	return dst, dn, 0
 }
 
 // errFallback is fsMount's "bind m.fallback instead".
