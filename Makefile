@@ -134,17 +134,18 @@ test-crash: rt tools
 # which writes tests/engines/RESULTS.md), in the systemd + cgroup v2 guest
 # with the engines added (docker.io wants apparmor: the guest's kernel has
 # AppArmor on, and dockerd refuses to run containers when it cannot load
-# its profile). Under TCG this takes a while, so it is not part of `make
-# test`. ENGINE_SUITES="docker" runs one suite and replaces only its
-# section. The cri suite needs `make cri-tools` first (critest and
+# its profile; critest loads its AppArmor profiles with `sudo
+# apparmor_parser`, so sudo too). Under TCG this takes a while, so it is
+# not part of `make test`. ENGINE_SUITES="docker" runs one suite and
+# replaces only its section. The cri suite needs `make cri-tools` first (critest and
 # containerd 2.x, built into CRI_DIR, which the guest gets as a share);
 # CRI_CONTAINERDS="1.6" or "2" runs it with one containerd (and replaces
 # only that containerd's rows), CRI_FOCUS / CRI_SKIP pick critest's specs
 # by a regular expression; it takes hours under TCG (critest's own list,
-# both runtimes: about 1.5 h per containerd).
+# both runtimes: about 2.5 h for containerd 2).
 ENGINES_RTVM_DIR ?= /var/tmp/rtvm-engines
 ENGINES_PKGS = podman conmon containerd catatonit slirp4netns fuse-overlayfs dbus-user-session libpam-systemd containernetworking-plugins \
-	docker.io apparmor docker-registry curl iptables procps
+	docker.io apparmor docker-registry curl iptables procps sudo
 # Seconds: two hours, four for the cri suite alone, five for every suite.
 ENGINES_TIMEOUT ?= $(if $(ENGINE_SUITES),$(if $(filter cri,$(ENGINE_SUITES)),14400,7200),18000)
 CRI_DIR ?= /var/tmp/rt-cri
