@@ -23,29 +23,13 @@ func TestTrampoline(t *testing.T) {
 	run := func(args ...string) (string, int) {
 		cmd := exec.Command(path)
 		cmd.Args = args
-		cmd.Env = []string{"X=from the env"}
-		cmd.ExtraFiles = nil
-		out, err := cmd.CombinedOutput()
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		return string(out), code
+		return runTrampoline(t, cmd)
 	}
-	out, code := run("exec /bin/sh: ", "/bin/sh", "sh", "-c", `echo "$0 $1 $X"`, "zero", "one")
-	if out != "zero one from the env\n" || code != 0 {
-		t.Errorf("ran: %q, exit %d", out, code)
-	}
-	out, code = run("exec /nonexistent: ", "/nonexistent", "x")
-	if out != "exec /nonexistent: no such file or directory\n" || code != 255 {
-		t.Errorf("missing program: %q, exit %d", out, code)
-	}
+	checkTrampolineRuns(t, run)
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad")
 	os.WriteFile(bad, []byte("\x00\x01\x02\x03 not a program"), 0o755)
-	out, code = run("exec "+bad+": ", bad, "x")
+	out, code := run("exec "+bad+": ", bad, "x")
 	if out != "exec "+bad+": exec format error\n" || code != 255 {
 		t.Errorf("bad program: %q, exit %d", out, code)
 	}
@@ -79,17 +63,35 @@ func TestTrampolineAArch64(t *testing.T) {
 	}
 	run := func(args ...string) (string, int) {
 		// -0 sets argv[0], the prefix; the rest are argv[1:].
-		cmd := exec.Command(qemu, append([]string{"-0", args[0], path}, args[1:]...)...)
-		cmd.Env = []string{"X=from the env"}
-		out, err := cmd.CombinedOutput()
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		return string(out), code
+		return runTrampoline(t, exec.Command(qemu, append([]string{"-0", args[0], path}, args[1:]...)...))
 	}
+	checkTrampolineRuns(t, run)
+	out, code := run("exec /etc/passwd: ", "/etc/passwd", "x")
+	if out != "exec /etc/passwd: permission denied\n" || code != 255 {
+		t.Errorf("not executable: %q, exit %d", out, code)
+	}
+}
+
+// runTrampoline runs cmd with the environment the checks look for and
+// returns what it printed and its exit status.
+func runTrampoline(t *testing.T, cmd *exec.Cmd) (string, int) {
+	t.Helper()
+	cmd.Env = []string{"X=from the env"}
+	out, err := cmd.CombinedOutput()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return string(out), code
+}
+
+// checkTrampolineRuns: a program runs with the argv after the
+// trampoline's two entries and its environment; a missing one is said in
+// runc's words with status 255.
+func checkTrampolineRuns(t *testing.T, run func(args ...string) (string, int)) {
+	t.Helper()
 	out, code := run("exec /bin/sh: ", "/bin/sh", "sh", "-c", `echo "$0 $1 $X"`, "zero", "one")
 	if out != "zero one from the env\n" || code != 0 {
 		t.Errorf("ran: %q, exit %d", out, code)
@@ -97,9 +99,5 @@ func TestTrampolineAArch64(t *testing.T) {
 	out, code = run("exec /nonexistent: ", "/nonexistent", "x")
 	if out != "exec /nonexistent: no such file or directory\n" || code != 255 {
 		t.Errorf("missing program: %q, exit %d", out, code)
-	}
-	out, code = run("exec /etc/passwd: ", "/etc/passwd", "x")
-	if out != "exec /etc/passwd: permission denied\n" || code != 255 {
-		t.Errorf("not executable: %q, exit %d", out, code)
 	}
 }
