@@ -24,6 +24,8 @@ import (
 	"github.com/urfave/cli"
 
 	"github.com/rt-runtime/rt/libct/seccomp"
+	// Quiets the Go runtime's monitor thread from the start (see package).
+	_ "github.com/rt-runtime/rt/libct/sysmon"
 )
 
 var version = "0.1.0-dev"

@@ -8,13 +8,14 @@ package caps
 
 import (
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/rt-runtime/rt/libct/kfile"
 )
 
 // names is indexed by capability number (linux/capability.h).
@@ -107,7 +108,7 @@ func probeLastCap() (int, bool) {
 }
 
 func readLastCap(path string) (int, error) {
-	b, err := os.ReadFile(path)
+	b, err := kfile.Read(path)
 	if err != nil {
 		return 0, err // names the open and the path
 	}

@@ -17,6 +17,7 @@ type fs1Manager struct {
 	unified     *unifiedDir       // hybrid only
 	layout      *layout
 	defaultPath bool
+	made        bool // Apply made the directories (create's Apply(pid) only moves)
 }
 
 // dirs lists each directory once (co-mounted controllers share one).
@@ -43,6 +44,29 @@ func (m *fs1Manager) dir(field, ctrl string) (string, error) {
 }
 
 func (m *fs1Manager) Apply(pid int) error {
+	if err := m.create(); err != nil {
+		return err
+	}
+	if pid <= 0 {
+		return nil
+	}
+	for _, d := range m.dirs() {
+		if err := writeFile(d, "cgroup.procs", fmt.Sprint(pid)); err != nil {
+			return fmt.Errorf("cgroups: move pid %d: %w", pid, err)
+		}
+	}
+	if m.unified != nil {
+		return m.unified.enter(pid)
+	}
+	return nil
+}
+
+// create makes the container's directory in every hierarchy, once per
+// manager.
+func (m *fs1Manager) create() error {
+	if m.made {
+		return nil
+	}
 	for _, d := range m.dirs() {
 		if err := mkdirAll(d); err != nil {
 			return fmt.Errorf("cgroups: %w", err)
@@ -58,17 +82,7 @@ func (m *fs1Manager) Apply(pid int) error {
 			return err
 		}
 	}
-	if pid <= 0 {
-		return nil
-	}
-	for _, d := range m.dirs() {
-		if err := writeFile(d, "cgroup.procs", fmt.Sprint(pid)); err != nil {
-			return fmt.Errorf("cgroups: move pid %d: %w", pid, err)
-		}
-	}
-	if m.unified != nil {
-		return m.unified.enter(pid)
-	}
+	m.made = true
 	return nil
 }
 

@@ -24,6 +24,7 @@ type unifiedDir struct {
 	// hybrid: the v1 hierarchies hold the resources, so controllers are
 	// enabled here only when a limit needs them (see enable).
 	hybrid bool
+	made   bool // create succeeded
 }
 
 // ancestors lists mount .. parent(dir), top-down.
@@ -42,7 +43,12 @@ func (u *unifiedDir) ancestors() []string {
 	return out
 }
 
+// create makes the cgroup and enables its controllers, once per manager:
+// create's Apply(0) does it and the Apply(pid) that follows only moves.
 func (u *unifiedDir) create() error {
+	if u.made {
+		return nil
+	}
 	if err := mkdirAll(u.dir); err != nil {
 		return fmt.Errorf("cgroups: %w", err)
 	}
@@ -62,6 +68,7 @@ func (u *unifiedDir) create() error {
 	if err == nil && strings.TrimSpace(t) == "domain invalid" {
 		return fmt.Errorf("cgroups: %s is \"domain invalid\" (a threaded subtree): it cannot hold a container", u.dir)
 	}
+	u.made = true
 	return nil
 }
 

@@ -2,14 +2,16 @@ package cgroups
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"sync"
 
 	"github.com/moby/sys/mountinfo"
+
+	"github.com/rt-runtime/rt/libct/kfile"
 )
 
 type mode int
@@ -86,13 +88,12 @@ var (
 // needs it and the file can be long on busy hosts.
 func hostLayout() (*layout, error) {
 	layoutOnce.Do(func() {
-		f, err := os.Open("/proc/self/mountinfo")
+		b, err := kfile.Read("/proc/self/mountinfo")
 		if err != nil {
 			layoutErr = fmt.Errorf("cgroups: detect layout: %w", err)
 			return
 		}
-		defer f.Close()
-		cachedLayout, layoutErr = parseLayout(f)
+		cachedLayout, layoutErr = parseLayout(bytes.NewReader(b))
 	})
 	return cachedLayout, layoutErr
 }
@@ -218,12 +219,11 @@ func preferredUnified(mp string) bool {
 // ownCgroups reads /proc/self/cgroup: controller name -> cgroup path, with
 // "" for the unified hierarchy. Co-mounted controllers each get an entry.
 func ownCgroups() (map[string]string, error) {
-	f, err := os.Open("/proc/self/cgroup")
+	b, err := kfile.Read("/proc/self/cgroup")
 	if err != nil {
 		return nil, fmt.Errorf("cgroups: read own cgroup: %w", err)
 	}
-	defer f.Close()
-	return parseProcCgroup(f)
+	return parseProcCgroup(bytes.NewReader(b))
 }
 
 func parseProcCgroup(r io.Reader) (map[string]string, error) {

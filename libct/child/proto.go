@@ -1,6 +1,7 @@
 package child
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -148,6 +149,9 @@ var ErrClosed = errors.New("peer closed the connection")
 type Conn struct {
 	f  *os.File
 	rc syscall.RawConn // set when f is non-blocking and polled
+	// rbuf is Recv's buffer, made once: a message fits in maxMsg, and
+	// its payload is copied out.
+	rbuf []byte
 }
 
 // NewPollConn makes a Conn of fd that waits through the Go netpoller:
@@ -235,8 +239,10 @@ func (c *Conn) SendError(err error) error {
 
 // Recv reads the next message. An error message becomes an *Error.
 func (c *Conn) Recv() (Msg, []int, error) {
-	buf := make([]byte, maxMsg)
-	oob := make([]byte, cmsgSpaceFds)
+	if c.rbuf == nil {
+		c.rbuf = make([]byte, maxMsg+cmsgSpaceFds)
+	}
+	buf, oob := c.rbuf[:maxMsg], c.rbuf[maxMsg:]
 	var n, oobn int
 	err := c.io(true, func(fd int) error {
 		var rerr error
@@ -270,7 +276,7 @@ func (c *Conn) Recv() (Msg, []int, error) {
 		Errno: binary.NativeEndian.Uint32(buf[offErrno:]),
 		Step:  int32(binary.NativeEndian.Uint32(buf[offStep:])),
 		Arg:   int64(binary.NativeEndian.Uint64(buf[offArg:])),
-		Data:  buf[headerSize:n],
+		Data:  bytes.Clone(buf[headerSize:n]),
 	}
 	if m.Kind == KindError {
 		closeFds(fds)

@@ -30,6 +30,9 @@ type Container struct {
 	destroyed bool
 	// summary: state was read without its cgroup paths (see cgroup).
 	summary bool
+	// rootFd is list's open root, to read state.json relative to it
+	// (AT_FDCWD otherwise).
+	rootFd int
 	// restoreOOM gives rt its oom_score_adj back (see takeOOMScoreAdj)
 	// once the init of the container this process created has exec'd.
 	restoreOOM func()
@@ -71,7 +74,11 @@ func (c *Container) read() error {
 	if c.summary {
 		decode = decodeStateSummary
 	}
-	st, err := readStateOf(c.dir, decode)
+	rootFd := c.rootFd
+	if rootFd == 0 {
+		rootFd = unix.AT_FDCWD
+	}
+	st, err := readStateAt(rootFd, c.dir, decode)
 	if errors.Is(err, os.ErrNotExist) {
 		st, err = c.bareDir()
 	}
@@ -247,6 +254,11 @@ func List(root string) ([]OCIState, error) {
 		}
 		return nil, err
 	}
+	rootFd, err := unix.Open(root, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: root, Err: err}
+	}
+	defer unix.Close(rootFd)
 	out := make([]OCIState, 0, len(ents))
 	for _, e := range ents {
 		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
@@ -254,7 +266,7 @@ func List(root string) ([]OCIState, error) {
 		}
 		// Not an rt container (another runtime's, in a root an engine
 		// shares), or gone meanwhile: not listed.
-		c := &Container{root: root, dir: filepath.Join(root, e.Name()), summary: true}
+		c := &Container{root: root, dir: filepath.Join(root, e.Name()), summary: true, rootFd: rootFd}
 		if c.read() != nil {
 			continue
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/rt-runtime/rt/libct/cgroups"
 	"github.com/rt-runtime/rt/libct/child"
 	"github.com/rt-runtime/rt/libct/idmap"
+	"github.com/rt-runtime/rt/libct/kfile"
 	"github.com/rt-runtime/rt/libct/rootfs"
 	"github.com/rt-runtime/rt/libct/specconv"
 	"github.com/rt-runtime/rt/libct/specjson"
@@ -57,7 +58,7 @@ type CreateOpts struct {
 // LoadSpec reads bundle/config.json; it returns the config and its
 // bytes.
 func LoadSpec(bundle string) (*specs.Spec, []byte, error) {
-	b, err := os.ReadFile(filepath.Join(bundle, "config.json"))
+	b, err := kfile.Read(filepath.Join(bundle, "config.json"))
 	if err != nil {
 		return nil, nil, fmt.Errorf("config.json: %w", err)
 	}

@@ -195,8 +195,17 @@ func readState(dir string) (*State, error) { return readStateOf(dir, decodeState
 // readStateOf reads state.json with decode (decodeState, or list's
 // decodeStateSummary).
 func readStateOf(dir string, decode func([]byte, *State) error) (*State, error) {
+	return readStateAt(unix.AT_FDCWD, dir, decode)
+}
+
+// readStateAt is readStateOf with dir's parent open as rootFd (list's).
+func readStateAt(rootFd int, dir string, decode func([]byte, *State) error) (*State, error) {
 	// Plain syscalls: list reads a thousand of these.
-	b, err := kfile.Read(filepath.Join(dir, stateFile))
+	name := filepath.Join(dir, stateFile)
+	if rootFd != unix.AT_FDCWD {
+		name = filepath.Join(filepath.Base(dir), stateFile)
+	}
+	b, err := kfile.ReadAt(rootFd, name, filepath.Join(dir, stateFile))
 	if err != nil {
 		return nil, err
 	}

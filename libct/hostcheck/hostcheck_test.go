@@ -97,6 +97,9 @@ func TestExecutable(t *testing.T) {
 	os.Chmod(filepath.Join(root, "usr/bin/tool"), 0o755)
 	write(t, filepath.Join(root, "plain"), "")
 	os.Symlink("usr/bin", filepath.Join(root, "bin"))
+	// A directory that leads below a mount: the mount decides.
+	os.MkdirAll(filepath.Join(root, "opt"), 0o755)
+	os.Symlink("/mnt/tools", filepath.Join(root, "opt/tools"))
 	for _, c := range []struct {
 		args []string
 		env  []string
@@ -109,8 +112,13 @@ func TestExecutable(t *testing.T) {
 		{[]string{"/bin/none"}, nil, "exec /bin/none: no such file or directory"},
 		{[]string{"/plain"}, nil, "exec /plain: permission denied"},
 		{[]string{"/usr"}, nil, "exec /usr: permission denied"},
+		{[]string{"/plain/x"}, nil, "exec /plain/x: no such file or directory"},
+		{[]string{"/opt/tools/x"}, nil, ""},
+		{[]string{"x"}, []string{"PATH=/nowhere:/opt/tools"}, ""},
+		{[]string{"/opt/none/x"}, nil, "exec /opt/none/x: no such file or directory"},
 	} {
-		spec := &specs.Spec{Process: &specs.Process{Args: c.args, Env: c.env, Cwd: "/a/b"}}
+		spec := &specs.Spec{Process: &specs.Process{Args: c.args, Env: c.env, Cwd: "/a/b"},
+			Mounts: []specs.Mount{{Destination: "/mnt/tools"}}}
 		ps := Executable(spec, root)
 		got := ""
 		if len(ps) > 0 {

@@ -10,6 +10,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/rt-runtime/rt/libct/kfile"
 	"github.com/rt-runtime/rt/libct/specconv"
 	"github.com/rt-runtime/rt/libct/userns"
 )
@@ -74,7 +75,7 @@ func Namespaces(spec *specs.Spec) []Problem {
 
 // readInt reads a one-number file; ok is false when it cannot.
 func readInt(path string) (int64, bool) {
-	b, err := os.ReadFile(path)
+	b, err := kfile.Read(path)
 	if err != nil {
 		return 0, false
 	}

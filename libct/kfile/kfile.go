@@ -13,11 +13,16 @@ import (
 
 // open opens p close-on-exec, retrying EINTR as os does.
 func open(p string, flags int) (int, error) {
+	return openAt(unix.AT_FDCWD, p, p, flags)
+}
+
+// openAt opens name relative to dirfd; errors name the file as shown.
+func openAt(dirfd int, name, shown string, flags int) (int, error) {
 	for {
-		fd, err := unix.Open(p, flags|unix.O_CLOEXEC, 0)
+		fd, err := unix.Openat(dirfd, name, flags|unix.O_CLOEXEC, 0)
 		if err != unix.EINTR {
 			if err != nil {
-				return -1, &os.PathError{Op: "open", Path: p, Err: err}
+				return -1, &os.PathError{Op: "open", Path: shown, Err: err}
 			}
 			return fd, nil
 		}
@@ -26,7 +31,15 @@ func open(p string, flags int) (int, error) {
 
 // Read returns the whole content of p.
 func Read(p string) ([]byte, error) {
-	fd, err := open(p, unix.O_RDONLY)
+	return ReadAt(unix.AT_FDCWD, p, p)
+}
+
+// ReadAt is Read of name relative to the directory dirfd: a caller that
+// reads a file in each of many directories (list) saves the walk from /
+// each time. shown is the path its errors name.
+func ReadAt(dirfd int, name, shown string) ([]byte, error) {
+	p := shown
+	fd, err := openAt(dirfd, name, shown, unix.O_RDONLY)
 	if err != nil {
 		return nil, err
 	}

@@ -17,6 +17,8 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/rt-runtime/rt/libct/kfile"
 )
 
 // ReadMappings returns the uid and gid mappings of the user namespace pid
@@ -33,7 +35,7 @@ func ReadMappings(pid int) (uids, gids []specs.LinuxIDMapping, err error) {
 }
 
 func readMapFile(path string) ([]specs.LinuxIDMapping, error) {
-	b, err := os.ReadFile(path)
+	b, err := kfile.Read(path)
 	if err != nil {
 		return nil, fmt.Errorf("read id mappings: %w", err)
 	}
@@ -149,7 +151,7 @@ func sysMaps(m []specs.LinuxIDMapping) []syscall.SysProcIDMap {
 // whole id range. Read once per process.
 func RunningInUserNS() bool {
 	inUserNSOnce.Do(func() {
-		b, err := os.ReadFile("/proc/self/uid_map")
+		b, err := kfile.Read("/proc/self/uid_map")
 		if err != nil {
 			// No file: a kernel without user namespaces.
 			return

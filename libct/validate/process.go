@@ -3,7 +3,6 @@ package validate
 import (
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -11,12 +10,13 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/rt-runtime/rt/libct/caps"
+	"github.com/rt-runtime/rt/libct/kfile"
 	"github.com/rt-runtime/rt/libct/rlimit"
 )
 
 // apparmorEnabled is a variable so tests do not depend on the host.
 var apparmorEnabled = func() bool {
-	b, err := os.ReadFile("/sys/module/apparmor/parameters/enabled")
+	b, err := kfile.Read("/sys/module/apparmor/parameters/enabled")
 	return err == nil && strings.TrimSpace(string(b)) == "Y"
 }
 

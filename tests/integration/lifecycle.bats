@@ -288,14 +288,25 @@ start_pidfdrecv() {
 	return 1
 }
 
+# pidfd_report OUT: what the peer printed of the fd it got. rt returns once
+# sendmsg has queued the fd; the peer prints it a moment later.
+pidfd_report() {
+	local i
+	for i in $(seq 100); do
+		[ -s "$1" ] && break
+		sleep 0.05
+	done
+	cat "$1"
+}
+
 @test "--pidfd-socket hands a pidfd of the init (create, run) and of an exec'd process" {
 	set_cmd sleep 100
 	sock="$BATS_TEST_TMPDIR/pidfd.sock"
 	out="$BATS_TEST_TMPDIR/pidfd.out"
 	start_pidfdrecv "$sock" "$out" -signal 15
 	rt create -b "$BUNDLE" --pidfd-socket "$sock" ct1
-	# sent before create returns
-	[ "$(cat "$out")" = "standard anon_inode:[pidfd] $(rt state ct1 | jq .pid)" ]
+	# sent during create
+	[ "$(pidfd_report "$out")" = "standard anon_inode:[pidfd] $(rt state ct1 | jq .pid)" ]
 	# the peer signals the created init through it (with TERM, as the
 	# upstream test does: rt's waiting init dies of it)
 	kill "$PIDFD_PID"
@@ -307,7 +318,7 @@ start_pidfdrecv() {
 	rm -f "$sock"
 	start_pidfdrecv "$sock" "$out"
 	rt run -d -b "$BUNDLE" --pidfd-socket "$sock" ct1
-	[ "$(cat "$out")" = "standard anon_inode:[pidfd] $(rt state ct1 | jq .pid)" ]
+	[ "$(pidfd_report "$out")" = "standard anon_inode:[pidfd] $(rt state ct1 | jq .pid)" ]
 	kill "$PIDFD_PID"
 	wait "$PIDFD_PID"
 	PIDFD_PID=
@@ -319,7 +330,7 @@ start_pidfdrecv() {
 	start_pidfdrecv "$sock" "$BATS_TEST_TMPDIR/exec.out"
 	rt exec -d --pid-file "$BATS_TEST_TMPDIR/exec.pid" --pidfd-socket "$sock" ct1 sleep 100
 	epid=$(cat "$BATS_TEST_TMPDIR/exec.pid")
-	[ "$(cat "$BATS_TEST_TMPDIR/exec.out")" = "setns anon_inode:[pidfd] $epid" ]
+	[ "$(pidfd_report "$BATS_TEST_TMPDIR/exec.out")" = "setns anon_inode:[pidfd] $epid" ]
 	kill "$PIDFD_PID"
 	wait "$PIDFD_PID"
 	PIDFD_PID=
