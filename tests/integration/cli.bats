@@ -140,3 +140,25 @@ teardown() { teardown_rt; }
 	rt delete ct1
 	expect_no_leftovers ct1
 }
+
+@test "cli: rt's runtime monitor thread (sysmon) sleeps with 1 ms of timer slack, its main thread with the default" {
+	# A foreground run stays up while its container sleeps.
+	set_cmd sleep 100
+	"$RT_BIN" --root "$ROOT" run -b "$BUNDLE" ct1 </dev/null >/dev/null 2>&1 &
+	local rtpid=$! tids
+	wait_status ct1 running
+	# The kernel lists the threads in creation order; the Go runtime
+	# starts sysmon first.
+	tids=($(ls -U /proc/$rtpid/task))
+	[ "${tids[0]}" = "$rtpid" ]
+	echo "threads: ${tids[*]}; sysmon $(cat /proc/${tids[1]}/timerslack_ns)"
+	[ "$(cat /proc/${tids[1]}/timerslack_ns)" = 1000000 ]
+	[ "$(cat /proc/$rtpid/timerslack_ns)" != 1000000 ]
+	rt kill ct1 KILL
+	# the foreground run deletes the container once its process is gone
+	local rc=0
+	wait "$rtpid" || rc=$?
+	[ "$rc" -eq 137 ]
+	run rt state ct1
+	[ "$status" -ne 0 ]
+}
