@@ -30,8 +30,9 @@ type Container struct {
 	destroyed bool
 	// summary: state was read without its cgroup paths (see cgroup).
 	summary bool
-	// rootFd is list's open root, to read state.json relative to it
-	// (AT_FDCWD otherwise).
+	// rootFd is list's open root, to read state.json relative to it. The
+	// zero value means none (read walks the full path): had list's open
+	// returned fd 0, that only costs the walk.
 	rootFd int
 	// restoreOOM gives rt its oom_score_adj back (see takeOOMScoreAdj)
 	// once the init of the container this process created has exec'd.
