@@ -68,6 +68,16 @@ func execContainer(ctx *cli.Context) error {
 		return err
 	}
 	detach := ctx.Bool("detach")
+	var caught func() chan os.Signal
+	var sigs chan os.Signal
+	if !detach {
+		caught = catchSignals()
+		// Caught before the process is released to exec.
+		o.BeforeExec = func() error {
+			sigs = caught()
+			return nil
+		}
+	}
 	var restore func()
 	if p.Terminal && o.ConsoleSocket == "" {
 		if detach {
@@ -81,6 +91,7 @@ func execContainer(ctx *cli.Context) error {
 		o.Console = theirs
 		// The master is on its way once the process is ready.
 		o.BeforeExec = func() error {
+			sigs = caught()
 			master, err := console.Recv(ours)
 			if err != nil {
 				return err
@@ -88,10 +99,6 @@ func execContainer(ctx *cli.Context) error {
 			restore = console.Forward(master)
 			return nil
 		}
-	}
-	var caught chan os.Signal
-	if !detach {
-		caught = catchSignals()
 	}
 	proc, err := c.Exec(o)
 	if o.Console != nil {
@@ -106,7 +113,7 @@ func execContainer(ctx *cli.Context) error {
 	if detach {
 		return nil
 	}
-	forwardSignals(caught, proc)
+	forwardSignals(sigs, proc)
 	code, err := proc.Wait()
 	if restore != nil {
 		restore()

@@ -40,6 +40,10 @@ var runCommand = cli.Command{
 		o := createOpts(ctx, id, bundle)
 		o.Args = args
 		detach := ctx.Bool("detach")
+		var caught func() chan os.Signal
+		if !detach {
+			caught = catchSignals()
+		}
 		spec, raw, err := container.LoadSpec(bundle)
 		if err != nil {
 			return err
@@ -76,9 +80,9 @@ var runCommand = cli.Command{
 			}
 			restore = console.Forward(master)
 		}
-		var caught chan os.Signal
+		var sigs chan os.Signal
 		if !detach {
-			caught = catchSignals()
+			sigs = caught()
 		}
 		if err := c.Start(); err != nil {
 			c.Delete(true)
@@ -94,7 +98,7 @@ var runCommand = cli.Command{
 		// kill, exec, pause and delete from elsewhere must work while it
 		// runs in our foreground.
 		c.Unlock()
-		forwardSignals(caught, p)
+		forwardSignals(sigs, p)
 		code, err := p.Wait()
 		if restore != nil {
 			restore()

@@ -241,3 +241,20 @@ exec_d() {
 	[ ! -s "$BATS_TEST_TMPDIR/run.out" ]
 	expect_no_leftovers ct1
 }
+
+@test "a foreground exec forwards signals to its process" {
+	rt run -d -b "$BUNDLE" ct1
+	out="$BATS_TEST_TMPDIR/out"
+	"$RT_BIN" --root "$ROOT" exec ct1 sh -c 'trap "echo got USR1" USR1; trap "echo got TERM; exit 7" TERM; echo ready; while :; do sleep 0.05; done' >"$out" 2>&1 &
+	pid=$!
+	wait_line "$out" ready
+	kill -s USR1 "$pid"
+	wait_line "$out" "got USR1"
+	kill -s TERM "$pid"
+	status=0
+	wait "$pid" || status=$?
+	[ "$status" -eq 7 ]
+	wait_line "$out" "got TERM"
+	rt delete -f ct1
+	expect_no_leftovers ct1
+}

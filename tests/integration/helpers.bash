@@ -159,6 +159,17 @@ wait_caught() {
 	return 1
 }
 
+# wait_line FILE TEXT: waits up to 5 s for a line TEXT in FILE.
+wait_line() {
+	local i
+	for i in $(seq 50); do
+		grep -qx "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "no line '$2' in $1: $(cat "$1")"
+	return 1
+}
+
 # cg_file CONTROLLER FILE: reads a file of the test container's cgroup.
 cg_file() {
 	cat "/sys/fs/cgroup/$1$CG_PARENT/ct/$2"

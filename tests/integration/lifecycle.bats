@@ -83,17 +83,6 @@ teardown() {
 	expect_no_leftovers ct1
 }
 
-# wait_line FILE TEXT: waits up to 5 s for a line TEXT in FILE.
-wait_line() {
-	local i
-	for i in $(seq 50); do
-		grep -qx "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	echo "no line '$2' in $1: $(cat "$1")"
-	return 1
-}
-
 @test "a foreground run forwards signals to the container's process and survives other real-time ones" {
 	set_cmd sh -c 'trap "echo got USR1" USR1; trap "echo got HUP" HUP; trap "echo got RTMIN+3" 37; trap "echo got TERM; exit 7" TERM; echo ready; while :; do sleep 0.05; done'
 	out="$BATS_TEST_TMPDIR/out"
