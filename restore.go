@@ -86,7 +86,7 @@ var restoreCommand = cli.Command{
 		if err != nil {
 			return fmt.Errorf("wait for container: %w", err)
 		}
-		if err := deleteAfterRun(root(ctx), id); err != nil {
+		if err := deleteAfterRun(c); err != nil {
 			return err
 		}
 		if code != 0 {

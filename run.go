@@ -107,7 +107,7 @@ var runCommand = cli.Command{
 			return fmt.Errorf("wait for container: %w", err)
 		}
 		if !ctx.Bool("keep") {
-			if err := deleteAfterRun(root(ctx), id); err != nil {
+			if err := deleteAfterRun(c); err != nil {
 				return err
 			}
 		}
@@ -120,14 +120,14 @@ var runCommand = cli.Command{
 
 // deleteAfterRun removes a container whose foreground run has ended, under
 // its lock; one somebody already deleted meanwhile is fine.
-func deleteAfterRun(root, id string) error {
-	c, err := container.LoadLocked(root, id)
+func deleteAfterRun(c *container.Container) error {
+	again, err := c.Reload()
 	if errors.Is(err, container.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	defer c.Unlock()
-	return c.Delete(true)
+	defer again.Unlock()
+	return again.Delete(true)
 }

@@ -70,6 +70,23 @@ func LoadLocked(root, id string) (*Container, error) {
 	return c, nil
 }
 
+// Reload locks the container c names again, after c.Unlock, and reads its
+// state anew: others may have changed or deleted it meanwhile. When the
+// state is still that of the container c had (the same init and creation
+// time), the config c decoded is kept: a foreground run deletes the
+// container it ran without reading and decoding config.json again.
+func (c *Container) Reload() (*Container, error) {
+	again, err := LoadLocked(c.root, c.state.ID)
+	if err != nil {
+		return nil, err
+	}
+	if c.state.Spec != nil && again.state.Pid == c.state.Pid &&
+		again.state.InitStartTime == c.state.InitStartTime && again.state.Created.Equal(c.state.Created) {
+		again.state.Spec = c.state.Spec
+	}
+	return again, nil
+}
+
 func (c *Container) read() error {
 	decode := decodeState
 	if c.summary {
