@@ -202,6 +202,16 @@ func Load(paths map[string]string) (Manager, error) {
 	return loadFiles(paths)
 }
 
+// Frozen tells whether the cgroup at paths (as Manager.Paths saved them)
+// is frozen, as its manager's State would, but from the freezer's file
+// alone: a container's status asks it of every live container (state,
+// start, kill, exec), and Load would parse /proc/self/mountinfo first.
+// Without a freezer (or a cgroup.freeze) it is not frozen.
+func Frozen(paths map[string]string) (bool, error) {
+	dirs := DirPaths(paths)
+	return frozenAt(dirs["freezer"], dirs[""])
+}
+
 // loadFiles is Load for the cgroupfs drivers.
 func loadFiles(paths map[string]string) (fileManager, error) {
 	l, err := hostLayout()

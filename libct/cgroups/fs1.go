@@ -207,15 +207,26 @@ func (m *fs1Manager) Thaw() error {
 }
 
 func (m *fs1Manager) State() (bool, error) {
-	if d, ok := m.paths["freezer"]; ok {
-		s, err := readFile(d, "freezer.state")
+	unified := ""
+	if m.unified != nil {
+		unified = m.unified.dir
+	}
+	return frozenAt(m.paths["freezer"], unified)
+}
+
+// frozenAt is the freezer state of a cgroup whose v1 freezer directory is
+// freezer and whose cgroup2 directory is unified (either may be ""): the
+// v1 freezer decides where there is one.
+func frozenAt(freezer, unified string) (bool, error) {
+	if freezer != "" {
+		s, err := readFile(freezer, "freezer.state")
 		if err != nil {
 			return false, err
 		}
 		return strings.TrimSpace(s) != "THAWED", nil
 	}
-	if m.unified != nil && fileExists(m.unified.dir, "cgroup.freeze") {
-		return m.unified.frozen()
+	if unified != "" && fileExists(unified, "cgroup.freeze") {
+		return (&unifiedDir{dir: unified}).frozen()
 	}
 	return false, nil
 }

@@ -202,27 +202,41 @@ func (c *Container) Status() Status {
 	// A created container can be paused too (as with runc); reporting it
 	// paused keeps start from waiting on a frozen init.
 	if c.state.Status == Running || c.state.Status == Created {
-		if m, err := c.cgroup(); err == nil {
-			if p, err := m.State(); err == nil && p {
-				return Paused
-			}
+		if p, err := c.frozen(); err == nil && p {
+			return Paused
 		}
 	}
 	return c.state.Status
 }
 
 func (c *Container) cgroup() (cgroups.Manager, error) {
-	if c.summary {
-		// Read without its cgroup paths (list): a container that is
-		// alive needs them after all.
-		c.summary = false
-		st, err := readState(c.dir)
-		if err != nil {
-			return nil, err
-		}
-		c.state.CgroupPaths = st.CgroupPaths
+	if err := c.readCgroupPaths(); err != nil {
+		return nil, err
 	}
 	return cgroups.Load(c.state.CgroupPaths)
+}
+
+// frozen is the cgroup's freezer state, read without loading its manager.
+func (c *Container) frozen() (bool, error) {
+	if err := c.readCgroupPaths(); err != nil {
+		return false, err
+	}
+	return cgroups.Frozen(c.state.CgroupPaths)
+}
+
+// readCgroupPaths reads the cgroup paths of a container read without them
+// (list): one that is alive needs them after all.
+func (c *Container) readCgroupPaths() error {
+	if !c.summary {
+		return nil
+	}
+	c.summary = false
+	st, err := readState(c.dir)
+	if err != nil {
+		return err
+	}
+	c.state.CgroupPaths = st.CgroupPaths
+	return nil
 }
 
 // OCIState is the runtime-spec state plus runc's extra fields, the shape
