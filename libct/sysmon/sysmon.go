@@ -11,10 +11,13 @@
 // process keeps its slack: timers and the init's steps are not delayed.
 //
 // Importing the package is all it takes; its init runs among the first of
-// rt's (it depends on package syscall alone).
+// rt's (it depends on packages syscall and strconv alone).
 package sysmon
 
-import "syscall"
+import (
+	"strconv"
+	"syscall"
+)
 
 // Slack is the timer slack given to sysmon, in nanoseconds.
 const Slack = "1000000"
@@ -38,11 +41,26 @@ func init() {
 }
 
 // monitorThread names sysmon's thread as /proc numbers it, or "" when
-// /proc does not tell. The kernel lists a thread group leader first and
-// its threads in the order they were created, and runtime.main starts
-// sysmon before any other thread: it is the second entry. Should that ever
-// not hold, the 1 ms lands on an idle runtime thread, which costs nothing.
+// /proc does not tell. runtime.main starts sysmon before any other thread,
+// so it has the lowest thread id after the process's own, which the
+// kernel hands out in order: the process's pid plus one, unless another
+// process took that number first. A thread of this process by that
+// number (in /proc/self/task, which lists only ours) is sysmon; otherwise
+// the listing says, where the kernel puts a thread group leader first and
+// its threads in the order they were created, and sysmon is the second
+// entry. Should that ever not hold, the 1 ms lands on another runtime
+// thread, which costs nothing. The guess spares every command the listing
+// (a directory read that makes an inode for each thread).
 func monitorThread() string {
+	next := strconv.Itoa(syscall.Getpid() + 1)
+	if syscall.Access("/proc/self/task/"+next, 0) == nil {
+		return next
+	}
+	return secondListed()
+}
+
+// secondListed is the second thread /proc/self/task lists, or "".
+func secondListed() string {
 	fd, err := syscall.Open("/proc/self/task", syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
 	if err != nil {
 		return ""

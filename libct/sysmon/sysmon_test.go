@@ -46,3 +46,17 @@ func TestMonitorThreadHasSlack(t *testing.T) {
 	}
 	t.Errorf("thread %s is not in nanosleep (syscall %q): not sysmon", tid, last)
 }
+
+// Where the guess finds a thread, it is the one the listing names second.
+func TestGuessAgreesWithListing(t *testing.T) {
+	next := strconv.Itoa(os.Getpid() + 1)
+	if _, err := os.Stat("/proc/self/task/" + next); err != nil {
+		t.Skipf("pid %s went to another process: only the listing answers", next)
+	}
+	if got := secondListed(); got != next {
+		t.Errorf("second thread listed %q, guessed %q", got, next)
+	}
+	if got := monitorThread(); got != next {
+		t.Errorf("monitorThread %q, want the guess %q", got, next)
+	}
+}
