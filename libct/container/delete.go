@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/rt-runtime/rt/libct/cgroups"
 	"github.com/rt-runtime/rt/libct/hooks"
 )
 
@@ -52,7 +53,9 @@ func (c *Container) killAndWait() error {
 func (c *Container) destroy() error {
 	c.destroyed = true
 	var firstErr error
-	if len(c.state.CgroupPaths) > 0 {
+	// An empty cgroup (no stray process, no nested cgroup: the common
+	// case) goes with a few rmdirs; the rest takes the manager.
+	if len(c.state.CgroupPaths) > 0 && !cgroups.RemoveIfEmpty(c.state.CgroupPaths) {
 		if m, err := c.cgroup(); err == nil {
 			// Stray processes (no pid namespace) must not keep the cgroup.
 			if pids, _ := m.GetPids(); len(pids) > 0 {
