@@ -21,11 +21,16 @@ type fs1Manager struct {
 }
 
 // dirs lists each directory once (co-mounted controllers share one).
-func (m *fs1Manager) dirs() []string {
+func (m *fs1Manager) dirs() []string { return v1Dirs(m.paths) }
+
+// v1Dirs lists the distinct v1 directories of paths (controller -> dir;
+// co-mounted controllers share one), sorted; the unified one ("") and the
+// systemd driver's keys are not among them.
+func v1Dirs(paths map[string]string) []string {
 	seen := map[string]bool{}
 	var out []string
-	for _, d := range m.paths {
-		if !seen[d] {
+	for k, d := range paths {
+		if k != "" && k != SystemdUnitKey && k != SystemdUserKey && !seen[d] {
 			seen[d] = true
 			out = append(out, d)
 		}

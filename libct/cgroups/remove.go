@@ -3,7 +3,6 @@ package cgroups
 import (
 	"errors"
 	"path/filepath"
-	"sort"
 
 	"golang.org/x/sys/unix"
 )
@@ -23,15 +22,7 @@ func RemoveIfEmpty(paths map[string]string) bool {
 		return false
 	}
 	// Destroy's order: the v1 directories sorted, the unified one last.
-	var dirs []string
-	seen := map[string]bool{}
-	for k, d := range paths {
-		if k != "" && !seen[d] {
-			seen[d] = true
-			dirs = append(dirs, d)
-		}
-	}
-	sort.Strings(dirs)
+	dirs := v1Dirs(paths)
 	if d, ok := paths[""]; ok {
 		dirs = append(dirs, d)
 	}
