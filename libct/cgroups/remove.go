@@ -12,11 +12,11 @@ import (
 // did. It is delete's common case, done from the saved paths alone: Load
 // would first read the host's layout from /proc/self/mountinfo, a fifth
 // of a delete's CPU. It removes nothing and reports false when the first
-// directory is busy (processes, or nested cgroups) or is not a cgroup
-// directory, and for the systemd driver, whose unit must be stopped: the
-// manager's Destroy then does the whole job, with its waits and kills. A
-// later directory that is busy (a process placed there by hand) is left
-// to the manager too, which finds the removed ones gone.
+// directory is busy (processes, or nested cgroups) or cannot be removed
+// (no permission), and for the systemd driver, whose unit must be
+// stopped: the manager's Destroy then does the whole job, with its waits
+// and kills. A later directory that is busy (a process placed there by
+// hand) is left to the manager too, which finds the removed ones gone.
 func RemoveIfEmpty(paths map[string]string) bool {
 	if _, ok := paths[SystemdUnitKey]; ok || len(paths) == 0 {
 		return false
