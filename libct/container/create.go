@@ -235,7 +235,7 @@ func (cr *creation) claim(bundle, rootPath string) error {
 		OCIVersion: spec.Version, ID: o.ID, Status: Creating, Bundle: bundle,
 		Rootfs: rootPath, Created: time.Now().UTC(), Owner: owner,
 		Annotations: spec.Annotations, Spec: spec, CgroupPaths: cgm.Paths(),
-		NoNewKeyring: o.NoNewKeyring,
+		NoNewKeyring: o.NoNewKeyring, NoHooks: noHooks(spec.Hooks),
 	}
 	// The record comes before everything it names: whenever this process
 	// dies from here on, delete finds the cgroup (and, in config.json once

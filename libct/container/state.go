@@ -56,6 +56,10 @@ type State struct {
 	// NoNewKeyring: created with --no-new-keyring, so exec'd processes
 	// keep their caller's session keyring too.
 	NoNewKeyring bool `json:"noNewKeyring,omitempty"`
+	// NoHooks: config.json has no hook at all, so start and delete need
+	// not read and decode it for their poststart and poststop hooks.
+	// Absent (a record written before it existed) means "look".
+	NoHooks bool `json:"noHooks,omitempty"`
 	// Spec is config.json as it was at create (hooks, defaults for exec,
 	// resources for update): the bundle may change afterwards. It lives in
 	// its own file, read only by the commands that need it, so state,
@@ -167,7 +171,18 @@ func (c *Container) stored() *stored {
 }
 
 // hooks returns the container's hooks.
-func (c *Container) hooks() *specs.Hooks { return c.Spec().Hooks }
+func (c *Container) hooks() *specs.Hooks {
+	if c.state.NoHooks && c.state.Spec == nil {
+		return nil
+	}
+	return c.Spec().Hooks
+}
+
+// noHooks tells whether h holds no hook of any kind.
+func noHooks(h *specs.Hooks) bool {
+	return h == nil || len(h.Prestart)+len(h.CreateRuntime)+len(h.CreateContainer)+
+		len(h.StartContainer)+len(h.Poststart)+len(h.Poststop) == 0
+}
 
 // readConfig decodes the stored config.json into s. Like Spec, it only
 // warns when the config cannot be read, so that the container can still
@@ -268,6 +283,9 @@ func (s *State) marshal() []byte {
 	}
 	if s.NoNewKeyring {
 		f.Raw("noNewKeyring", []byte("true"))
+	}
+	if s.NoHooks {
+		f.Raw("noHooks", []byte("true"))
 	}
 	return f.End()
 }

@@ -15,7 +15,7 @@ func TestStateJSON(t *testing.T) {
 		{OCIVersion: "1.3.0", ID: "c1", Pid: 42, Status: Running, Bundle: "/b", Rootfs: "/b/rootfs",
 			Created: time.Date(2026, 1, 2, 3, 4, 5, 123456789, time.UTC), Owner: "root",
 			Annotations: map[string]string{"z": "1", "a": odd, odd: ""}, InitStartTime: 1 << 63,
-			CgroupPaths: map[string]string{"": "/sys/fs/cgroup/x", "memory": "/m"}, NoNewKeyring: true},
+			CgroupPaths: map[string]string{"": "/sys/fs/cgroup/x", "memory": "/m"}, NoNewKeyring: true, NoHooks: true},
 		{ID: odd, Bundle: odd, Created: time.Date(1, 1, 1, 0, 0, 0, 0, time.FixedZone("x", 3600)), Annotations: map[string]string{}},
 	} {
 		want, err := json.Marshal(&s)

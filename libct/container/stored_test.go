@@ -44,3 +44,23 @@ func TestStoredPartsMatchTheSpec(t *testing.T) {
 		}
 	}
 }
+
+// A record that says the config has no hooks spares start and delete its
+// decode; one that does not say so (or an older one) reads the config.
+func TestNoHooksSparesTheConfig(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, specFile), []byte(`{"ociVersion":"1.0.2","hooks":{"poststop":[{"path":"/bin/true"}]}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := &Container{dir: dir, state: &State{ID: "c1", NoHooks: true}}
+	if h := c.hooks(); h != nil || c.state.Spec != nil {
+		t.Errorf("noHooks: hooks %+v, spec read: %v", h, c.state.Spec != nil)
+	}
+	c = &Container{dir: dir, state: &State{ID: "c1"}}
+	if h := c.hooks(); h == nil || len(h.Poststop) != 1 {
+		t.Errorf("without noHooks: hooks %+v, want the config's poststop hook", h)
+	}
+	if !noHooks(nil) || !noHooks(&specs.Hooks{}) || noHooks(&specs.Hooks{StartContainer: []specs.Hook{{Path: "/x"}}}) {
+		t.Errorf("noHooks disagrees")
+	}
+}

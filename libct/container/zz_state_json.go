@@ -65,6 +65,8 @@ func dec_decodeStateSummary(d *specjson.Decoder, p *State) error {
 			f = 10
 		case "noNewKeyring":
 			f = 11
+		case "noHooks":
+			f = 12
 		default:
 			f = specjson.Match(k, names_decodeStateSummary)
 		}
@@ -91,6 +93,8 @@ func dec_decodeStateSummary(d *specjson.Decoder, p *State) error {
 			err = dec_uint64(d, &p.InitStartTime)
 		case 11:
 			err = dec_bool(d, &p.NoNewKeyring)
+		case 12:
+			err = dec_bool(d, &p.NoHooks)
 		default:
 			err = d.Skip()
 		}
@@ -139,6 +143,8 @@ func deccontainer_State(d *specjson.Decoder, p *State) error {
 			f = 10
 		case "noNewKeyring":
 			f = 11
+		case "noHooks":
+			f = 12
 		default:
 			f = specjson.Match(k, namescontainer_State)
 		}
@@ -167,6 +173,8 @@ func deccontainer_State(d *specjson.Decoder, p *State) error {
 			err = decMapstring(d, &p.CgroupPaths)
 		case 11:
 			err = dec_bool(d, &p.NoNewKeyring)
+		case 12:
+			err = dec_bool(d, &p.NoHooks)
 		default:
 			err = d.Skip()
 		}
@@ -207,5 +215,5 @@ func dec_bool(d *specjson.Decoder, p *bool) error {
 	return specjson.Bool(d, p)
 }
 
-var names_decodeStateSummary = []string{"ociVersion", "id", "pid", "status", "bundle", "rootfs", "created", "owner", "annotations", "initStartTime", "cgroupPaths", "noNewKeyring"}
-var namescontainer_State = []string{"ociVersion", "id", "pid", "status", "bundle", "rootfs", "created", "owner", "annotations", "initStartTime", "cgroupPaths", "noNewKeyring"}
+var names_decodeStateSummary = []string{"ociVersion", "id", "pid", "status", "bundle", "rootfs", "created", "owner", "annotations", "initStartTime", "cgroupPaths", "noNewKeyring", "noHooks"}
+var namescontainer_State = []string{"ociVersion", "id", "pid", "status", "bundle", "rootfs", "created", "owner", "annotations", "initStartTime", "cgroupPaths", "noNewKeyring", "noHooks"}
