@@ -180,6 +180,7 @@ func (c *Container) hooks() *specs.Hooks {
 
 // noHooks tells whether h holds no hook of any kind.
 func noHooks(h *specs.Hooks) bool {
+	//lint:ignore SA1019 prestart is deprecated but still runs
 	return h == nil || len(h.Prestart)+len(h.CreateRuntime)+len(h.CreateContainer)+
 		len(h.StartContainer)+len(h.Poststart)+len(h.Poststop) == 0
 }
