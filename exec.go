@@ -68,30 +68,29 @@ func execContainer(ctx *cli.Context) error {
 		return err
 	}
 	detach := ctx.Bool("detach")
-	var caught func() chan os.Signal
-	var sigs chan os.Signal
-	if !detach {
-		caught = catchSignals()
-		// Caught before the process is released to exec.
-		o.BeforeExec = func() error {
-			sigs = caught()
-			return nil
-		}
-	}
 	var restore func()
+	var ours *os.File
 	if p.Terminal && o.ConsoleSocket == "" {
 		if detach {
 			return errors.New("exec: process.terminal (--tty) is set: --console-socket is required with --detach")
 		}
-		ours, theirs, err := console.Pair()
-		if err != nil {
+		var theirs *os.File
+		if ours, theirs, err = console.Pair(); err != nil {
 			return err
 		}
 		defer ours.Close()
 		o.Console = theirs
-		// The master is on its way once the process is ready.
+	}
+	var sigs chan os.Signal
+	if !detach {
+		caught := catchSignals()
+		// Once the process is ready and before it execs: the signals are
+		// caught by then, and the master is on its way.
 		o.BeforeExec = func() error {
 			sigs = caught()
+			if ours == nil {
+				return nil
+			}
 			master, err := console.Recv(ours)
 			if err != nil {
 				return err

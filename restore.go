@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"syscall"
 
 	"github.com/urfave/cli"
@@ -100,8 +99,7 @@ var restoreCommand = cli.Command{
 // restored it as its sibling) until it exits, and returns its status the
 // shell way.
 func waitRestored(pid int) (int, error) {
-	ch := make(chan os.Signal, 32)
-	signal.Notify(ch, forwarded...)
+	ch := catchSignals()()
 	go func() {
 		for s := range ch {
 			unix.Kill(pid, s.(syscall.Signal))
