@@ -83,14 +83,14 @@ func execContainer(ctx *cli.Context) error {
 	}
 	var sigs chan os.Signal
 	if !detach {
-		caught := catchSignals()
-		// Once the process is ready and before it execs: the signals are
-		// caught by then, and the master is on its way.
+		if sigs, err = catchSignals(); err != nil {
+			return err
+		}
+	}
+	if ours != nil {
+		// Once the process is ready and before it execs: the master is
+		// on its way.
 		o.BeforeExec = func() error {
-			sigs = caught()
-			if ours == nil {
-				return nil
-			}
 			master, err := console.Recv(ours)
 			if err != nil {
 				return err

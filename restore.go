@@ -99,7 +99,10 @@ var restoreCommand = cli.Command{
 // restored it as its sibling) until it exits, and returns its status the
 // shell way.
 func waitRestored(pid int) (int, error) {
-	ch := catchSignals()()
+	ch, err := catchSignals()
+	if err != nil {
+		return 0, err
+	}
 	go func() {
 		for s := range ch {
 			unix.Kill(pid, s.(syscall.Signal))

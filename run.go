@@ -40,9 +40,12 @@ var runCommand = cli.Command{
 		o := createOpts(ctx, id, bundle)
 		o.Args = args
 		detach := ctx.Bool("detach")
-		var caught func() chan os.Signal
+		var sigs chan os.Signal
+		var err error
 		if !detach {
-			caught = catchSignals()
+			if sigs, err = catchSignals(); err != nil {
+				return err
+			}
 		}
 		spec, raw, err := container.LoadSpec(bundle)
 		if err != nil {
@@ -79,10 +82,6 @@ var runCommand = cli.Command{
 				return err
 			}
 			restore = console.Forward(master)
-		}
-		var sigs chan os.Signal
-		if !detach {
-			sigs = caught()
 		}
 		if err := c.Start(); err != nil {
 			c.Delete(true)

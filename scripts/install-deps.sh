@@ -6,9 +6,11 @@ need=""
 # which tests/integration/seccomp.bats runs containers under; libcap2-bin
 # has capsh, which tests/integration/security.bats runs rt under; uidmap has
 # newuidmap/newgidmap, which tests/integration/rootless.bats maps a range with;
-# runc is the other runtime in the root lifecycle.bats shares with it.
+# runc is the other runtime in the root lifecycle.bats shares with it;
+# qemu-user-static runs rt's arm64 machine code (the exec trampoline, the
+# signal handler) in the unit tests of an amd64 host.
 for p in gcc make libseccomp-dev busybox-static bats jq iproute2 util-linux uidmap \
-	golang-github-containers-common libcap2-bin runc; do
+	golang-github-containers-common libcap2-bin runc qemu-user-static; do
 	dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"
 done
 if [ -n "$need" ]; then

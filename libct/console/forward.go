@@ -3,11 +3,12 @@ package console
 import (
 	"io"
 	"os"
-	"os/signal"
 
 	"github.com/containerd/console"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/rt-runtime/rt/libct/signal"
 )
 
 // Pair is a socketpair standing in for --console-socket when rt itself
@@ -37,8 +38,10 @@ func Forward(master *os.File) func() {
 		}
 		cur.SetRaw()
 	}
+	// Without the handler, the window keeps its first size: not worth
+	// failing a run for.
 	winch := make(chan os.Signal, 1)
-	signal.Notify(winch, unix.SIGWINCH)
+	_ = signal.Notify(winch, unix.SIGWINCH)
 	go func() {
 		for range winch {
 			if cur != nil && err == nil {
@@ -54,7 +57,6 @@ func Forward(master *os.File) func() {
 	}()
 	return func() {
 		<-done
-		signal.Stop(winch)
 		if cur != nil {
 			cur.Reset()
 		}

@@ -1,4 +1,5 @@
-// Package signal parses the signal argument of `rt kill`.
+// Package signal is rt's side of signals: it parses the argument of
+// `rt kill`, and it catches the signals a foreground rt relays (Notify).
 package signal
 
 import (

@@ -108,6 +108,19 @@ wait_recvtty() {
 	expect_no_leftovers ct1
 }
 
+@test "run in the foreground on a real terminal: a resize of that terminal reaches the process" {
+	set_cmd sh -c 'stty size; i=0; while [ "$(stty size)" = "40 120" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done; stty size'
+	# The resize makes the kernel send SIGWINCH to rt (in the terminal's
+	# foreground process group), which sizes the container's pty anew.
+	run bash -c 'script -qec "stty rows 40 cols 120; \"$0\" --root \"$1\" run -b \"$2\" ct1 </dev/tty & sleep 1; stty rows 50 cols 130; wait \$!" /dev/null </dev/null' \
+		"$RT_BIN" "$ROOT" "$BUNDLE"
+	[ "$status" -eq 0 ]
+	out=$(echo "$output" | tr -d '\r')
+	echo "$out"
+	[[ "$out" == *"40 120"*"50 130"* ]]
+	expect_no_leftovers ct1
+}
+
 @test "exec -t on a real terminal: the process starts with that terminal's size" {
 	update_config '.process.terminal = false'
 	set_cmd sleep 100
