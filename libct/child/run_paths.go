@@ -28,7 +28,7 @@ func (p *Program) readonlyPath(s *step) syscall.Errno {
 		p.errAppStr(m.dest)
 		return e
 	}
-	mounted, e := segMountOnto(p, m, f, actTreeRec, f)
+	mounted, e := segMountOnto(p, m, f, actTreeRec, f, -1)
 	closefd(f)
 	if e != 0 {
 		if p.st.errMode == errModeNone {
@@ -98,12 +98,12 @@ func (p *Program) maskPath(s *step) syscall.Errno {
 	switch {
 	case dir && st.maskDir >= 0:
 		// The bind keeps the read-only flag of its source mount.
-		mounted, e = segMountOnto(p, m, f, actTree, st.maskDir)
+		mounted, e = segMountOnto(p, m, f, actTree, st.maskDir, -1)
 	case dir:
-		mounted, e = segMountOnto(p, m, f, actMask, -1)
+		mounted, e = segMountOnto(p, m, f, actMask, -1, -1)
 	default:
 		// /dev/null has no such check as a target: bind it by fd.
-		mounted, e = segMountOnto(p, m, f, actTree, st.devNull)
+		mounted, e = segMountOnto(p, m, f, actTree, st.devNull, -1)
 	}
 	closefd(f)
 	if e != 0 {
@@ -210,7 +210,7 @@ func (p *Program) setupConsole(_ *step) syscall.Errno {
 	m.dest = p.consoleDest
 	// By fd: the slave's fd name would resolve through the container's
 	// /proc, which may point it at any file (CVE-2025-52565).
-	mounted, e := segMountOnto(p, m, target, actTree, st.tty)
+	mounted, e := segMountOnto(p, m, target, actTree, st.tty, -1)
 	closefd(target)
 	if e != 0 {
 		if st.errMode == errModeNone {
