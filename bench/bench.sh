@@ -215,6 +215,14 @@ col() {
 }
 fmt3() { awk -v p="$2" '{ printf "%." p "f [%." p "f–%." p "f]", $1, $2, $3 }' <<<"$1"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+# paired SCENARIO OTHER: the median [quartiles] of rt's CPU over OTHER's,
+# round by round.
+paired() {
+	awk -F'\t' -v s="$1" -v o="$2" '$1 == s && $2 == "rt" { rt[$3] = $5 } $1 == s && $2 == o { x[$3] = $5 }
+		END { for (i in rt) if (x[i] > 0) print rt[i] / x[i] }' "$RAW" | sort -g |
+		awk '{ r[NR] = $1 } END { if (NR == 0) { print "-"; exit }; q = int((NR + 3) / 4)
+			printf "%.2f [%.2f–%.2f]", (NR % 2) ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2, r[q], r[NR + 1 - q] }'
+}
 
 {
 	echo "## Run $(date -u '+%Y-%m-%d %H:%M UTC')"
@@ -262,6 +270,16 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 			row="$row | $(ratio "${MED[$s.rt.$k]}" "${MED[$s.runc.$k]}") | $(ratio "${MED[$s.rt.$k]}" "${MED[$s.crun.$k]}")"
 		done
 		echo "$row |"
+	done
+	echo
+	echo "Paired CPU ratios: each round runs rt, runc and crun back to back, so the ratio within a" \
+		"round is less exposed to the host's drift than a ratio of medians. Median of the $RUNS" \
+		"rounds' ratios [middle half of them]:"
+	echo
+	echo "| scenario | CPU rt/runc | CPU rt/crun |"
+	echo "|---|---|---|"
+	for s in $SCENARIOS; do
+		echo "| $s | $(paired "$s" runc) | $(paired "$s" crun) |"
 	done
 	echo
 } >"$REPORT"
