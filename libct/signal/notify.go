@@ -77,6 +77,13 @@ var (
 	// the first Notify. The handler reads it, so it is set before any
 	// handler is installed and never changes after.
 	writeFD int32 = -1
+	// ownerPID is the process whose handler writes: a child inherits the
+	// handler (rt's clone keeps it for a signal Go left alone, one ignored
+	// when rt started) until its execve, and a signal caught there must
+	// not write into whatever file then has writeFD's number.
+	//
+	//lint:ignore U1000 read by the handler (notify_*.s)
+	ownerPID int32
 )
 
 // handler is what the kernel calls for a caught signal (see notify_*.s);
@@ -99,6 +106,7 @@ func startRelay() error {
 	if err := unix.Pipe2(p[:], unix.O_CLOEXEC|unix.O_NONBLOCK); err != nil {
 		return fmt.Errorf("catch signals: pipe: %w", err)
 	}
+	ownerPID = int32(os.Getpid())
 	writeFD = int32(p[1])
 	go relay(os.NewFile(uintptr(p[0]), "signals"))
 	return nil

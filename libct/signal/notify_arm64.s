@@ -5,11 +5,17 @@
 TEXT ·handler(SB),NOSPLIT|NOFRAME,$0
 	SUB	$16, RSP
 	MOVB	R0, 0(RSP)
+	MOVD	$172, R8	// getpid
+	SVC
+	MOVW	·ownerPID(SB), R1
+	CMPW	R1, R0
+	BNE	done
 	MOVW	·writeFD(SB), R0
 	MOVD	RSP, R1
 	MOVD	$1, R2
 	MOVD	$64, R8	// write
 	SVC
+done:
 	ADD	$16, RSP
 	RET
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -68,6 +69,60 @@ func TestNotify(t *testing.T) {
 	want(ch2, unix.SIGUSR2)
 }
 
+// A child that inherited the handler (forked, not yet exec'd) writes
+// nothing: there writeFD may be another file, and in rt's own pipe the
+// byte would name a signal rt never got.
+func TestNotifyNotInChild(t *testing.T) {
+	ch := make(chan os.Signal, 1)
+	if err := Notify(ch, unix.SIGUSR1); err != nil {
+		t.Fatal(err)
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	// Every signal blocked across the fork, so that no Go handler runs in
+	// the child; it unblocks USR1 alone.
+	var all, old unix.Sigset_t
+	for i := range all.Val {
+		all.Val[i] = ^uint64(0)
+	}
+	if err := unix.PthreadSigmask(unix.SIG_SETMASK, &all, &old); err != nil {
+		t.Fatal(err)
+	}
+	pid, _, errno := unix.RawSyscall(unix.SYS_CLONE, uintptr(unix.SIGCHLD), 0, 0)
+	if pid == 0 {
+		raiseAndExit()
+	}
+	unix.PthreadSigmask(unix.SIG_SETMASK, &old, nil)
+	if errno != 0 {
+		t.Fatal(errno)
+	}
+	var ws unix.WaitStatus
+	if _, err := unix.Wait4(int(pid), &ws, 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !ws.Exited() || ws.ExitStatus() != 0 {
+		t.Fatalf("child: %v", ws)
+	}
+	select {
+	case s := <-ch:
+		t.Fatalf("%v relayed from the child", s)
+	case <-time.After(300 * time.Millisecond):
+	}
+}
+
+// raiseAndExit is the forked child: USR1 to itself, which the inherited
+// handler takes, then exit 0. System calls only.
+//
+//go:nosplit
+func raiseAndExit() {
+	var set unix.Sigset_t
+	set.Val[0] = ^uint64(1 << (unix.SIGUSR1 - 1))
+	unix.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&set)), 0, 8, 0, 0)
+	me, _, _ := unix.RawSyscall(unix.SYS_GETPID, 0, 0, 0)
+	unix.RawSyscall(unix.SYS_KILL, me, uintptr(unix.SIGUSR1), 0)
+	unix.RawSyscall(unix.SYS_EXIT_GROUP, 0, 0, 0)
+}
+
 func TestNotifyRefuses(t *testing.T) {
 	ch := make(chan os.Signal, 1)
 	for _, s := range []unix.Signal{0, unix.SIGSEGV, unix.SIGURG, unix.SIGKILL, 33, 65} {
@@ -77,9 +132,9 @@ func TestNotifyRefuses(t *testing.T) {
 	}
 }
 
-// TestNotifyAArch64 runs TestNotify built for arm64 under qemu-aarch64
-// (user mode), where there is one: the arm64 handler is otherwise never
-// run on a test host.
+// TestNotifyAArch64 runs TestNotify and TestNotifyNotInChild built for
+// arm64 under qemu-aarch64 (user mode), where there is one: the arm64
+// handler is otherwise never run on a test host.
 func TestNotifyAArch64(t *testing.T) {
 	if runtime.GOARCH == "arm64" || os.Getenv("RT_NOTIFY_NESTED") != "" {
 		t.Skip("native")
@@ -100,10 +155,10 @@ func TestNotifyAArch64(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build for arm64: %v\n%s", err, out)
 	}
-	run := exec.Command(qemu, bin, "-test.run", "^TestNotify$", "-test.v")
+	run := exec.Command(qemu, bin, "-test.run", "^TestNotify(NotInChild)?$", "-test.v")
 	run.Env = append(os.Environ(), "RT_NOTIFY_NESTED=1")
 	out, err := run.CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "--- PASS: TestNotify ") {
+	if err != nil || !strings.Contains(string(out), "--- PASS: TestNotify ") || !strings.Contains(string(out), "--- PASS: TestNotifyNotInChild ") {
 		t.Fatalf("arm64 under qemu: %v\n%s", err, out)
 	}
 }
