@@ -73,14 +73,16 @@ func TestNotify(t *testing.T) {
 // nothing: there writeFD may be another file, and in rt's own pipe the
 // byte would name a signal rt never got.
 func TestNotifyNotInChild(t *testing.T) {
+	// A signal no other test sends: a late byte of TestNotify's burst
+	// would be taken for the child's.
 	ch := make(chan os.Signal, 1)
-	if err := Notify(ch, unix.SIGUSR1); err != nil {
+	if err := Notify(ch, unix.SIGPWR); err != nil {
 		t.Fatal(err)
 	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	// Every signal blocked across the fork, so that no Go handler runs in
-	// the child; it unblocks USR1 alone.
+	// the child; it unblocks PWR alone.
 	var all, old unix.Sigset_t
 	for i := range all.Val {
 		all.Val[i] = ^uint64(0)
@@ -110,16 +112,16 @@ func TestNotifyNotInChild(t *testing.T) {
 	}
 }
 
-// raiseAndExit is the forked child: USR1 to itself, which the inherited
+// raiseAndExit is the forked child: PWR to itself, which the inherited
 // handler takes, then exit 0. System calls only.
 //
 //go:nosplit
 func raiseAndExit() {
 	var set unix.Sigset_t
-	set.Val[0] = ^uint64(1 << (unix.SIGUSR1 - 1))
+	set.Val[0] = ^uint64(1 << (unix.SIGPWR - 1))
 	unix.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&set)), 0, 8, 0, 0)
 	me, _, _ := unix.RawSyscall(unix.SYS_GETPID, 0, 0, 0)
-	unix.RawSyscall(unix.SYS_KILL, me, uintptr(unix.SIGUSR1), 0)
+	unix.RawSyscall(unix.SYS_KILL, me, uintptr(unix.SIGPWR), 0)
 	unix.RawSyscall(unix.SYS_EXIT_GROUP, 0, 0, 0)
 }
 
