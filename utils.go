@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 
 	"github.com/urfave/cli"
@@ -75,21 +76,13 @@ func listenFDs() int {
 // process, as runc and crun do: every signal that is sent to a process
 // rather than raised by a fault, except the ones rt keeps for itself
 // (SIGCHLD, SIGWINCH, SIGPIPE, and SIGURG, the Go runtime's preemption
-// signal), and the real-time ones from SIGRTMIN to SIGRTMAX (34 to 64 as
-// the C library numbers them; systemd's stop signal is SIGRTMIN+3).
-var forwarded = append([]unix.Signal{
+// signal), and the real-time ones (signal.Realtime; systemd's stop signal
+// is SIGRTMIN+3), which catchSignals adds.
+var forwarded = []unix.Signal{
 	unix.SIGHUP, unix.SIGINT, unix.SIGQUIT, unix.SIGABRT, unix.SIGUSR1,
 	unix.SIGUSR2, unix.SIGALRM, unix.SIGTERM, unix.SIGSTKFLT, unix.SIGCONT,
 	unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU, unix.SIGXCPU, unix.SIGXFSZ,
 	unix.SIGVTALRM, unix.SIGIO, unix.SIGPWR,
-}, realtime(34, 64)...)
-
-func realtime(lo, hi unix.Signal) []unix.Signal {
-	s := make([]unix.Signal, 0, hi-lo+1)
-	for sig := lo; sig <= hi; sig++ {
-		s = append(s, sig)
-	}
-	return s
 }
 
 // catchSignals starts catching the signals rt forwards. A foreground run
@@ -103,7 +96,7 @@ func realtime(lo, hi unix.Signal) []unix.Signal {
 // real-time ones were left out for what they would have added).
 func catchSignals() (chan os.Signal, error) {
 	ch := make(chan os.Signal, 32)
-	if err := signal.Notify(ch, forwarded...); err != nil {
+	if err := signal.Notify(ch, slices.Concat(forwarded, signal.Realtime())...); err != nil {
 		return nil, err
 	}
 	return ch, nil

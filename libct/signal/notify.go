@@ -3,7 +3,6 @@
 package signal
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"sync"
@@ -18,8 +17,8 @@ import (
 // with a round trip to a goroutine locked to a thread of its own (which
 // keeps a signal mask for C code rt does not have): four thread switches
 // a signal, the locked thread, and the template thread Go starts for it.
-// For the 19 signals a foreground `rt run` forwards that was 0.2 ms of
-// CPU and 49 of its 92 thread switches (bench/RESULTS.md). Here a handler
+// For the 19 signals a foreground `rt run` then forwarded that was 0.2 ms
+// of CPU and 49 of its 92 thread switches (bench/RESULTS.md). Here a handler
 // in assembly (notify_*.s) writes the signal's number to a pipe, and a
 // goroutine reads it through the poller and sends it on: installing a
 // signal is one rt_sigaction.
@@ -71,7 +70,7 @@ const (
 
 var (
 	mu    sync.Mutex
-	chans [65]chan<- os.Signal // by signal number
+	chans [rtMax + 1]chan<- os.Signal // by signal number
 
 	// writeFD is the write end of the pipe the handler writes to; -1 until
 	// the first Notify. The handler reads it, so it is set before any
@@ -117,7 +116,7 @@ func relay(r *os.File) {
 	var b [64]byte
 	for {
 		n, err := r.Read(b[:])
-		if err != nil && !errors.Is(err, syscall.EINTR) {
+		if err != nil {
 			return // cannot happen: no one closes either end
 		}
 		mu.Lock()
@@ -135,12 +134,12 @@ func relay(r *os.File) {
 
 // reserved are the signals the Go runtime handles itself: faults it turns
 // into panics, SIGURG (goroutine preemption), SIGPROF, the two real-time
-// signals the C library keeps (Go uses 33 to run a system call on every
-// thread), and the two no one can catch.
+// signals the C library keeps below SIGRTMIN (Go uses 33 to run a system
+// call on every thread), and the two no one can catch.
 func reserved(s unix.Signal) bool {
 	switch s {
 	case unix.SIGSEGV, unix.SIGBUS, unix.SIGFPE, unix.SIGILL, unix.SIGTRAP,
-		unix.SIGURG, unix.SIGPROF, 32, 33, unix.SIGKILL, unix.SIGSTOP:
+		unix.SIGURG, unix.SIGPROF, rtMin - 2, rtMin - 1, unix.SIGKILL, unix.SIGSTOP:
 		return true
 	}
 	return false

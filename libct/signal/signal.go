@@ -17,6 +17,15 @@ const (
 	rtMax = 64
 )
 
+// Realtime lists the real-time signals, SIGRTMIN to SIGRTMAX.
+func Realtime() []unix.Signal {
+	s := make([]unix.Signal, 0, rtMax-rtMin+1)
+	for sig := unix.Signal(rtMin); sig <= rtMax; sig++ {
+		s = append(s, sig)
+	}
+	return s
+}
+
 var byName = map[string]unix.Signal{
 	"HUP":    unix.SIGHUP,
 	"INT":    unix.SIGINT,

@@ -80,3 +80,16 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestRealtime(t *testing.T) {
+	rt := Realtime()
+	if len(rt) != 31 || rt[0] != 34 || rt[30] != 64 {
+		t.Fatalf("Realtime() = %v", rt)
+	}
+	for _, name := range []string{"RTMIN", "RTMAX", "RTMIN+3"} {
+		s, err := Parse(name)
+		if err != nil || s < rt[0] || s > rt[30] {
+			t.Errorf("%s = %d, %v: outside Realtime()", name, s, err)
+		}
+	}
+}
