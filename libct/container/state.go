@@ -210,7 +210,8 @@ func noHooks(h *specs.Hooks) bool {
 // warns when the config cannot be read, so that the container can still
 // be killed and deleted.
 func (c *Container) readConfig(s *specs.Spec) {
-	b, err := kfile.Read(filepath.Join(c.dir, specFile))
+	p := filepath.Join(c.dir, specFile)
+	b, err := kfile.ReadRegularAt(unix.AT_FDCWD, p, p)
 	if err == nil {
 		err = specjson.Spec(b, s)
 	} else if errors.Is(err, os.ErrNotExist) {
@@ -242,7 +243,7 @@ func readStateAt(rootFd int, dir string, decode func([]byte, *State) error) (*St
 	if rootFd != unix.AT_FDCWD {
 		name = filepath.Join(filepath.Base(dir), stateFile)
 	}
-	b, err := kfile.ReadAt(rootFd, name, filepath.Join(dir, stateFile))
+	b, err := kfile.ReadRegularAt(rootFd, name, filepath.Join(dir, stateFile))
 	if err != nil {
 		return nil, err
 	}

@@ -38,6 +38,18 @@ func Read(p string) ([]byte, error) {
 // reads a file in each of many directories (list) saves the walk from /
 // each time. shown is the path its errors name.
 func ReadAt(dirfd int, name, shown string) ([]byte, error) {
+	return readAt(dirfd, name, shown, false)
+}
+
+// ReadRegularAt is ReadAt for a regular file (rt's own state files): the
+// kernel fills a read of a regular file up to its end, so a short read is
+// the end and saves the read that would return 0. Procfs and cgroupfs
+// files may answer in pieces, so Read and ReadAt keep reading to the 0.
+func ReadRegularAt(dirfd int, name, shown string) ([]byte, error) {
+	return readAt(dirfd, name, shown, true)
+}
+
+func readAt(dirfd int, name, shown string, regular bool) ([]byte, error) {
 	p := shown
 	fd, err := openAt(dirfd, name, shown, unix.O_RDONLY)
 	if err != nil {
@@ -59,7 +71,11 @@ func ReadAt(dirfd int, name, shown string) ([]byte, error) {
 		if n == 0 {
 			return b, nil
 		}
+		short := n < cap(b)-len(b)
 		b = b[:len(b)+n]
+		if regular && short {
+			return b, nil
+		}
 	}
 }
 
