@@ -223,7 +223,7 @@ func loadFiles(paths map[string]string) (fileManager, error) {
 		if !ok || len(paths) != 1 {
 			return nil, fmt.Errorf("cgroups: load: host is cgroup v2 but saved paths are v1: %v", paths)
 		}
-		return &fs2Manager{u: &unifiedDir{dir: dir, mount: l.unified.mountpoint}, defaultPath: dirIsDefault(l.unified.mountpoint, dir)}, nil
+		return &fs2Manager{u: &unifiedDir{dir: dir, mount: l.unified.mountpoint}, defaultPath: defaultDir(dir)}, nil
 	}
 	m := &fs1Manager{paths: map[string]string{}, layout: l}
 	for k, v := range paths {
@@ -235,7 +235,7 @@ func loadFiles(paths map[string]string) (fileManager, error) {
 			continue
 		}
 		m.paths[k] = v
-		if h := l.hierarchyOf(k); h != nil && dirIsDefault(h.mountpoint, v) {
+		if defaultDir(v) {
 			m.defaultPath = true
 		}
 	}

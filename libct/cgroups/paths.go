@@ -63,12 +63,3 @@ func resolveDir(h *hierarchy, own, p string) (string, error) {
 	return filepath.Join(h.mountpoint, rel, p), nil
 }
 
-// dirIsDefault tells whether dir (below mount) is /rt/<id>, so Destroy
-// knows to also remove the shared /rt parent.
-func dirIsDefault(mount, dir string) bool {
-	rel, err := filepath.Rel(mount, dir)
-	if err != nil || strings.HasPrefix(rel, "..") {
-		return false
-	}
-	return isDefaultPath("/" + rel)
-}

@@ -39,9 +39,10 @@ func RemoveIfEmpty(paths map[string]string) bool {
 }
 
 // defaultDir tells whether dir is <mount>/rt/<id>, where rt puts a cgroup
-// whose config gives no cgroupsPath (dirIsDefault with the layout's
-// mount), from the directory tree alone: its grandparent is the root of
-// its mount.
+// whose config gives no cgroupsPath, from the directory tree alone: its
+// grandparent is the root of its mount. A manager from Load and delete's
+// RemoveIfEmpty both tell it so, from the saved paths; New knows it from
+// the config.
 func defaultDir(dir string) bool {
 	parent := filepath.Dir(dir)
 	if "/"+filepath.Base(parent) != defaultParent {

@@ -277,6 +277,11 @@ remove_caller_cgroup() {
 }
 
 @test "an empty cgroupsPath gives /rt/<id>, never the caller's cgroup; delete removes it" {
+	# The shared /rt parent goes too when delete empties it.
+	local had_parent=""
+	for c in memory cpu pids freezer; do
+		[ -e "/sys/fs/cgroup/$c/rt" ] && had_parent=1
+	done
 	update_config 'del(.linux.cgroupsPath)'
 	in_caller_cgroup "$RT_BIN" --root "$ROOT" run -d -b "$BUNDLE" "$DEFAULT_ID"
 	pid=$(rt state "$DEFAULT_ID" | jq -r .pid)
@@ -288,6 +293,7 @@ remove_caller_cgroup() {
 	rt delete -f "$DEFAULT_ID"
 	for c in memory cpu pids freezer; do
 		[ ! -e "/sys/fs/cgroup/$c/rt/$DEFAULT_ID" ]
+		[ -n "$had_parent" ] || [ ! -e "/sys/fs/cgroup/$c/rt" ]
 	done
 	remove_caller_cgroup
 	expect_no_leftovers "$DEFAULT_ID"
