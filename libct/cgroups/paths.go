@@ -62,4 +62,3 @@ func resolveDir(h *hierarchy, own, p string) (string, error) {
 	}
 	return filepath.Join(h.mountpoint, rel, p), nil
 }
-
