@@ -52,6 +52,25 @@ state_paths() {
 	rt delete -f ct
 }
 
+# docs/design.md "Resource accounting of rt itself": rt's set-up is not
+# charged to the container as a second Go process would be (runc's init
+# fails under 10 MiB and an exec with pids.max=1).
+@test "rt's set-up fits in 384 KiB and one pid: run, and exec into such a container" {
+	update_config '.linux.resources.memory = {"limit": 393216} | .linux.resources.pids = {"limit": 1}'
+	set_cmd true
+	rt run -b "$BUNDLE" ct1
+	expect_no_leftovers ct1
+	set_cmd sleep 1000
+	rt run -d -b "$BUNDLE" ct
+	[ "$(cg_file memory memory.limit_in_bytes)" = 393216 ]
+	[ "$(cg_file pids pids.max)" = 1 ]
+	run rt exec ct echo exec-ok
+	[ "$status" -eq 0 ]
+	[ "$output" = exec-ok ]
+	rt delete -f ct
+	expect_no_leftovers ct
+}
+
 @test "cpu shares, quota, period and cpuset land and the process sees the cpuset" {
 	update_config '.linux.resources.cpu = {"shares": 512, "quota": 50000, "period": 200000, "cpus": "0", "mems": "0"}'
 	rt run -d -b "$BUNDLE" ct
