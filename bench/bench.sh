@@ -22,6 +22,7 @@ WARMUP=${BENCH_WARMUP:-2}
 SEQ=${BENCH_SEQ:-50}
 PAR_N=${BENCH_PAR_N:-100}
 PAR_J=${BENCH_PAR_J:-10}
+PAR_ROUNDS=${BENCH_PAR_ROUNDS:-5}
 LIST_NS=${BENCH_LIST_NS:-"100 500 1000"}
 LIST_REPS=${BENCH_LIST_REPS:-10}
 RUNTIMES="rt runc crun"
@@ -330,31 +331,46 @@ done
 {
 	echo "### $PAR_N containers created $PAR_J at a time, then deleted ($PAR_J at a time)"
 	echo
-	echo "CPU: the whole tree of both phases (runtime processes, container inits); \`list\`: median of $LIST_REPS with the $PAR_N created containers, in a second round."
+	echo "Medians of $PAR_ROUNDS interleaved rounds (one round is a single measurement and moves with the host by 10% and more), creates/s with the rounds' range. CPU: the whole tree of both phases (runtime processes, container inits); \`list\`: median of $LIST_REPS with the $PAR_N created containers, in a round of its own."
 	echo
 	echo "| runtime | create wall s | creates/s | delete wall s | deletes/s | CPU s (both) | peak RSS MiB | list ms | leftovers |"
 	echo "|---|---|---|---|---|---|---|---|---|"
 } >>"$REPORT"
+declare -A PCW PDW PCPU PRSS PLEAK
+for k in $(seq "$PAR_ROUNDS"); do
+	for r in $RUNTIMES; do
+		x="${BIN[$r]} --root $WORK/root-$r"
+		# One measure for both phases: the created inits are reparented to
+		# it, so their CPU is counted when delete kills them.
+		m=$("$MEASURE" -steps -log "$LOG" -- sh -c "seq $PAR_N | xargs -P $PAR_J -I{} $x create -b $WORK/b/$r-par{} p{}" \
+			--- sh -c "seq $PAR_N | xargs -P $PAR_J -I{} $x delete -f p{}") || { say "FAILED: parallel with $r"; exit 1; }
+		before=$LEAKS
+		check_clean "parallel" "$r"
+		[ "$before" = "$LEAKS" ] || PLEAK[$r]=LEAK
+		read -r _ cpu _ _ rss <<<"$(head -1 <<<"$m")"
+		read -r cw dw <<<"$(tail -1 <<<"$m")"
+		PCW[$r]="${PCW[$r]:-} $cw" PDW[$r]="${PDW[$r]:-} $dw" PCPU[$r]="${PCPU[$r]:-} $cpu" PRSS[$r]="${PRSS[$r]:-} $rss"
+	done
+done
+# med3 LIST: median min max of the numbers in LIST.
+med3() { tr ' ' '\n' <<<"$1" | grep . | stat3; }
 for r in $RUNTIMES; do
-	x="${BIN[$r]} --root $WORK/root-$r"
-	# One measure for both phases: the created inits are reparented to
-	# it, so their CPU is counted when delete kills them.
-	m=$("$MEASURE" -steps -log "$LOG" -- sh -c "seq $PAR_N | xargs -P $PAR_J -I{} $x create -b $WORK/b/$r-par{} p{}" \
-		--- sh -c "seq $PAR_N | xargs -P $PAR_J -I{} $x delete -f p{}") || { say "FAILED: parallel with $r"; exit 1; }
-	before=$LEAKS
-	check_clean "parallel" "$r"
-	read -r _ cpu _ _ rss <<<"$(head -1 <<<"$m")"
-	read -r cw dw <<<"$(tail -1 <<<"$m")"
-	# Second round, unmeasured, for list with real created containers.
+	# A round of its own, unmeasured, for list with real created containers.
 	seq "$PAR_N" | xargs -P "$PAR_J" -I{} ${BIN[$r]} --root "$WORK/root-$r" create -b "$WORK/b/$r-par{}" p{} >>"$LOG" 2>&1
 	n=$(R "$r" list -q | grep -c '^p' || true)
 	[ "$n" = "$PAR_N" ] || { say "$r: $n of $PAR_N containers listed after parallel create"; LEAKS="$LEAKS par/$r:count=$n"; }
 	lt=$(for k in $(seq "$LIST_REPS"); do "$MEASURE" -- "${BIN[$r]}" --root "$WORK/root-$r" list; done | awk '{ print $1 / 1000 }' | stat3)
 	seq "$PAR_N" | xargs -P "$PAR_J" -I{} ${BIN[$r]} --root "$WORK/root-$r" delete -f p{} >>"$LOG" 2>&1
+	before=$LEAKS
 	check_clean "parallel (list round)" "$r"
-	awk -v r="$r" -v n="$PAR_N" -v cw="$cw" -v dw="$dw" -v cpu="$cpu" -v rss="$rss" -v lt="${lt%% *}" \
-		-v ok="$([ "$before" = "$LEAKS" ] && echo none || echo LEAK)" \
-		'BEGIN { printf "| %s | %.2f | %.0f | %.2f | %.0f | %.2f | %.1f | %.1f | %s |\n", r, cw / 1e6, n / (cw / 1e6), dw / 1e6, n / (dw / 1e6), cpu / 1e6, rss / 1024, lt, ok }' >>"$REPORT"
+	[ "$before" = "$LEAKS" ] || PLEAK[$r]=LEAK
+	read -r cw cwmin cwmax <<<"$(med3 "${PCW[$r]}")"
+	read -r dw _ _ <<<"$(med3 "${PDW[$r]}")"
+	read -r cpu _ _ <<<"$(med3 "${PCPU[$r]}")"
+	read -r _ _ rss <<<"$(med3 "${PRSS[$r]}")"
+	awk -v r="$r" -v n="$PAR_N" -v cw="$cw" -v cwmin="$cwmin" -v cwmax="$cwmax" -v dw="$dw" -v cpu="$cpu" -v rss="$rss" -v lt="${lt%% *}" \
+		-v ok="${PLEAK[$r]:-none}" \
+		'BEGIN { printf "| %s | %.2f | %.0f [%.0f–%.0f] | %.2f | %.0f | %.2f | %.1f | %.1f | %s |\n", r, cw / 1e6, n / (cw / 1e6), n / (cwmax / 1e6), n / (cwmin / 1e6), dw / 1e6, n / (dw / 1e6), cpu / 1e6, rss / 1024, lt, ok }' >>"$REPORT"
 done
 say "parallel done"
 
