@@ -296,10 +296,7 @@ say "scenarios done"
 # ---- memory at the end of a run: RSS beside private memory ----
 # Peak RSS counts the binary's clean file pages, which every process that
 # runs the same binary shares; the private dirty (anonymous) pages are
-# what each process costs on its own. A poststop hook, which the
-# runtime's own process runs, copies that process's smaps_rollup.
-printf '#!/bin/sh\ncat /proc/$PPID/smaps_rollup >"$1"\n' >"$WORK/mem-hook"
-chmod +x "$WORK/mem-hook"
+# what each process costs on its own (bench/memrun.sh, as profile.sh).
 {
 	echo "### Memory of the runtime's process at the end of \`run /bin/true\`"
 	echo
@@ -311,13 +308,13 @@ chmod +x "$WORK/mem-hook"
 	echo "|---|---|---|---|---|"
 } >>"$REPORT"
 for r in $RUNTIMES; do
-	mkdir -p "$WORK/b/$r-mem"
-	jq --arg h "$WORK/mem-hook" --arg o "$WORK/mem-$r" '.hooks.poststop = [{path: $h, args: ["mem-hook", $o]}]' \
-		"$WORK/b/$r-true/config.json" >"$WORK/b/$r-mem/config.json"
-	R "$r" run -b "$WORK/b/$r-mem" c-mem </dev/null >>"$LOG" 2>&1 || say "FAILED: memory run with $r"
-	awk -v r="$r" '/^Rss:/ { rss = $2 } /^Private_Dirty:/ { pd = $2 } /^Private_Clean:/ { pc = $2 } /^Shared_Clean:/ { sc = $2 }
-		END { printf "| %s | %d | %d | %d | %d |\n", r, rss, pd, pc, sc }' "$WORK/mem-$r" >>"$REPORT" 2>/dev/null ||
+	if m=$("$REPO/bench/memrun.sh" "${BIN[$r]}" "$WORK/root-$r" "$WORK/b/$r-true" "$WORK/mem-$r"); then
+		read -r rss pd pc sc <<<"$m"
+		echo "| $r | $rss | $pd | $pc | $sc |" >>"$REPORT"
+	else
+		say "FAILED: memory run with $r"
 		echo "| $r | (no smaps read) | | | |" >>"$REPORT"
+	fi
 done
 echo >>"$REPORT"
 for r in $RUNTIMES; do check_clean "memory" "$r"; done

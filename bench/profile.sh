@@ -106,18 +106,13 @@ echo "== memory of the runtime at the end of run /bin/true (a poststop hook read
 # RSS splits into the binary's (and libraries') clean file pages, shared
 # with every other process that maps them, and private memory (anonymous
 # pages: heap, stacks), which is what a process really costs.
-cat >mem-hook <<'EOH'
-#!/bin/sh
-cat /proc/$PPID/smaps_rollup >"$1"
-EOH
-chmod +x mem-hook
 for r in rt runc crun; do
-	mkdir -p "m-$r"
-	jq --arg h "$WORK/mem-hook" --arg o "$WORK/m-$r/rollup" '.hooks.poststop = [{path: $h, args: ["mem-hook", $o]}]' \
-		"b-$r/config.json" >"m-$r/config.json"
-	"${BIN[$r]}" --root "st-$r" run -b "m-$r" m >/dev/null 2>&1 || true
-	awk -v r="$r" '/^Rss:/ { rss = $2 } /^Private_Dirty:/ { pd = $2 } /^Private_Clean:/ { pc = $2 } /^Shared_Clean:/ { sc = $2 }
-		END { printf "%-5s RSS %d, private dirty (anonymous) %d, private clean %d, shared clean %d\n", r, rss, pd, pc, sc }' "m-$r/rollup" 2>/dev/null || echo "$r: no smaps read"
+	if m=$("$REPO/bench/memrun.sh" "${BIN[$r]}" "$WORK/st-$r" "b-$r" "$WORK/m-$r"); then
+		read -r rss pd pc sc <<<"$m"
+		printf '%-5s RSS %d, private dirty (anonymous) %d, private clean %d, shared clean %d\n' "$r" "$rss" "$pd" "$pc" "$sc"
+	else
+		echo "$r: no smaps read"
+	fi
 done
 
 echo "== strace -c -f of one rt run (top 12 by calls)"
