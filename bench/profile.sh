@@ -47,9 +47,14 @@ cd "$WORK"
 # so perf can name functions; stripping does not change the code.
 tags=$(sed -n 's/^GO_TAGS ?= //p' "$REPO/Makefile")
 ldflags=$(sed -n 's/^GO_LDFLAGS ?= //p' "$REPO/Makefile" | sed 's/-s -w//')
+# The Makefile's RT_GOEXPERIMENT: Go 1.26's Green Tea collector off where
+# the toolchain knows the experiment.
+goexp=$(GOEXPERIMENT=nogreenteagc go env GOEXPERIMENT 2>/dev/null || true)
 mkdir -p "$OUT/sym"
 make -C "$REPO" seccomp-helper >/dev/null
-(cd "$REPO" && CGO_ENABLED=0 go build -trimpath -tags "$tags" -ldflags "$ldflags" -o "$OUT/sym/rt" .)
+(cd "$REPO" && GOEXPERIMENT="$goexp" CGO_ENABLED=0 go build -trimpath -tags "$tags" -ldflags "$ldflags" -o "$OUT/sym/rt" .)
+# Written back now, or smaps counts the fresh binary's pages as dirty.
+sync "$OUT/sym/rt"
 (cd "$REPO" && go build -o "$OUT/measure" ./bench/measure)
 declare -A BIN=([rt]=$OUT/sym/rt [runc]=$(command -v runc) [crun]=$(command -v crun))
 for r in rt runc crun; do
