@@ -290,8 +290,14 @@ func (p *Program) executable(path str) syscall.Errno {
 		return unix.EACCES
 	}
 	_, e := sys(unix.SYS_FACCESSAT2, atFdcwd, p.ptr(path), unix.X_OK, unix.AT_EACCESS, 0, 0)
-	if e == unix.ENOSYS {
-		return 0 // no faccessat2: execve decides
+	if e == unix.ENOSYS || e == unix.EPERM {
+		// No faccessat2, or a seccomp profile older than it answers EPERM
+		// (runc, through Go's LookPath, reads EPERM so too): a file no one
+		// may execute is refused here, the rest execve judges.
+		if p.st.stat.Mode&0o111 == 0 {
+			return unix.EACCES
+		}
+		return 0
 	}
 	return e
 }

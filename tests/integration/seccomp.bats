@@ -476,6 +476,30 @@ runtime_extras_denied() {
 	expect_no_leftovers ct1
 }
 
+@test "seccomp: a profile older than faccessat2 still finds the process's binary (as runc)" {
+	# Docker's and runtime-tools' older profiles answer faccessat2 with EPERM,
+	# not ENOSYS; without no_new_privs the filter is in before the lookup.
+	for nnp in true false; do
+		for errno in 1 38; do
+			update_config ".process.noNewPrivileges = $nnp"
+			seccomp "{\"defaultAction\": \"SCMP_ACT_ALLOW\",
+				\"syscalls\": [{\"names\": [\"faccessat2\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": $errno}]}"
+			set_cmd sh -c 'echo started'
+			run rt run -b "$BUNDLE" ct1
+			echo "nnp=$nnp errno=$errno: $output"
+			[ "$status" -eq 0 ]
+			[ "$output" = started ]
+			# No one may execute /etc/passwd: still refused before execve.
+			set_cmd /etc/passwd
+			run rt run -b "$BUNDLE" ct1
+			echo "$output"
+			[ "$status" -ne 0 ]
+			[[ "$output" == *"exec /etc/passwd: permission denied"* ]]
+		done
+	done
+	expect_no_leftovers ct1
+}
+
 @test "seccomp: startContainer hooks run under the container's filter with only stdio open" {
 	update_config '.process.rlimits = [{"type": "RLIMIT_CORE", "soft": 0, "hard": 0}]'
 	deny_mkdir '"action": "SCMP_ACT_KILL"'
