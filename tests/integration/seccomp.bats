@@ -497,6 +497,15 @@ runtime_extras_denied() {
 			[[ "$output" == *"exec /etc/passwd: permission denied"* ]]
 		done
 	done
+	# And an exec'd process under the container's filter.
+	update_config '.process.noNewPrivileges = false'
+	set_cmd sleep 100
+	rt run -d -b "$BUNDLE" ct1
+	run rt exec ct1 sh -c 'echo exec started'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "exec started" ]
+	rt delete -f ct1
 	expect_no_leftovers ct1
 }
 
