@@ -23,7 +23,7 @@ var execCommand = cli.Command{
 	// Everything after the ID belongs to the command, flags like -c included.
 	SkipArgReorder: true,
 	ArgsUsage:      "<container-id> <command> [args...]",
-	Flags: []cli.Flag{
+	Flags: mixableAliases([]cli.Flag{
 		cli.StringFlag{Name: "console-socket", Usage: "unix socket that receives the pty master"},
 		cli.StringFlag{Name: "pidfd-socket", Usage: "unix socket that receives a pidfd of the process"},
 		cli.StringFlag{Name: "cwd", Usage: "working directory in the container"},
@@ -41,7 +41,7 @@ var execCommand = cli.Command{
 		cli.IntFlag{Name: "preserve-fds", Usage: "pass this many fds after stdio to the process"},
 		cli.StringSliceFlag{Name: "cgroup", Usage: "run in an existing sub-cgroup: [controller[,controller]:]path"},
 		cli.BoolFlag{Name: "ignore-paused", Usage: "exec in a paused container too (the process starts once it is resumed)"},
-	},
+	}),
 	// As runc, a failed exec (not the process's own exit) exits with 255,
 	// so callers can tell it from any status the process can give.
 	Action: func(ctx *cli.Context) error { return withCode(execContainer(ctx), 255) },

@@ -5,6 +5,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/urfave/cli"
 	"golang.org/x/sys/unix"
@@ -111,4 +112,26 @@ func forwardSignals(ch chan os.Signal, p *container.Process) {
 			p.Signal(s)
 		}
 	}()
+}
+
+// mixableAliases lets a repeatable flag's long and short forms be mixed on
+// one command line (`exec --env A=1 -e B=2`), as runc (urfave/cli v3) and
+// crun take it: urfave/cli v1 refuses two forms of one flag. Each string
+// list flag named "long, x" becomes --long and a hidden -x that add to one
+// list, in command-line order.
+func mixableAliases(flags []cli.Flag) []cli.Flag {
+	out := make([]cli.Flag, 0, len(flags)+3)
+	for _, f := range flags {
+		s, ok := f.(cli.StringSliceFlag)
+		long, short, two := strings.Cut(s.Name, ", ")
+		if !ok || !two {
+			out = append(out, f)
+			continue
+		}
+		list := &cli.StringSlice{}
+		out = append(out,
+			cli.StringSliceFlag{Name: long, Usage: s.Usage + "; also -" + short, Value: list},
+			cli.StringSliceFlag{Name: short, Hidden: true, Value: list})
+	}
+	return out
 }

@@ -74,6 +74,23 @@ exec_d() {
 	rt delete -f ct1
 }
 
+@test "exec's repeatable flags mix their long and short forms (as runc and crun)" {
+	rt run -d -b "$BUNDLE" ct1
+	# The last of a name wins, whichever form set it.
+	run rt exec --env A=1 -e B=2 --env C=3 -e C=4 --env B=5 ct1 sh -c 'echo $A $B $C'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "1 5 4" ]
+	run rt exec -u 1000 --additional-gids 5 -g 6 --additional-gids 7 ct1 id
+	echo "$output"
+	[ "$output" = "uid=1000 gid=0(root) groups=5,6,7" ]
+	# CAP_SYS_PTRACE is bit 19, CAP_SYS_ADMIN bit 21
+	run rt exec --cap CAP_SYS_PTRACE -c CAP_SYS_ADMIN ct1 grep CapBnd /proc/self/status
+	echo "$output"
+	[ "$output" = $'CapBnd:\t0000000020280420' ]
+	rt delete -f ct1
+}
+
 @test "exec --user uid:gid and --additional-gids; -u 1 means uid 1" {
 	rt run -d -b "$BUNDLE" ct1
 	run rt exec --user 1000:1001 -g 5 -g 6 ct1 id
