@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 
@@ -226,7 +229,11 @@ func setRT(j *journal, d string, runtime *int64, period *uint64) error {
 		if runtime == nil {
 			return nil
 		}
-		if err := j.write(d, "cpu.rt_runtime_us", itoa(*runtime)); err != nil {
+		err := j.write(d, "cpu.rt_runtime_us", itoa(*runtime))
+		if errors.Is(err, unix.EINVAL) && *runtime > 0 && defaultDir(d) && growDefaultRT(j, d, *runtime) {
+			err = j.write(d, "cpu.rt_runtime_us", itoa(*runtime))
+		}
+		if err != nil {
 			return fieldError("cpu.realtimeRuntime", "%v", err)
 		}
 		return nil
@@ -249,6 +256,40 @@ func setRT(j *journal, d string, runtime *int64, period *uint64) error {
 		return fieldError("cpu.realtimePeriod", "%v", err)
 	}
 	return nil
+}
+
+// growDefaultRT gives rt's default parent (<cpu>/rt) the realtime time
+// its containers need and tells whether it grew. A new cgroup has none
+// (cpu.rt_runtime_us 0), and a child may hold only a share of its parent's:
+// runc and crun put a container without cgroupsPath straight in the
+// caller's cgroup, the host's root here, which has it. The parent gets the
+// sum of its children's shares, d's at runtime, in its own period; it keeps
+// that until it is removed with its last container.
+func growDefaultRT(j *journal, d string, runtime int64) bool {
+	parent := filepath.Dir(d)
+	share := func(dir string) float64 {
+		r, err1 := readInt(dir, "cpu.rt_runtime_us")
+		p, err2 := readInt(dir, "cpu.rt_period_us")
+		if err1 != nil || err2 != nil || r <= 0 || p <= 0 {
+			return 0
+		}
+		return float64(r) / float64(p)
+	}
+	period, err := readInt(d, "cpu.rt_period_us")
+	pperiod, perr := readInt(parent, "cpu.rt_period_us")
+	cur, cerr := readInt(parent, "cpu.rt_runtime_us")
+	if err != nil || perr != nil || cerr != nil || period <= 0 || cur < 0 {
+		return false
+	}
+	need := float64(runtime) / float64(period)
+	siblings, _ := os.ReadDir(parent)
+	for _, e := range siblings {
+		if e.IsDir() && e.Name() != filepath.Base(d) {
+			need += share(filepath.Join(parent, e.Name()))
+		}
+	}
+	want := int64(math.Ceil(need * float64(pperiod)))
+	return want > cur && want <= pperiod && j.write(parent, "cpu.rt_runtime_us", itoa(want)) == nil
 }
 
 // setWeightAndIdle writes the CPU weight (v1 cpu.shares, v2 cpu.weight;

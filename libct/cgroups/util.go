@@ -50,6 +50,15 @@ func readUint(dir, file string) (uint64, error) {
 	return parseUint(strings.TrimSpace(s))
 }
 
+// readInt reads a single signed number (cpu.rt_runtime_us may be -1).
+func readInt(dir, file string) (int64, error) {
+	s, err := readFile(dir, file)
+	if err != nil {
+		return 0, err
+	}
+	return strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+}
+
 func parseUint(s string) (uint64, error) {
 	if s == "max" {
 		return 0, nil

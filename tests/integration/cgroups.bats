@@ -318,6 +318,35 @@ remove_caller_cgroup() {
 	expect_no_leftovers "$DEFAULT_ID"
 }
 
+@test "realtime time without a cgroupsPath: /rt gets its containers' shares (runc and crun sit in the caller's cgroup)" {
+	[ -e /sys/fs/cgroup/cpu/cpu.rt_period_us ] || skip "no realtime group scheduling"
+	[ ! -e /sys/fs/cgroup/cpu/rt ] || skip "other containers hold /rt"
+	update_config 'del(.linux.cgroupsPath) | .linux.resources.cpu = {"realtimeRuntime": 1000, "realtimePeriod": 100000}'
+	rt run -d -b "$BUNDLE" "$DEFAULT_ID"
+	[ "$(cat "/sys/fs/cgroup/cpu/rt/$DEFAULT_ID/cpu.rt_runtime_us")" = 1000 ]
+	# 1% of /rt's period (1 s)
+	[ "$(cat /sys/fs/cgroup/cpu/rt/cpu.rt_period_us)" = 1000000 ]
+	[ "$(cat /sys/fs/cgroup/cpu/rt/cpu.rt_runtime_us)" = 10000 ]
+	# A second one adds its 2%.
+	update_config '.linux.resources.cpu.realtimeRuntime = 1000 | .linux.resources.cpu.realtimePeriod = 50000'
+	rt run -d -b "$BUNDLE" "$DEFAULT_ID-2"
+	[ "$(cat "/sys/fs/cgroup/cpu/rt/$DEFAULT_ID-2/cpu.rt_runtime_us")" = 1000 ]
+	[ "$(cat /sys/fs/cgroup/cpu/rt/cpu.rt_runtime_us)" = 30000 ]
+	# More than the host has is still refused, and leaves nothing.
+	update_config '.linux.resources.cpu.realtimeRuntime = 99000 | .linux.resources.cpu.realtimePeriod = 100000'
+	run rt run -d -b "$BUNDLE" "$DEFAULT_ID-3"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"realtimeRuntime"*"invalid argument"* ]]
+	[ "$(cat /sys/fs/cgroup/cpu/rt/cpu.rt_runtime_us)" = 30000 ]
+	rt delete -f "$DEFAULT_ID"
+	rt delete -f "$DEFAULT_ID-2"
+	[ ! -e /sys/fs/cgroup/cpu/rt ]
+	expect_no_leftovers "$DEFAULT_ID"
+	expect_no_leftovers "$DEFAULT_ID-2"
+	expect_no_leftovers "$DEFAULT_ID-3"
+}
+
 @test "a cgroupsPath with .. is refused and leaves nothing" {
 	update_config ".linux.cgroupsPath = \"$CG_PARENT/../escape\""
 	run rt run -d -b "$BUNDLE" ct
