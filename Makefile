@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GO ?= go
 BATS ?= bats
 
-.PHONY: all rt seccomp-helper deps lint test unit integration errtext tools fuzz demo bench clean test-cgroupv2 test-systemd test-checkpoint test-checkpoint-runc test-crash test-engines test-lsm test-docker-host test-cri-host cri-tools test-runtime-tools
+.PHONY: all rt seccomp-helper deps lint test unit integration errtext tools fuzz demo bench clean test-cgroupv2 test-systemd test-checkpoint test-checkpoint-runc test-crash test-engines test-lsm test-docker-host test-cri-host cri-tools test-runtime-tools test-crun-tests
 
 all: rt
 
@@ -183,14 +183,20 @@ test-docker-host: rt
 test-cri-host: rt tools
 	CRI_DIR=$(CRI_DIR) ./tests/engines/host-cri.sh
 
-# The OCI's runtime validation suite (opencontainers/runtime-tools'
-# validation/*.t) against rt, runc and crun on this host, side by side
-# (tests/runtime-tools.sh); fails when rt fails a check runc passes.
-# RUNTIME_TOOLS_MIRROR names a git dir of the suite (the search tool's
-# fetch of github:opencontainers/runtime-tools); about 4 min. Results in
-# tests/RESULTS-runtime-tools.md. Not part of `make test`.
+# Other runtimes' suites against rt, runc and crun on this host, side by
+# side (tests/oracles/, results in tests/oracles/RESULTS.md); each fails
+# when rt fails a check runc passes. test-runtime-tools: the OCI's runtime
+# validation suite (opencontainers/runtime-tools' validation/*.t) from the
+# git dir RUNTIME_TOOLS_MIRROR names, about 4 min. test-crun-tests: crun's
+# own Python suite from the git dir CRUN_MIRROR names, beside the runc that
+# RUNC names (a current build tells more than Debian's 1.1), about 3 min.
+# The search tool's fetch of github:opencontainers/runtime-tools or
+# github:containers/crun gives such a git dir. Not part of `make test`.
 test-runtime-tools: rt
-	./tests/runtime-tools.sh ./rt
+	./tests/oracles/runtime-tools.sh ./rt
+
+test-crun-tests: rt
+	./tests/oracles/crun-tests.sh ./rt
 
 # critest v1.28.0, v1.29.0 and the newest critest, from a clone of
 # kubernetes-sigs/cri-tools (CRI_TOOLS_GIT), and containerd 2.x from its
