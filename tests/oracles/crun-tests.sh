@@ -4,6 +4,8 @@
 #
 #   CRUN_MIRROR=<git dir of containers/crun> tests/oracles/crun-tests.sh [RT]
 #
+# ORACLE_PROGRAMS (a regular expression) picks programs; CRUN_TESTS_WORK
+# may hold the suite from an earlier run (then CRUN_MIRROR is not needed).
 # RUNC names the runc to compare with (default: the one on PATH; runc 1.1
 # predates features the suite tests, so a build of a current runc tells
 # more). The suite speaks crun's CLI: a wrapper drops what runc's has not
@@ -19,12 +21,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 rt=$(realpath "${1:-$here/../../rt}")
 runc=$(command -v "${RUNC:-runc}" || true)
 work=${CRUN_TESTS_WORK:-/tmp/rt-crun-tests}
-mirror=${CRUN_MIRROR:?set CRUN_MIRROR to a git dir of containers/crun}
 in_own_namespaces "$0" "$@"
 
 src=$work/src
 if [ ! -d "$src" ]; then
-	git clone -q "$mirror" "$src"
+	git clone -q "${CRUN_MIRROR:?set CRUN_MIRROR to a git dir of containers/crun}" "$src"
 	sed -i 's/^\( *\)"seccomp-listener": test_seccomp_listener,/\1# left out by rt: &/' "$src/tests/test_seccomp.py"
 fi
 # The container's /init: crun builds it with its own config.h.
@@ -88,6 +89,7 @@ leftovers() {
 
 cd "$src"
 mapfile -t programs < <(sed -n '/^PYTHON_TESTS = /,/^$/p' Makefile.am | grep -o 'tests/test_[a-z_]*\.py')
+select_programs
 export INIT=$src/tests/init
 runtimes=(rt)
 run_programs "$work/out/rt" env WRAP_RUNTIME="$rt" OCI_RUNTIME="$work/wrap" python3

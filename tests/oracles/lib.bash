@@ -18,6 +18,13 @@ hybrid_cgroups() {
 		[ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ]
 }
 
+# select_programs: keeps the programs whose name matches the regular
+# expression in ORACLE_PROGRAMS, when it is set.
+select_programs() {
+	[ -n "${ORACLE_PROGRAMS:-}" ] || return 0
+	mapfile -t programs < <(printf '%s\n' "${programs[@]}" | grep -E -- "$ORACLE_PROGRAMS")
+}
+
 # run_programs OUT CMD...: runs CMD PROGRAM for each of $programs, TAP and
 # then "rc=STATUS" into OUT/<program's name>.tap. With ORACLE_HIDE_UNIFIED=1
 # it runs them in a nested mount namespace with the cgroup2 mount hidden.

@@ -54,6 +54,7 @@ chmod +x "$work/crun"
 # they run from.
 cd "$src"
 programs=("$src"/validation/*/*.t)
+select_programs
 runtimes=(rt)
 run_programs "$work/out/rt" env RUNTIME="$rt"
 if command -v runc >/dev/null; then
