@@ -260,11 +260,11 @@ func setRT(j *journal, d string, runtime *int64, period *uint64) error {
 
 // growDefaultRT gives rt's default parent (<cpu>/rt) the realtime time
 // its containers need and tells whether it grew. A new cgroup has none
-// (cpu.rt_runtime_us 0), and a child may hold only a share of its parent's:
+// (cpu.rt_runtime_us 0), and a child may hold only a share of its parent's;
 // runc and crun put a container without cgroupsPath straight in the
-// caller's cgroup, the host's root here, which has it. The parent gets the
-// sum of its children's shares, d's at runtime, in its own period; it keeps
-// that until it is removed with its last container.
+// caller's cgroup, which has some when it is the root. The parent gets the
+// sum of its children's shares, d's at runtime, in its own period, and
+// keeps that until it is removed with its last container.
 func growDefaultRT(j *journal, d string, runtime int64) bool {
 	parent := filepath.Dir(d)
 	share := func(dir string) float64 {
