@@ -2,11 +2,14 @@ package cgroups
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 )
 
 // setV2 applies r to a pure v2 cgroup; devices=false leaves the device
@@ -364,7 +367,8 @@ func setUnified(j *journal, u *unifiedDir, kv map[string]string) error {
 			}
 		}
 		if !fileExists(u.dir, k) {
-			return fieldError(field, "%s does not exist in %s", k, u.dir)
+			// runc's and crun's words (the open's ENOENT), which callers match.
+			return fieldError(field, "%v", &os.PathError{Op: "open", Path: filepath.Join(u.dir, k), Err: unix.ENOENT})
 		}
 		if err := j.write(u.dir, k, kv[k]); err != nil {
 			return fieldError(field, "%v", err)
