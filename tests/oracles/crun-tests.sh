@@ -72,19 +72,22 @@ chmod +x "$work/wrap"
 leftovers() {
 	local dirs d p i
 	dirs=$(find /sys/fs/cgroup -mindepth 1 -maxdepth 3 -type d -name 'test-tmp*' 2>/dev/null)
-	[ -n "$dirs" ] || return 0
-	for d in $dirs; do
-		for p in $(cat "$d/cgroup.procs" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
-	done
-	[ -d /sys/fs/cgroup/freezer/frozen ] && echo THAWED >/sys/fs/cgroup/freezer/frozen/freezer.state
-	for i in $(seq 60); do
-		for d in $dirs; do rmdir "$d" 2>/dev/null || true; done
-		dirs=$(for d in $dirs; do if [ -d "$d" ]; then echo "$d"; fi; done)
-		[ -z "$dirs" ] && break
-		sleep 1
-	done
-	rmdir /sys/fs/cgroup/freezer/frozen /sys/fs/cgroup/*/rt 2>/dev/null || true
-	[ -z "$dirs" ] || echo "crun-tests: could not remove $dirs" >&2
+	if [ -n "$dirs" ]; then
+		for d in $dirs; do
+			for p in $(cat "$d/cgroup.procs" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
+		done
+		[ -d /sys/fs/cgroup/freezer/frozen ] && echo THAWED >/sys/fs/cgroup/freezer/frozen/freezer.state
+		for i in $(seq 60); do
+			for d in $dirs; do rmdir "$d" 2>/dev/null || true; done
+			dirs=$(for d in $dirs; do if [ -d "$d" ]; then echo "$d"; fi; done)
+			[ -z "$dirs" ] && break
+			sleep 1
+		done
+		rmdir /sys/fs/cgroup/freezer/frozen /sys/fs/cgroup/*/rt 2>/dev/null || true
+		[ -z "$dirs" ] || echo "crun-tests: could not remove $dirs" >&2
+	fi
+	# The parents of the suite's own cgroupsPaths.
+	rmdir_cgroups "*/test-v1-exec-cgroup-*" "test-v1-exec-cgroup-*" "test" "*/test" "*/test/deeply*"
 }
 
 cd "$src"

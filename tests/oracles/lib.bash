@@ -50,6 +50,18 @@ run_programs() {
 	done
 }
 
+# rmdir_cgroups PATTERN...: removes the empty cgroups whose path in a
+# hierarchy matches a find -path PATTERN (relative to the hierarchy, as
+# "*/testdir/cgrouptest"), deepest first: the parents a suite's
+# cgroupsPath made and no runtime removes.
+rmdir_cgroups() {
+	local p args=()
+	for p in "$@"; do args+=(-o -path "/sys/fs/cgroup/$p"); done
+	find /sys/fs/cgroup -mindepth 1 -maxdepth 6 -type d \( -false "${args[@]}" \) 2>/dev/null |
+		awk '{ print length($0) " " $0 }' | sort -rn | cut -d' ' -f2- |
+		while read -r d; do rmdir "$d" 2>/dev/null || true; done
+}
+
 # tap_checks FILE STATUS: the checks of a TAP file with that status ("ok" or
 # "not ok"), each with its occurrence (a program may make one check twice),
 # named without the "- " before and the directive or timing after " #".

@@ -67,7 +67,6 @@ if command -v crun >/dev/null; then
 	run_programs "$work/out/crun" env RUNTIME="$work/crun"
 	unset ORACLE_HIDE_UNIFIED
 fi
-for d in /sys/fs/cgroup/*/rt-rtools /sys/fs/cgroup/rt-rtools; do
-	[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
-done
+# /rt-rtools, and the suite's relative path below the caller's cgroup.
+rmdir_cgroups "rt-rtools*" "*/rt-rtools*" "testdir*" "*/testdir*"
 report "$work/out" "$here/runtime-tools.accepted" "${runtimes[@]}"
