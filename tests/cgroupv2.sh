@@ -90,7 +90,7 @@ check "exec --cgroup" test "$(rt exec --cgroup sub ct cat /proc/self/cgroup)" = 
 check "exec --cgroup missing" eval '! rt exec --cgroup nosuch ct true 2>/dev/null'
 check "ps json" test "$(rt ps -f json ct | jq length)" = 1
 out=$(rt update -r - ct 2>&1 <<<'{"unified": {"memory.nosuch": "1"}}')
-check "update: a unified file the kernel lacks is ENOENT (as runc and crun)" eval '[[ $out == *"unified[\"memory.nosuch\"]: open $dir/memory.nosuch: no such file or directory"* ]]' ||
+check "update: a unified file the kernel lacks is ENOENT (as runc and crun)" eval '[[ $out == *"unified[\"memory.nosuch\"]: write \"1\" to $dir/memory.nosuch: no such file or directory"* ]]' ||
 	echo "  $out" >&2
 
 stats=$(rt events --stats ct)

@@ -2,14 +2,11 @@ package cgroups
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"golang.org/x/sys/unix"
 )
 
 // setV2 applies r to a pure v2 cgroup; devices=false leaves the device
@@ -366,10 +363,8 @@ func setUnified(j *journal, u *unifiedDir, kv map[string]string) error {
 				return err
 			}
 		}
-		if !fileExists(u.dir, k) {
-			// runc's and crun's words (the open's ENOENT), which callers match.
-			return fieldError(field, "%v", &os.PathError{Op: "open", Path: filepath.Join(u.dir, k), Err: unix.ENOENT})
-		}
+		// A file the cgroup lacks fails in the write with the kernel's
+		// ENOENT, "no such file or directory" as in runc and crun.
 		if err := j.write(u.dir, k, kv[k]); err != nil {
 			return fieldError(field, "%v", err)
 		}

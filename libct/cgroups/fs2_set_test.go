@@ -7,8 +7,8 @@ import (
 	"testing"
 )
 
-// A unified key naming a file the cgroup lacks fails as runc's and crun's
-// open does, ENOENT's words included (callers match them), and writes nothing.
+// A unified key naming a file the cgroup lacks fails with ENOENT's words,
+// as in runc and crun (callers match them), and makes no file.
 func TestSetUnifiedMissingFile(t *testing.T) {
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "cgroup.controllers"), []byte("memory pids\n"), 0o644); err != nil {
@@ -16,7 +16,7 @@ func TestSetUnifiedMissingFile(t *testing.T) {
 	}
 	u := &unifiedDir{dir: dir, mount: dir}
 	err := setUnified(nil, u, map[string]string{"memory.nosuch": "1"})
-	want := `unified["memory.nosuch"]: open ` + filepath.Join(dir, "memory.nosuch") + ": no such file or directory"
+	want := `unified["memory.nosuch"]: write "1" to ` + filepath.Join(dir, "memory.nosuch") + ": no such file or directory"
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("setUnified = %v, want an error with %q", err, want)
 	}
