@@ -33,10 +33,10 @@
 //     parent allocated before the clone (a pointer write may need the
 //     garbage collector's write barrier); addresses the child builds are
 //     uintptr;
-//   - calls nothing outside these files but the raw system call, the
-//     runtime's assembly memmove and memclr, and (first thing) the
-//     runtime's own reset of the signal handlers and mask for a child
-//     that shares its memory.
+//   - calls nothing outside these files but the raw system call and the
+//     runtime's assembly memmove and memclr; not even the runtime's reset
+//     of the signal handlers and mask for a vfork'd child, which reads the
+//     parent's running goroutine (fork.go): the child resets them itself.
 //
 // rt is non-dumpable from the clone on, and so the child, whose mm it is
 // until its execve: no process of the container can open the child's

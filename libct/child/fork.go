@@ -10,19 +10,23 @@ import (
 // The Go runtime's own hooks around fork, as package syscall uses them in
 // forkAndExecInChild: BeforeFork blocks signals and spoils the goroutine's
 // stack guard (so that any stack check in the child fails loudly instead
-// of growing a stack), AfterFork undoes that in the parent, and
-// AfterForkInChild resets the signal handlers Go installed and restores
-// the signal mask in the child. The runtime keeps these three linknames
-// for outside users (go.dev/issue/67401).
+// of growing a stack), AfterFork undoes that in the parent. The runtime
+// keeps these linknames for outside users (go.dev/issue/67401).
+//
+// Its third hook, AfterForkInChild, is not for this child: it finds the
+// mask to restore through the goroutine the forking thread runs now
+// (getg().m, from the thread's TLS, which the child shares), assuming, as
+// a vfork'd child may, that the parent is stopped meanwhile. rt's parent
+// runs on: its goroutine may park between the child's two reads, and the
+// child then reads a nil m (a SIGSEGV seen under emulation, in one exec of
+// a hundred). The child resets its signals itself (resetSignals), from
+// the mask fork records here.
 //
 //go:linkname runtimeBeforeFork syscall.runtime_BeforeFork
 func runtimeBeforeFork()
 
 //go:linkname runtimeAfterFork syscall.runtime_AfterFork
 func runtimeAfterFork()
-
-//go:linkname runtimeAfterForkInChild syscall.runtime_AfterForkInChild
-func runtimeAfterForkInChild()
 
 // cloneArgs is struct clone_args of clone3(2).
 type cloneArgs struct {
@@ -58,6 +62,9 @@ func (p *Program) fork() (pid int, err syscall.Errno) {
 	}
 	p.clone.stack = uint64(p.stackTop) - childStack
 	p.clone.stackSize = childStack
+	// The thread's mask before BeforeFork blocks every signal: the one the
+	// child restores (the goroutine is locked to this thread).
+	sys(unix.SYS_RT_SIGPROCMASK, unix.SIG_BLOCK, 0, uintptr(unsafe.Pointer(&p.st.sigmask)), 8, 0, 0)
 	runtimeBeforeFork()
 	r1, e := cloneVM(&p.clone, unsafe.Sizeof(p.clone), p)
 	runtimeAfterFork()

@@ -23,12 +23,11 @@ const pkgPrefix = "github.com/rt-runtime/rt/libct/child."
 
 // childCallees are the only functions outside the child's own that its
 // machine code may call: the raw system call, the runtime's assembly copy
-// and clear (which never check the stack), the runtime's reset of signal
-// handlers and mask for a child that shares its memory (package syscall's
-// vfork'd child calls it the same way), and the bounds-check failures,
+// and clear (which never check the stack), and the bounds-check failures,
 // which end the child on a bug (they grow the stack, and the spoilt stack
-// guard makes that a crash, not a silent corruption).
-var childCallees = regexp.MustCompile(`^(syscall\.RawSyscall6|syscall\.runtime_AfterForkInChild|internal/runtime/syscall/linux\.Syscall6|runtime\.memmove|runtime\.memclrNoHeapPointers|runtime\.duffzero|runtime\.duffcopy|runtime\.panicBounds\w*|runtime\.panicIndex\w*|runtime\.panicSlice\w*|runtime\.panicunsafeslice\w*|runtime\.panicdivide|runtime\.panicshift)(\.abi0)?$`)
+// guard makes that a crash, not a silent corruption). Not the runtime's
+// AfterForkInChild: it reads the parent's running goroutine (fork.go).
+var childCallees = regexp.MustCompile(`^(syscall\.RawSyscall6|internal/runtime/syscall/linux\.Syscall6|runtime\.memmove|runtime\.memclrNoHeapPointers|runtime\.duffzero|runtime\.duffcopy|runtime\.panicBounds\w*|runtime\.panicIndex\w*|runtime\.panicSlice\w*|runtime\.panicunsafeslice\w*|runtime\.panicdivide|runtime\.panicshift)(\.abi0)?$`)
 
 type textSym struct {
 	file    string

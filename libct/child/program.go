@@ -221,6 +221,8 @@ type state struct {
 	capData [2]unix.CapUserData
 	rlim    unix.Rlimit
 	sigact  sigaction
+	sigold  sigaction
+	sigmask uint64 // the forking thread's signal mask, restored by resetSignals
 	fprog   sockFprog
 	siginfo [128]byte
 

@@ -6,18 +6,41 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// childStart is the child's first Go function, on its own stack: the
-// signal handlers Go installed go back to their defaults and the signal
-// mask to what it was before runtimeBeforeFork blocked every signal, as
-// package syscall does in a vfork'd child (which shares the parent's
-// memory, as this one does).
+// childStart is the child's first Go function, on its own stack.
 //
 //lint:ignore U1000 called by cloneVM (run_stack_*.s), which no Go code shows
 //go:nosplit
 //go:norace
 func childStart(p *Program) {
-	runtimeAfterForkInChild()
+	p.resetSignals()
 	childMain(p)
+}
+
+// resetSignals does for the child what the runtime's AfterForkInChild
+// does for a vfork'd one (see fork.go for why not that): every signal Go
+// handles goes back to its default, an ignored one stays ignored (as an
+// execve would leave them), and the mask goes back to the forking
+// thread's before runtimeBeforeFork blocked every signal. The handlers are
+// the child's own copy (no CLONE_SIGHAND); its one read of rt's memory is
+// the mask fork recorded in the Program. One system call a signal, as the
+// runtime's: each is set to its default, and an ignored one (which none of
+// rt's is, as a rule) is set back; every signal is blocked meanwhile.
+//
+//go:nosplit
+//go:norace
+func (p *Program) resetSignals() {
+	st := &p.st
+	st.sigact = sigaction{}
+	for sig := uintptr(1); sig <= 64; sig++ {
+		if sig == uintptr(unix.SIGKILL) || sig == uintptr(unix.SIGSTOP) {
+			continue
+		}
+		_, e := sys(unix.SYS_RT_SIGACTION, sig, uintptr(unsafe.Pointer(&st.sigact)), uintptr(unsafe.Pointer(&st.sigold)), 8, 0, 0)
+		if e == 0 && st.sigold.handler == 1 { // SIG_IGN
+			sys(unix.SYS_RT_SIGACTION, sig, uintptr(unsafe.Pointer(&st.sigold)), 0, 8, 0, 0)
+		}
+	}
+	sys(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&st.sigmask)), 0, 8, 0, 0)
 }
 
 // childMain runs the program and exits if it returns.

@@ -681,3 +681,34 @@ JSON
 	[ "$status" -eq 0 ]
 	[[ "$output" == *" 6" ]]
 }
+
+@test "the process starts with no signal blocked, caught or ignored, whatever the caller ignores (run, create+start, exec)" {
+	# The child resets the handlers rt's Go runtime installed and restores
+	# the mask that Go's fork hook blocked (libct/child resetSignals): a
+	# process left with signals blocked would never see a TERM. As runc:
+	# the signals the caller ignores are rt's own business.
+	local ign=--ignore-signal=HUP,INT,QUIT,USR1,PIPE,TERM,WINCH f
+	set_cmd grep -E '^Sig(Blk|Ign|Cgt)' /proc/self/status
+	run env "$ign" "$RT_BIN" --root "$ROOT" run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	for f in SigBlk SigIgn SigCgt; do
+		[ "$(status_field "$output" "$f")" = 0000000000000000 ]
+	done
+
+	env "$ign" "$RT_BIN" --root "$ROOT" create -b "$BUNDLE" ct2 </dev/null >"$BATS_TEST_TMPDIR/out"
+	rt start ct2
+	wait_status ct2 stopped
+	rt delete ct2
+	for f in SigBlk SigIgn SigCgt; do
+		[ "$(status_field "$(cat "$BATS_TEST_TMPDIR/out")" "$f")" = 0000000000000000 ]
+	done
+
+	set_cmd sleep 100
+	rt run -d -b "$BUNDLE" ct3 </dev/null >/dev/null
+	run env "$ign" "$RT_BIN" --root "$ROOT" exec ct3 grep -E '^Sig(Blk|Ign|Cgt)' /proc/self/status
+	[ "$status" -eq 0 ]
+	for f in SigBlk SigIgn SigCgt; do
+		[ "$(status_field "$output" "$f")" = 0000000000000000 ]
+	done
+	rt delete -f ct3
+}
