@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GO ?= go
 BATS ?= bats
 
-.PHONY: all rt seccomp-helper deps lint test unit integration errtext tools fuzz demo bench clean test-cgroupv2 test-systemd test-checkpoint test-checkpoint-runc test-crash test-engines test-lsm test-docker-host test-cri-host cri-tools test-runtime-tools test-crun-tests
+.PHONY: all rt seccomp-helper deps lint test unit integration errtext tools fuzz demo bench clean test-cgroupv2 test-systemd test-checkpoint test-checkpoint-runc test-crash test-engines test-lsm test-docker-host test-cri-host cri-tools test-runtime-tools test-crun-tests test-containerd-client
 
 all: rt
 
@@ -197,6 +197,14 @@ test-runtime-tools: rt
 
 test-crun-tests: rt
 	./tests/oracles/crun-tests.sh ./rt
+
+# containerd's own client suite (integration/client of CONTAINERD_TAG,
+# v2.3.4 by default, built with containerd and its runc shim from the git
+# dir CONTAINERD_MIRROR names), rt and then Debian's runc as the shim's
+# "runc", images from a registry of its own on loopback; needs Debian's
+# docker-registry. About 3 min after a first build of about 3.
+test-containerd-client: rt
+	./tests/oracles/containerd-client.sh ./rt
 
 # critest v1.28.0, v1.29.0 and the newest critest, from a clone of
 # kubernetes-sigs/cri-tools (CRI_TOOLS_GIT), and containerd 2.x from its
