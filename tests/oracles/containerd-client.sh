@@ -134,9 +134,20 @@ printf 'version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdire
 	"$work/registry" "$reg" >"$work/registry.yml"
 docker-registry serve "$work/registry.yml" >"$work/registry.log" 2>&1 &
 reg_pid=$!
+# cleanup: the registry, then what a failed test leaves behind its own
+# containerd: shims (this build's, by PID), the processes in the suite's
+# cgroups (/rt-ctrd-testing/<id>, /rt-ctrd-testing-<id>, /rt-ctrd/*) and
+# the cgroups.
 cleanup() {
+	local pids
 	kill "$reg_pid" 2>/dev/null || true
-	rmdir_cgroups "rt-ctrd-testing/*" "rt-ctrd-testing" "rt-ctrd/*" "rt-ctrd"
+	pids=$(pgrep -f "^$bin/containerd-shim" || true)
+	pids+=" $(find /sys/fs/cgroup -maxdepth 4 -path '*/rt-ctrd*' -name cgroup.procs -exec cat {} + 2>/dev/null || true)"
+	for p in $pids; do kill -9 "$p" 2>/dev/null || true; done
+	sleep 1
+	rmdir_cgroups "rt-ctrd*" "*/rt-ctrd*" # v2 and v1; a * takes slashes too
+	left=$(find /sys/fs/cgroup -mindepth 1 -maxdepth 2 -type d -name 'rt-ctrd*' 2>/dev/null || true)
+	[ -z "$left" ] || echo "containerd-client.sh: cgroups left: $left" >&2
 }
 trap cleanup EXIT
 for i in $(seq 1 100); do
