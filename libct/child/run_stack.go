@@ -23,8 +23,9 @@ func childStart(p *Program) {
 // thread's before runtimeBeforeFork blocked every signal. The handlers are
 // the child's own copy (no CLONE_SIGHAND); its one read of rt's memory is
 // the mask fork recorded in the Program. One system call a signal, as the
-// runtime's: each is set to its default, and an ignored one (which none of
-// rt's is, as a rule) is set back; every signal is blocked meanwhile.
+// runtime's: each is set to its default, and an ignored one (one the caller
+// ignored that Go left so: a few, measured) is set back; every signal is
+// blocked meanwhile.
 //
 //go:nosplit
 //go:norace
