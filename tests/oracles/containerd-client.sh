@@ -137,7 +137,7 @@ reg_pid=$!
 # cleanup: the registry, then what a failed test leaves behind its own
 # containerd: shims (this build's, by PID), the processes in the suite's
 # cgroups (/rt-ctrd-testing/<id>, /rt-ctrd-testing-<id>, /rt-ctrd/*) and
-# the cgroups.
+# the cgroups, with TestShimSockLength's.
 cleanup() {
 	local pids
 	kill "$reg_pid" 2>/dev/null || true
@@ -145,7 +145,9 @@ cleanup() {
 	pids+=" $(find /sys/fs/cgroup -maxdepth 4 -path '*/rt-ctrd*' -name cgroup.procs -exec cat {} + 2>/dev/null || true)"
 	for p in $pids; do kill -9 "$p" 2>/dev/null || true; done
 	sleep 1
-	rmdir_cgroups "rt-ctrd*" "*/rt-ctrd*" # v2 and v1; a * takes slashes too
+	# TestShimSockLength's namespace is 76 n's: its cgroup parent too.
+	nn=$(printf '%76s' '' | tr ' ' n)
+	rmdir_cgroups "rt-ctrd*" "*/rt-ctrd*" "$nn" "$nn/*" "*/$nn" "*/$nn/*" # v2 and v1; a * takes slashes too
 	left=$(find /sys/fs/cgroup -mindepth 1 -maxdepth 2 -type d -name 'rt-ctrd*' 2>/dev/null || true)
 	[ -z "$left" ] || echo "containerd-client.sh: cgroups left: $left" >&2
 }
