@@ -63,6 +63,16 @@ func deviceRules(spec []specs.LinuxDeviceCgroup) ([]devRule, error) {
 		if r.access == "" {
 			continue // grants or takes nothing (see normalizeAccess)
 		}
+		if r.typ == 'a' && (r.major >= 0 || r.minor >= 0) {
+			// "a" with numbers (podman --device-cgroup-rule="a 7:1 rwm"):
+			// the v1 kernel and runc take "a" alone, every device, and
+			// crun's v2 filter any type with those numbers. The latter
+			// grants only what was named: both types, those numbers.
+			b, c := r, r
+			b.typ, c.typ = 'b', 'c'
+			rules = append(rules, b, c)
+			continue
+		}
 		rules = append(rules, r)
 	}
 	return append(rules, defaultDeviceRules...), nil
@@ -85,11 +95,6 @@ func convertDeviceRule(d specs.LinuxDeviceCgroup) (devRule, error) {
 		r.minor = *d.Minor
 	}
 	r.access = normalizeAccess(d.Access)
-	if r.typ == 'a' && (r.major >= 0 || r.minor >= 0) {
-		// "a" means every device; numbers on it have no meaning in
-		// the kernel interface, and guessing one would be worse.
-		return r, fmt.Errorf("type \"a\" with a major/minor number is not supported")
-	}
 	return r, nil
 }
 

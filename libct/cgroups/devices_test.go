@@ -2,6 +2,7 @@ package cgroups
 
 import (
 	"encoding/binary"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -52,7 +53,6 @@ func TestDeviceRules(t *testing.T) {
 func TestDeviceRulesInvalid(t *testing.T) {
 	bad := []specs.LinuxDeviceCgroup{
 		{Allow: true, Type: "x"},
-		{Allow: true, Type: "a", Major: i64(1)},
 	}
 	for _, d := range bad {
 		_, err := deviceRules([]specs.LinuxDeviceCgroup{d})
@@ -84,5 +84,25 @@ func TestDeviceFilterShape(t *testing.T) {
 	}
 	if accessBits("rw") != bpfAccRead|bpfAccWrite || accessBits("m") != bpfAccMknod {
 		t.Fatal("accessBits")
+	}
+}
+
+// "a" with numbers (podman's --device-cgroup-rule="a 7:1 rwm") is both
+// types with those numbers, for an allow and a deny alike.
+func TestDeviceRulesAllTypesWithNumbers(t *testing.T) {
+	rules, err := deviceRules([]specs.LinuxDeviceCgroup{
+		{Allow: true, Type: "a", Major: i64(7), Minor: i64(1), Access: "rwm"},
+		{Allow: false, Type: "a", Major: i64(7), Access: "w"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range rules[1:5] {
+		got = append(got, fmt.Sprintf("%v %s", r.allow, r))
+	}
+	want := "true b 7:1 rwm|true c 7:1 rwm|false b 7:* w|false c 7:* w"
+	if strings.Join(got, "|") != want {
+		t.Fatalf("rules %q, want %q", strings.Join(got, "|"), want)
 	}
 }

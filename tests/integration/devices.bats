@@ -117,6 +117,24 @@ add_device() {
 	[[ "$output" == *"Invalid argument"* ]]
 }
 
+@test "a device rule of type a with numbers allows that device of both types (podman --device-cgroup-rule=\"a 10:237 r\")" {
+	# runc and the v1 kernel read "a" alone (every device); crun's v2
+	# filter, any type with those numbers; rt grants only what was named.
+	add_device '{"path": "/dev/loop-control", "type": "c", "major": 10, "minor": 237, "fileMode": 384}'
+	update_config '.linux.resources.devices += [{"allow": true, "type": "a", "major": 10, "minor": 237, "access": "r"}]'
+	set_cmd cat /dev/loop-control
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -ne 0 ]
+	# allowed: the open succeeds and the driver itself refuses the read
+	[[ "$output" == *"Invalid argument"* ]]
+	# not every device: one the rule did not name stays refused
+	add_device '{"path": "/dev/loop0x", "type": "b", "major": 7, "minor": 0, "fileMode": 384}'
+	set_cmd sh -c 'cat /dev/loop0x'
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Operation not permitted"* ]]
+}
+
 @test "a bad device type is refused without leftovers" {
 	add_device '{"path": "/dev/bad", "type": "x", "major": 1, "minor": 3}'
 	run rt run -b "$BUNDLE" ct1
