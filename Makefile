@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GO ?= go
 BATS ?= bats
 
-.PHONY: all rt seccomp-helper deps lint test unit integration errtext tools fuzz demo bench clean test-cgroupv2 test-systemd test-checkpoint test-checkpoint-runc test-crash test-engines test-lsm test-docker-host test-cri-host cri-tools test-runtime-tools test-crun-tests test-containerd-client
+.PHONY: all rt seccomp-helper deps lint test unit integration errtext tools fuzz demo bench clean test-cgroupv2 test-systemd test-checkpoint test-checkpoint-runc test-crash test-engines test-lsm test-docker-host test-cri-host cri-tools test-runtime-tools test-crun-tests test-containerd-client test-podman-system
 
 all: rt
 
@@ -205,6 +205,14 @@ test-crun-tests: rt
 # docker-registry. About 3 min after a first build of about 3.
 test-containerd-client: rt
 	./tests/oracles/containerd-client.sh ./rt
+
+# Podman's own system tests (test/system of PODMAN_TAG, v4.3.1, the release
+# Debian ships, from the git dir PODMAN_MIRROR names) through Debian's
+# podman, rt and then Debian's runc as its runtime, the test image built
+# here and served on loopback; needs podman, buildah, bats, docker-registry,
+# ncat, socat. About 22 min.
+test-podman-system: rt
+	./tests/oracles/podman-system.sh ./rt
 
 # critest v1.28.0, v1.29.0 and the newest critest, from a clone of
 # kubernetes-sigs/cri-tools (CRI_TOOLS_GIT), and containerd 2.x from its
