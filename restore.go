@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"syscall"
@@ -20,7 +19,7 @@ var restoreCommand = cli.Command{
 	ArgsUsage: "<container-id>",
 	Flags: append(append(initFlags("restored init", "the restored terminal's pty master"),
 		cli.BoolFlag{Name: "detach, d", Usage: "return once the container runs"},
-		cli.BoolFlag{Name: "no-subreaper", Usage: "accepted for runc compatibility; rt never becomes a subreaper"},
+		cli.BoolFlag{Name: "no-subreaper", Usage: "in the foreground, leave the container's orphans to the host's init rather than reaping them"},
 		cli.BoolFlag{Name: "no-pivot", Usage: "accepted for runc compatibility; CRIU rebuilds the mounts"},
 		cli.StringFlag{Name: "lsm-profile", Usage: "LSM profile for the restored processes, TYPE:NAME"},
 		cli.StringFlag{Name: "lsm-mount-context", Usage: "LSM mount context for the restored mounts"},
@@ -78,7 +77,7 @@ var restoreCommand = cli.Command{
 			stop = console.Forward(master)
 		}
 		c.Unlock()
-		code, err := waitRestored(pid)
+		code, err := waitRestored(pid, !ctx.Bool("no-subreaper"))
 		if stop != nil {
 			stop()
 		}
@@ -97,8 +96,8 @@ var restoreCommand = cli.Command{
 
 // waitRestored forwards signals to the restored init (a child of rt: CRIU
 // restored it as its sibling) until it exits, and returns its status the
-// shell way.
-func waitRestored(pid int) (int, error) {
+// shell way. With reap, rt is the subreaper of the restored tree, as runc.
+func waitRestored(pid int, reap bool) (int, error) {
 	ch, err := catchSignals()
 	if err != nil {
 		return 0, err
@@ -108,19 +107,10 @@ func waitRestored(pid int) (int, error) {
 			unix.Kill(pid, s.(syscall.Signal))
 		}
 	}()
-	var ws unix.WaitStatus
-	for {
-		_, err := unix.Wait4(pid, &ws, 0, nil)
-		if errors.Is(err, unix.EINTR) {
-			continue
+	if reap {
+		if err := container.BecomeSubreaper(); err != nil {
+			return 0, err
 		}
-		if err != nil {
-			return -1, err
-		}
-		break
 	}
-	if ws.Signaled() {
-		return 128 + int(ws.Signal()), nil
-	}
-	return ws.ExitStatus(), nil
+	return container.WaitPid(pid, reap)
 }

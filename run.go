@@ -20,6 +20,7 @@ var runCommand = cli.Command{
 	Flags: append([]cli.Flag{
 		cli.BoolFlag{Name: "detach, d", Usage: "return once the container is running"},
 		cli.BoolFlag{Name: "keep", Usage: "do not delete the container when it exits"},
+		cli.BoolFlag{Name: "no-subreaper", Usage: "in the foreground, leave the container's orphans to the host's init rather than reaping them"},
 	}, createFlags...),
 	Action: func(ctx *cli.Context) error {
 		if ctx.NArg() < 1 {
@@ -40,10 +41,16 @@ var runCommand = cli.Command{
 		o := createOpts(ctx, id, bundle)
 		o.Args = args
 		detach := ctx.Bool("detach")
+		reap := !detach && !ctx.Bool("no-subreaper")
 		var sigs chan os.Signal
 		var err error
 		if !detach {
 			if sigs, err = catchSignals(); err != nil {
+				return err
+			}
+		}
+		if reap {
+			if err := container.BecomeSubreaper(); err != nil {
 				return err
 			}
 		}
@@ -98,7 +105,11 @@ var runCommand = cli.Command{
 		// runs in our foreground.
 		c.Unlock()
 		forwardSignals(sigs, p)
-		code, err := p.Wait()
+		wait := p.Wait
+		if reap {
+			wait = p.WaitReaping
+		}
+		code, err := wait()
 		if restore != nil {
 			restore()
 		}

@@ -109,6 +109,27 @@ teardown() {
 	expect_no_leftovers ct1
 }
 
+@test "a foreground run is the subreaper of a container without a PID namespace and reaps its orphans (runc, crun); --no-subreaper leaves them" {
+	update_config '.linux.namespaces |= map(select(.type != "pid"))'
+	# Two orphans: a sleep that outlives its shell, one that exits at once
+	# (a zombie, were rt not reaping). The init then lists rt's children:
+	# itself (reading its own stat: R) and the living orphan, no zombie.
+	set_cmd sh -c 'sh -c "sleep 5 & sleep 0.1 &"; sleep 0.6; for f in /proc/[0-9]*/stat; do read -r pid comm st ppid rest <"$f" 2>/dev/null && [ "$ppid" = "$PPID" ] && echo "child $comm $st"; done; true'
+	run rt run -b "$BUNDLE" ct1
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"child (sh) R"* ]]
+	[[ "$output" == *"child (sleep) S"* ]]
+	[[ "$output" != *"child (sleep) Z"* ]]
+	# Without: the orphans go to an ancestor subreaper or the host's init.
+	run rt run --no-subreaper -b "$BUNDLE" ct2
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"child (sh) R"* ]]
+	[[ "$output" != *"child (sleep)"* ]]
+	expect_no_leftovers ct1
+}
+
 @test "kill accepts names with and without SIG and numbers" {
 	# pid 1 of a pid namespace only dies of signals it handles
 	set_cmd sh -c 'trap "exit 0" TERM; sleep 100 & wait'
