@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"sync"
 
@@ -96,6 +97,29 @@ func hostLayout() (*layout, error) {
 		cachedLayout, layoutErr = parseLayout(bytes.NewReader(b))
 	})
 	return cachedLayout, layoutErr
+}
+
+// V1MountNames maps each v1 controller of the host (name= dropped) to the
+// base name of its hierarchy's mountpoint: "cpu,cpuacct" for both where
+// systemd mounts them together. A container's cgroup mount shows the
+// hierarchies under these names (rootfs.CgroupV1Binds). Nil on a pure v2
+// host or when the layout cannot be read.
+func V1MountNames() map[string]string {
+	l, err := hostLayout()
+	if err != nil || len(l.v1) == 0 {
+		return nil
+	}
+	return l.v1MountNames()
+}
+
+func (l *layout) v1MountNames() map[string]string {
+	out := map[string]string{}
+	for _, h := range l.v1 {
+		for _, c := range h.controllers {
+			out[strings.TrimPrefix(c, "name=")] = filepath.Base(h.mountpoint)
+		}
+	}
+	return out
 }
 
 // parseLayout finds the cgroup mounts in mountinfo text.

@@ -48,6 +48,11 @@ func TestParseLayoutV1(t *testing.T) {
 	if l.hierarchyOf("pids") != nil {
 		t.Fatal("pids is not mounted in the fixture")
 	}
+	names := map[string]string{"cpu": "cpu,cpuacct", "cpuacct": "cpu,cpuacct", "cpuset": "cpuset",
+		"memory": "memory", "devices": "devices", "systemd": "systemd"}
+	if got := l.v1MountNames(); !reflect.DeepEqual(got, names) {
+		t.Fatalf("v1MountNames = %v, want %v", got, names)
+	}
 }
 
 func TestParseLayoutHybridAndV2(t *testing.T) {

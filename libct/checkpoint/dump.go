@@ -146,10 +146,11 @@ func dumpMounts(opts *criurpc.CriuOpts, spec *specs.Spec, st *container.State) e
 // kernel shows them: through the symlinks of the rootfs.
 func externalMounts(spec *specs.Spec, rootPath string, cgPaths map[string]string) []rootfs.ExternalMount {
 	ro := rootfs.Options{
-		CgroupPaths: cgPaths,
-		CgroupV2:    cgroups.IsV2(),
-		CgroupNS:    specconv.HasNamespace(spec, specs.CgroupNamespace),
-		UserNS:      specconv.HasNamespace(spec, specs.UserNamespace),
+		CgroupPaths:      cgPaths,
+		CgroupMountNames: cgroups.V1MountNames(),
+		CgroupV2:         cgroups.IsV2(),
+		CgroupNS:         specconv.HasNamespace(spec, specs.CgroupNamespace),
+		UserNS:           specconv.HasNamespace(spec, specs.UserNamespace),
 	}
 	ms := rootfs.ExternalMounts(spec, ro)
 	for i := range ms {

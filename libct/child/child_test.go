@@ -209,6 +209,7 @@ echo copyup=$(grep -c : /etc/passwd)
 echo mkdir=$(mkdir /tmp/d 2>&1 | grep -c 'not implemented')
 echo started=$(cat /tmp/started)
 echo cgroups=$(ls /sys/fs/cgroup | sort | tr '\n' ,)
+echo cglink=$(readlink /sys/fs/cgroup/cpuacct)
 echo shm=$(stat -f -c %T /dev/shm)
 echo fds=$(ls /proc/self/fd | wc -l)
 `
@@ -300,8 +301,10 @@ func TestCreateChild(t *testing.T) {
 	h := &handler{t: t}
 	out, ws := runCreate(t, &Config{
 		ID: "ct", Bundle: filepath.Dir(root), Rootfs: root, Spec: spec, Process: spec.Process,
-		CgroupPaths: map[string]string{"cpu": filepath.Join(cg, "cpu"), "memory": filepath.Join(cg, "memory")},
-		Seccomp:     prog, Personality: spec.Linux.Personality, MemoryPolicy: spec.Linux.MemoryPolicy,
+		// cpu and cpuacct as systemd mounts them: one hierarchy.
+		CgroupPaths:      map[string]string{"cpu": filepath.Join(cg, "cpu"), "cpuacct": filepath.Join(cg, "cpu"), "memory": filepath.Join(cg, "memory")},
+		CgroupMountNames: map[string]string{"cpu": "cpu,cpuacct", "cpuacct": "cpu,cpuacct", "memory": "memory"},
+		Seccomp:          prog, Personality: spec.Linux.Personality, MemoryPolicy: spec.Linux.MemoryPolicy,
 	}, h)
 	if ws.ExitStatus() != 0 {
 		t.Errorf("exit status %v", ws)
@@ -317,7 +320,7 @@ func TestCreateChild(t *testing.T) {
 		"umask": "0027", "nofile": "512", "groups": "0 10 20", "nnp": "1", "seccomp": "2",
 		"capeff": "00000000000000c3", "nice": "3", "fuse": "a:e5", "ptmx": "pts/ptmx", "keys": "0",
 		"acpi": "0", "ipfwd": "1", "sysro": "ro", "datarw": "ro", "dataseen": "yes", "copyup": "2",
-		"mkdir": "1", "started": "yes", "cgroups": "cpu,memory,", "shm": "tmpfs",
+		"mkdir": "1", "started": "yes", "cgroups": "cpu,cpu,cpuacct,cpuacct,memory,", "cglink": "cpu,cpuacct", "shm": "tmpfs",
 		// stdin, stdout, stderr and the one ls reads /proc/self/fd with
 		"fds": "4",
 	})

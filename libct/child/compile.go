@@ -51,8 +51,11 @@ type Config struct {
 	ThreadPidNS int
 	UserNS      bool // the process is in a user namespace
 	CgroupPaths map[string]string
-	CgroupV2    bool
-	Seccomp     *seccomp.Program
+	// CgroupMountNames: v1 controller -> its hierarchy's mountpoint's base
+	// name on the host (cgroups.V1MountNames), for a cgroup mount.
+	CgroupMountNames map[string]string
+	CgroupV2         bool
+	Seccomp          *seccomp.Program
 	// Personality and MemoryPolicy are linux's, for exec'd processes too.
 	Personality  *specs.LinuxPersonality
 	MemoryPolicy *specs.LinuxMemoryPolicy
@@ -269,7 +272,7 @@ func (c *compiler) create() error {
 		mountLabel = l.MountLabel
 	}
 	o := rootfsOpts{
-		userNS: cfg.UserNS, mountLabel: mountLabel, cgroupPaths: cfg.CgroupPaths,
+		userNS: cfg.UserNS, mountLabel: mountLabel, cgroupPaths: cfg.CgroupPaths, cgroupMountNames: cfg.CgroupMountNames,
 		cgroupNS: c.newCgroupNS || hasNamespace(spec, specs.CgroupNamespace), cgroupV2: cfg.CgroupV2,
 	}
 	// A relative bind source is relative to the bundle (runtime-spec), not

@@ -24,8 +24,10 @@ type rootfsOpts struct {
 	userNS      bool
 	mountLabel  string
 	cgroupPaths map[string]string
-	cgroupNS    bool
-	cgroupV2    bool
+	// cgroupMountNames: rootfs.Options.CgroupMountNames.
+	cgroupMountNames map[string]string
+	cgroupNS         bool
+	cgroupV2         bool
 }
 
 // prepareRootfs adds the steps up to pivot_root.
@@ -236,8 +238,9 @@ func (c *compiler) cgroupMount(i int, mnt specs.Mount, dest string, mo rootfs.Mo
 		mo.Flags |= unix.MS_BIND | unix.MS_REC
 		return c.addMount(&m, src, dest, mo, fmt.Sprintf("bind cgroup %s on %s", src, dest))
 	}
-	// v1: a tmpfs holding one bind per controller, made read-only last
-	// when asked.
+	// v1: as runc and crun, a tmpfs (writable whatever the mount's flags:
+	// it is the container's own) holding one bind per hierarchy, read-only
+	// when the mount is, and a link per controller of a merged one.
 	const keep = unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC
 	tmpfsOpts := rootfs.MountOpts{Flags: mo.Flags & keep, Data: []string{"mode=755"}}
 	m := mountSpec{index: -1, src: none, fstype: none, data: none, label: none, fallback: none}
@@ -245,19 +248,22 @@ func (c *compiler) cgroupMount(i int, mnt specs.Mount, dest string, mo rootfs.Mo
 		return err
 	}
 	bindOpts := rootfs.MountOpts{Flags: unix.MS_BIND | unix.MS_REC | mo.Flags&(keep|unix.MS_RDONLY)}
-	for _, ctrl := range rootfs.SortedKeys(o.cgroupPaths) {
-		sub := filepath.Join(dest, rootfs.CgroupMountName(ctrl))
-		b := mountSpec{kind: mkBind, index: -1, src: none, fstype: none, data: none, label: none, fallback: none}
-		if err := c.addMount(&b, o.cgroupPaths[ctrl], sub, bindOpts, fmt.Sprintf("mount cgroup %q on %s", ctrl, sub)); err != nil {
+	var links strings.Builder
+	for _, b := range rootfs.CgroupV1Binds(o.cgroupPaths, o.cgroupMountNames) {
+		sub := filepath.Join(dest, b.Name)
+		bm := mountSpec{kind: mkBind, index: -1, src: none, fstype: none, data: none, label: none, fallback: none}
+		if err := c.addMount(&bm, b.Source, sub, bindOpts, fmt.Sprintf("mount cgroup %q on %s", b.Name, sub)); err != nil {
 			return err
 		}
+		for _, l := range b.Links {
+			links.WriteString(b.Name + "\x00" + l + "\x00")
+		}
 	}
-	if mo.Flags&unix.MS_RDONLY == 0 {
-		return nil
+	if links.Len() > 0 {
+		s := c.p.addOp(opSymlinks, "cgroup symlinks in "+dest)
+		s.s[0], s.s[1] = c.p.str(links.String()), c.p.str(dest)
 	}
-	r := mountSpec{kind: mkRemountRO, index: -1, src: none, fstype: none, data: none, label: none, fallback: none}
-	roOpts := rootfs.MountOpts{Flags: tmpfsOpts.Flags | unix.MS_RDONLY}
-	return c.addMount(&r, "", dest, roOpts, "remount "+dest+" read-only")
+	return nil
 }
 
 // devices adds the device nodes and the /dev symlinks.
@@ -303,8 +309,8 @@ func (c *compiler) devices(o rootfsOpts) error {
 	if _, err := statOK("/proc/kcore"); err == nil {
 		links += "/proc/kcore\x00core\x00"
 	}
-	s = p.addOp(opDevSymlinks, "/dev symlinks")
-	s.s[0] = p.str(links)
+	s = p.addOp(opSymlinks, "/dev symlinks")
+	s.s[0], s.s[1] = p.str(links), p.str("/dev")
 	if hasDevpts(c.cfg.Spec) {
 		s.n[0] = 1
 	}

@@ -12,7 +12,7 @@ const (
 	opMountEntry
 	opDevice
 	opUmask
-	opDevSymlinks
+	opSymlinks
 	opPivot
 	opMoveRoot
 	opNewConsole
@@ -69,7 +69,7 @@ var opNames = [...]string{
 	opMountEntry:     "mountentry",
 	opDevice:         "device",
 	opUmask:          "umask",
-	opDevSymlinks:    "devsymlinks",
+	opSymlinks:       "symlinks",
 	opPivot:          "pivot",
 	opMoveRoot:       "moveroot",
 	opNewConsole:     "newconsole",

@@ -68,7 +68,6 @@ const (
 	mkFs = iota
 	mkBind
 	mkIdmap
-	mkRemountRO
 )
 
 // deviceSpec is a device node of /dev.

@@ -73,16 +73,21 @@ func (p *Program) createDevice(s *step) syscall.Errno {
 	return e
 }
 
-// devSymlinks makes /dev/fd, /dev/std{in,out,err}, /dev/core, and points
-// /dev/ptmx at the container's own devpts instance when it has one.
+// symlinks makes symlinks (target, name pairs) in a directory of the
+// rootfs: /dev/fd, /dev/std{in,out,err} and /dev/core, pointing /dev/ptmx
+// at the container's own devpts instance when it has one; or the links of
+// a v1 cgroup mount's merged hierarchies (cpu -> cpu,cpuacct). One that
+// exists is left as it is.
 //
 //go:noinline
 //go:nosplit
 //go:norace
-func (p *Program) devSymlinks(s *step) syscall.Errno {
-	dev, e := segMkdirAllInRoot(p, p.st.root, devDir)
+func (p *Program) symlinks(s *step) syscall.Errno {
+	dir := p.bytes(s.s[1])
+	dirfd, e := segMkdirAllInRoot(p, p.st.root, dir)
 	if e != 0 {
-		p.errDetail("open /dev")
+		p.errDetail("open ")
+		p.errApp(dir[:clen(dir)])
 		return e
 	}
 	links := p.bytes(s.s[0]) // "target\0name\0..." pairs
@@ -91,10 +96,12 @@ func (p *Program) devSymlinks(s *step) syscall.Errno {
 		tn := clen(t)
 		name := t[tn+1:]
 		nn := clen(name)
-		_, e = sys(unix.SYS_SYMLINKAT, cstr(t), uintptr(dev), cstr(name), 0, 0, 0)
+		_, e = sys(unix.SYS_SYMLINKAT, cstr(t), uintptr(dirfd), cstr(name), 0, 0, 0)
 		if e != 0 && e != unix.EEXIST {
-			closefd(dev)
-			p.errDetail("symlink /dev/")
+			closefd(dirfd)
+			p.errDetail("symlink ")
+			p.errApp(dir[:clen(dir)])
+			p.errApps("/")
 			p.errApp(name[:nn])
 			p.errApps(" -> ")
 			p.errApp(t[:tn])
@@ -104,18 +111,18 @@ func (p *Program) devSymlinks(s *step) syscall.Errno {
 	}
 	if s.n[0] != 0 {
 		// The host's ptmx would allocate ptys in the host's devpts.
-		if _, e = sys(unix.SYS_UNLINKAT, uintptr(dev), cstr(ptmxName), 0, 0, 0, 0); e != 0 && e != unix.ENOENT {
-			closefd(dev)
+		if _, e = sys(unix.SYS_UNLINKAT, uintptr(dirfd), cstr(ptmxName), 0, 0, 0, 0); e != 0 && e != unix.ENOENT {
+			closefd(dirfd)
 			p.errDetail("remove /dev/ptmx")
 			return e
 		}
-		if _, e = sys(unix.SYS_SYMLINKAT, cstr(ptsPtmx), uintptr(dev), cstr(ptmxName), 0, 0, 0); e != 0 {
-			closefd(dev)
+		if _, e = sys(unix.SYS_SYMLINKAT, cstr(ptsPtmx), uintptr(dirfd), cstr(ptmxName), 0, 0, 0); e != 0 {
+			closefd(dirfd)
 			p.errDetail("symlink /dev/ptmx -> pts/ptmx")
 			return e
 		}
 	}
-	closefd(dev)
+	closefd(dirfd)
 	return 0
 }
 

@@ -54,15 +54,6 @@ func (p *Program) mountEntry(s *step) syscall.Errno {
 		e = segBindSource(p, m, tree, true)
 		closefd(tree)
 		return e
-	case mkRemountRO:
-		dst, e := segOpenOrCreate(p, p.st.root, p.cbytes(m.dest), true)
-		if e != 0 {
-			p.errDetail("reopen")
-			return e
-		}
-		e = p.remountBind(m, dst, m.flags, 0)
-		closefd(dst)
-		return e
 	}
 	return 0
 }

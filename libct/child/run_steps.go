@@ -32,7 +32,7 @@ var stepFuncs = [...]func(*Program, *step) syscall.Errno{
 	opMountEntry:     (*Program).mountEntry,
 	opDevice:         (*Program).createDevice,
 	opUmask:          (*Program).sUmask,
-	opDevSymlinks:    (*Program).devSymlinks,
+	opSymlinks:       (*Program).symlinks,
 	opPivot:          (*Program).pivotRoot,
 	opMoveRoot:       (*Program).moveRoot,
 	opNewConsole:     (*Program).newConsole,

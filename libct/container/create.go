@@ -291,6 +291,9 @@ func (cr *creation) startInit() error {
 		}
 	}
 	cfg.CgroupPaths = cgroups.DirPaths(c.state.CgroupPaths)
+	if !cfg.CgroupV2 {
+		cfg.CgroupMountNames = cgroups.V1MountNames()
+	}
 	prog, err := child.Compile(cfg)
 	if err != nil {
 		return err

@@ -34,8 +34,8 @@ func ExternalMounts(spec *specs.Spec, o Options) []ExternalMount {
 			out = append(out, ExternalMount{dest, mnt.Source})
 		case mnt.Type == "cgroup" || mnt.Type == "cgroup2":
 			if !o.CgroupV2 {
-				for _, ctrl := range sortedKeys(o.CgroupPaths) {
-					out = append(out, ExternalMount{filepath.Join(dest, cgroupMountName(ctrl)), o.CgroupPaths[ctrl]})
+				for _, b := range CgroupV1Binds(o.CgroupPaths, o.CgroupMountNames) {
+					out = append(out, ExternalMount{filepath.Join(dest, b.Name), b.Source})
 				}
 			} else if src, ok := o.CgroupPaths[""]; ok && !o.CgroupNS {
 				out = append(out, ExternalMount{dest, src})

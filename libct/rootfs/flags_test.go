@@ -183,7 +183,7 @@ func TestDeviceType(t *testing.T) {
 	}
 }
 
-func TestInRootAndCgroupNames(t *testing.T) {
+func TestInRoot(t *testing.T) {
 	if !inRoot("/a/rootfs", "/a/rootfs/etc") || !inRoot("/a/rootfs", "/a/rootfs") {
 		t.Error("paths inside the root rejected")
 	}
@@ -193,9 +193,29 @@ func TestInRootAndCgroupNames(t *testing.T) {
 	if !inRoot("/", "/proc") {
 		t.Error(`"/" root rejected /proc`)
 	}
-	for in, want := range map[string]string{"memory": "memory", "name=systemd": "systemd", "": "unified"} {
-		if got := cgroupMountName(in); got != want {
-			t.Errorf("cgroupMountName(%q) = %q, want %q", in, got, want)
-		}
+}
+
+// A merged hierarchy is one bind at the host's name with a link per
+// controller; name= is dropped; the hybrid unified tree is left out.
+func TestCgroupV1Binds(t *testing.T) {
+	paths := map[string]string{
+		"cpu": "/h/cpu,cpuacct/ct", "cpuacct": "/h/cpu,cpuacct/ct", "memory": "/h/memory/ct",
+		"name=systemd": "/h/systemd/ct", "net_cls": "/h/net/ct", "net_prio": "/h/net/ct", "": "/h/unified/ct",
+	}
+	names := map[string]string{"cpu": "cpu,cpuacct", "cpuacct": "cpu,cpuacct", "memory": "memory",
+		"systemd": "systemd", "net_cls": "net_cls,net_prio", "net_prio": "net_cls,net_prio"}
+	want := []CgroupBind{
+		{Name: "cpu,cpuacct", Source: "/h/cpu,cpuacct/ct", Links: []string{"cpu", "cpuacct"}},
+		{Name: "memory", Source: "/h/memory/ct"},
+		{Name: "net_cls,net_prio", Source: "/h/net/ct", Links: []string{"net_cls", "net_prio"}},
+		{Name: "systemd", Source: "/h/systemd/ct"},
+	}
+	if got := CgroupV1Binds(paths, names); !reflect.DeepEqual(got, want) {
+		t.Errorf("with names:\n got %+v\nwant %+v", got, want)
+	}
+	// Without the host's names, each controller is its own directory.
+	got := CgroupV1Binds(map[string]string{"cpu": "/a", "name=systemd": "/b"}, nil)
+	if want := []CgroupBind{{Name: "cpu", Source: "/a"}, {Name: "systemd", Source: "/b"}}; !reflect.DeepEqual(got, want) {
+		t.Errorf("without names: got %+v", got)
 	}
 }

@@ -73,11 +73,5 @@ func PropagationName(flags uintptr) string {
 	return fmt.Sprintf("propagation %#x", flags)
 }
 
-// CgroupMountName is the directory a v1 controller appears under.
-func CgroupMountName(ctrl string) string { return cgroupMountName(ctrl) }
-
-// SortedKeys returns m's keys in order.
-func SortedKeys(m map[string]string) []string { return sortedKeys(m) }
-
 // NoLabelTypes are filesystems that reject an SELinux context= option.
 func NoLabelType(fstype string) bool { return noLabelTypes[fstype] }

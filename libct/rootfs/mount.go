@@ -19,8 +19,11 @@ import (
 type Options struct {
 	UserNS      bool              // in a user namespace: device nodes are bound, not made
 	CgroupPaths map[string]string // the container's cgroup dirs on the host (controller -> path, "" = unified)
-	CgroupNS    bool              // the container has its own cgroup namespace
-	CgroupV2    bool              // the host is pure cgroup v2
+	// CgroupMountNames: v1 controller (name= dropped) -> the base name of
+	// its hierarchy's mountpoint on the host (cgroups.V1MountNames).
+	CgroupMountNames map[string]string
+	CgroupNS         bool // the container has its own cgroup namespace
+	CgroupV2         bool // the host is pure cgroup v2
 }
 
 // noLabelTypes are filesystems that reject an SELinux context= option.
@@ -38,20 +41,49 @@ func devIsBindMount(mounts []specs.Mount) bool {
 	return false
 }
 
-// cgroupMountName is the directory a v1 controller appears under:
-// "name=systemd" -> "systemd", "" (the hybrid unified tree) -> "unified".
-func cgroupMountName(ctrl string) string {
-	if ctrl == "" {
-		return "unified"
-	}
-	return strings.TrimPrefix(ctrl, "name=")
+// CgroupBind is one v1 hierarchy in a container's cgroup mount: the
+// container's directory Source bound at Name under the mount, and a
+// symlink to Name for each of Links.
+type CgroupBind struct {
+	Name, Source string
+	Links        []string
 }
 
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+// CgroupV1Binds lays out a cgroup mount on a v1 host as runc and crun do:
+// one bind per hierarchy, named after its mountpoint on the host
+// (names: controller -> the mountpoint's base name, "cpu,cpuacct" where
+// the two are mounted together), and for such a hierarchy of several
+// controllers a symlink named after each of them (cpu -> cpu,cpuacct).
+// The hybrid host's unified tree ("") is left out, as runc and crun
+// leave it. A controller names lacks is named after itself, name=
+// dropped.
+func CgroupV1Binds(paths, names map[string]string) []CgroupBind {
+	byName := map[string]*CgroupBind{}
+	var order []string
+	for ctrl, src := range paths {
+		if ctrl == "" {
+			continue
+		}
+		ctrl = strings.TrimPrefix(ctrl, "name=")
+		name := names[ctrl]
+		if name == "" {
+			name = ctrl
+		}
+		b := byName[name]
+		if b == nil {
+			b = &CgroupBind{Name: name, Source: src}
+			byName[name] = b
+			order = append(order, name)
+		}
+		if ctrl != name {
+			b.Links = append(b.Links, ctrl)
+		}
 	}
-	sort.Strings(keys)
-	return keys
+	sort.Strings(order)
+	out := make([]CgroupBind, 0, len(order))
+	for _, n := range order {
+		sort.Strings(byName[n].Links)
+		out = append(out, *byName[n])
+	}
+	return out
 }

@@ -466,6 +466,28 @@ remove_caller_cgroup() {
 	expect_no_leftovers ct
 }
 
+@test "a cgroup mount on v1: a writable tmpfs with a read-only bind per hierarchy, named as on the host, no hybrid unified tree (runc, crun)" {
+	[ "$(stat -f -c %T /sys/fs/cgroup)" = tmpfs ] || skip "not a cgroup v1 host"
+	update_config '.mounts += [{"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup", "options": ["nosuid", "noexec", "nodev", "relatime", "ro"]}]'
+	set_cmd sh -c 'awk "\$5 ~ \"^/sys/fs/cgroup\" { split(\$6, o, \",\"); for (i = 7; \$i != \"-\"; i++); print \$5, o[1], \$(i + 1) }" /proc/self/mountinfo; mkdir /sys/fs/cgroup/new && echo tmpfs-writable; echo 1 >/sys/fs/cgroup/pids/pids.max || echo pids-readonly'
+	run rt run -b "$BUNDLE" ct
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"/sys/fs/cgroup rw tmpfs"* ]]
+	[[ "$output" == *tmpfs-writable* ]]
+	[[ "$output" == *pids-readonly* ]]
+	[[ "$output" != */sys/fs/cgroup/unified* ]]
+	# Every v1 hierarchy of the host, under its mountpoint's name, read-only.
+	local m n=0
+	for m in $(awk '{ for (i = 7; $i != "-"; i++); if ($(i + 1) == "cgroup" && $5 ~ "^/sys/fs/cgroup/") print $5 }' /proc/self/mountinfo); do
+		[[ "$output" == *"$m ro cgroup"* ]]
+		n=$((n + 1))
+	done
+	[ "$n" -gt 0 ]
+	[ "$(grep -c ' cgroup$' <<<"$output")" -eq "$n" ]
+	expect_no_leftovers ct
+}
+
 @test "--systemd-cgroup fails with one clear line and leaves nothing" {
 	# With systemd as PID 1 the driver works: tests/systemd.sh covers it.
 	[ ! -d /run/systemd/system ] || skip "systemd is running"
