@@ -120,6 +120,14 @@ func (c *compiler) namespaces() error {
 			// Become root of the new user namespace before anything:
 			// the child still has the host's uid 0, unmapped there.
 			c.waitIDMap(l)
+			// A new IPC namespace's mqueue instance belongs to whoever
+			// creates it: made by the clone (in rt's context), /dev/mqueue
+			// would be the host root's, nobody's in the container. Made
+			// now, it is the container root's, as crun's (runc's: uid 0).
+			if newFlags&unix.CLONE_NEWIPC != 0 {
+				p.cloneFlags &^= unix.CLONE_NEWIPC
+				unshare = unix.CLONE_NEWIPC
+			}
 		}
 	}
 	c.joinFds(join)

@@ -178,6 +178,17 @@ del_ns() {
 	[[ "$output" == *"Permission denied"* ]]
 }
 
+@test "user namespace: /dev/mqueue is the container root's, who may chmod it (crun; runc: uid 0)" {
+	userns_bundle
+	set_cmd sh -c 'stat -c "%u %g" /dev/mqueue; chmod 1770 /dev/mqueue && echo chmod-ok'
+	run rt run -b "$BUNDLE" ct
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "0 0" ]
+	[ "${lines[1]}" = chmod-ok ]
+	expect_no_leftovers ct
+}
+
 @test "user namespace without a mapping of container root is refused clearly" {
 	update_config '.linux.namespaces += [{"type": "user"}]
 		| .linux.uidMappings = [{"containerID": 1000, "hostID": 100000, "size": 10}]
