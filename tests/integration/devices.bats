@@ -48,6 +48,16 @@ add_device() {
 	[ "${lines[6]}" = to-stderr ]
 }
 
+@test "without a /dev mount or a devpts, the image's /dev/ptmx still becomes the pts/ptmx link (runc, crun)" {
+	update_config '.mounts |= map(select(.destination | startswith("/dev") | not))'
+	mkdir -p "$BUNDLE/rootfs/dev"
+	echo image >"$BUNDLE/rootfs/dev/ptmx"
+	set_cmd readlink /dev/ptmx
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[ "$output" = pts/ptmx ]
+}
+
 @test "/dev is a fresh tmpfs: host nodes do not leak in" {
 	set_cmd sh -c 'ls /dev'
 	run rt run -b "$BUNDLE" ct1
