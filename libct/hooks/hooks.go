@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -34,6 +35,8 @@ const waitDelay = 2 * time.Second
 // give theirs (an empty list counts as none: rt's stored config cannot
 // tell them apart, and runc reads its startContainer hooks so too).
 // A hook that outlives its Timeout is killed with its whole process group.
+// It runs in the bundle directory, as runc's and crun's do (they chdir
+// there), or where rt runs when the bundle is gone (a late delete).
 func Run(kind string, hs []specs.Hook, state *specs.State) error {
 	if len(hs) == 0 {
 		return nil
@@ -42,8 +45,9 @@ func Run(kind string, hs []specs.Hook, state *specs.State) error {
 	if err != nil {
 		return err
 	}
+	dir := hookDir(state)
 	for i, h := range hs {
-		if err := runOne(h, stdin); err != nil {
+		if err := runOne(h, stdin, dir); err != nil {
 			return hookError(kind, i, h, err)
 		}
 	}
@@ -62,8 +66,9 @@ func RunAll(kind string, hs []specs.Hook, state *specs.State) error {
 		return err
 	}
 	var errs []error
+	dir := hookDir(state)
 	for i, h := range hs {
-		if err := runOne(h, stdin); err != nil {
+		if err := runOne(h, stdin, dir); err != nil {
 			errs = append(errs, hookError(kind, i, h, err))
 		}
 	}
@@ -83,6 +88,18 @@ func hookError(kind string, i int, h specs.Hook, err error) error {
 	return fmt.Errorf("error running %s hook #%d: %s: %w", kind, i, h.Path, err)
 }
 
+// hookDir is the bundle directory of state when it still is one, else ""
+// (the hook runs where rt does).
+func hookDir(state *specs.State) string {
+	if state.Bundle == "" {
+		return ""
+	}
+	if fi, err := os.Stat(state.Bundle); err != nil || !fi.IsDir() {
+		return ""
+	}
+	return state.Bundle
+}
+
 func encodeState(kind string, state *specs.State) ([]byte, error) {
 	if state == nil {
 		return nil, fmt.Errorf("run %s hooks: no state", kind)
@@ -94,7 +111,7 @@ func encodeState(kind string, state *specs.State) ([]byte, error) {
 	return b, nil
 }
 
-func runOne(h specs.Hook, stdin []byte) error {
+func runOne(h specs.Hook, stdin []byte, dir string) error {
 	if !filepath.IsAbs(h.Path) {
 		return errors.New("path must be absolute")
 	}
@@ -115,6 +132,7 @@ func runOne(h specs.Hook, stdin []byte) error {
 	if len(cmd.Args) == 0 {
 		cmd.Args = []string{h.Path}
 	}
+	cmd.Dir = dir
 	cmd.Env = h.Env
 	if len(cmd.Env) == 0 {
 		cmd.Env = nil // os/exec: this process's environment

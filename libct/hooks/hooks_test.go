@@ -229,3 +229,26 @@ func TestFirstLine(t *testing.T) {
 		}
 	}
 }
+
+// Hooks run in the bundle directory (runc and crun chdir there), and still
+// run where rt does once the bundle is gone.
+func TestWorkingDirectoryIsTheBundle(t *testing.T) {
+	bundle := t.TempDir()
+	out := filepath.Join(t.TempDir(), "pwd")
+	st := *testState
+	st.Bundle = bundle
+	if err := RunAll("poststop", []specs.Hook{sh(`pwd > "$1"`, out)}, &st); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(out); strings.TrimSpace(string(b)) != bundle {
+		t.Errorf("pwd = %q, want the bundle %q", b, bundle)
+	}
+	st.Bundle = filepath.Join(bundle, "gone")
+	if err := Run("prestart", []specs.Hook{sh(`pwd > "$1"`, out)}, &st); err != nil {
+		t.Fatalf("a hook of a bundle that is gone: %v", err)
+	}
+	wd, _ := os.Getwd()
+	if b, _ := os.ReadFile(out); strings.TrimSpace(string(b)) != wd {
+		t.Errorf("pwd = %q, want rt's %q", b, wd)
+	}
+}

@@ -78,6 +78,23 @@ log_line() { grep "^$1 " "$LOG"; }
 	[ "$(grep -c . "$LOG")" -eq 6 ]
 }
 
+@test "the hooks rt runs itself run in the bundle directory, whatever the caller's (runc, crun)" {
+	local k
+	for k in prestart createRuntime poststart poststop; do
+		update_config ".hooks.$k += [{path: \"/bin/sh\", args: [\"sh\", \"-c\", \"echo $k \$(pwd) >>$LOG\"]}]"
+	done
+	set_cmd true
+	# run, and create, start and delete each from another directory.
+	(cd / && rt run -b "$BUNDLE" ct1)
+	(cd "$BATS_TEST_TMPDIR" && rt create -b "$BUNDLE" ct2)
+	(cd "$OUT" && rt start ct2)
+	wait_status ct2 stopped
+	(cd /tmp && rt delete ct2)
+	cat "$LOG"
+	[ "$(grep -c . "$LOG")" -eq 8 ]
+	[ "$(grep -cv " $BUNDLE$" "$LOG")" -eq 0 ]
+}
+
 @test "startContainer hooks run with the process's user and capabilities, set at create (as runc)" {
 	chmod 777 "$OUT"
 	update_config '.process.user = {uid: 1000, gid: 1001}
