@@ -112,6 +112,42 @@ func V1MountNames() map[string]string {
 	return l.v1MountNames()
 }
 
+// OwnPaths is this process's own cgroup directories, in the shape of
+// Manager.Paths (controller -> directory, "" the unified one). A
+// container without a cgroup of its own (rootless, nothing delegated)
+// shows these in its cgroup mount, as runc's does. Nil when they cannot
+// be read.
+func OwnPaths() map[string]string {
+	l, err := hostLayout()
+	if err != nil {
+		return nil
+	}
+	own, err := ownCgroups()
+	if err != nil {
+		return nil
+	}
+	return l.ownPaths(own)
+}
+
+func (l *layout) ownPaths(own map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, h := range l.v1 {
+		dir, err := resolveDir(h, own[h.key()], "")
+		if err != nil {
+			continue
+		}
+		for _, c := range h.controllers {
+			out[c] = dir
+		}
+	}
+	if l.unified != nil {
+		if dir, err := resolveDir(l.unified, own[""], ""); err == nil {
+			out[""] = dir
+		}
+	}
+	return out
+}
+
 func (l *layout) v1MountNames() map[string]string {
 	out := map[string]string{}
 	for _, h := range l.v1 {

@@ -53,6 +53,13 @@ func TestParseLayoutV1(t *testing.T) {
 	if got := l.v1MountNames(); !reflect.DeepEqual(got, names) {
 		t.Fatalf("v1MountNames = %v, want %v", got, names)
 	}
+	own := map[string]string{"cpu": "/user.slice", "cpuset": "/", "memory": "/m", "devices": "/d", "name=systemd": "/s"}
+	wantOwn := map[string]string{"cpu": "/sys/fs/cgroup/cpu,cpuacct/user.slice", "cpuacct": "/sys/fs/cgroup/cpu,cpuacct/user.slice",
+		"cpuset": "/sys/fs/cgroup/cpuset", "memory": "/sys/fs/cgroup/memory/m", "devices": "/sys/fs/cgroup/devices/d",
+		"name=systemd": "/sys/fs/cgroup/systemd/s"}
+	if got := l.ownPaths(own); !reflect.DeepEqual(got, wantOwn) {
+		t.Fatalf("ownPaths = %v, want %v", got, wantOwn)
+	}
 }
 
 func TestParseLayoutHybridAndV2(t *testing.T) {

@@ -275,10 +275,12 @@ func (cr *creation) startInit() error {
 	}
 	cr.intoCgroup = cgroups.IsV2() && roomForInit(spec) && !o.SystemdCgroup
 	var cgroupDir *os.File
+	made := false
 	if cr.intoCgroup {
 		if err := makeCgroup(c, cr.cg, spec); err != nil {
 			return err
 		}
+		made = true
 		crashPoint("create: cgroup made")
 		// A rootless container may have no cgroup at all.
 		if dir := c.state.CgroupPaths[""]; dir != "" {
@@ -290,7 +292,20 @@ func (cr *creation) startInit() error {
 			cr.intoCgroup = false
 		}
 	}
+	// A rootless container's cgroup is settled before its mounts are
+	// compiled: one without (nothing delegated to the user) shows the
+	// caller's own cgroups in its cgroup mount, as runc's does.
+	if o.Rootless && !made {
+		if err := makeCgroup(c, cr.cg, spec); err != nil {
+			return err
+		}
+		made = true
+		crashPoint("create: cgroup made")
+	}
 	cfg.CgroupPaths = cgroups.DirPaths(c.state.CgroupPaths)
+	if len(cfg.CgroupPaths) == 0 && o.Rootless {
+		cfg.CgroupPaths = cgroups.OwnPaths()
+	}
 	if !cfg.CgroupV2 {
 		cfg.CgroupMountNames = cgroups.V1MountNames()
 	}
@@ -320,7 +335,7 @@ func (cr *creation) startInit() error {
 		return fmt.Errorf("record container %q: %w", o.ID, err)
 	}
 	crashPoint("create: config saved")
-	if !cr.intoCgroup {
+	if !made {
 		if err := makeCgroup(c, cr.cg, spec); err != nil {
 			return err
 		}

@@ -127,8 +127,10 @@ func defaultMounts() []specs.Mount {
 // user namespace mapping only the caller's own uid and gid to root, no
 // network namespace (it could not be wired up), /sys bind-mounted from the
 // host (sysfs cannot be mounted without owning the network namespace), no
-// cgroup mount or uid=/gid= options (no mapping exists for them) and no
-// resources (the caller usually cannot write to cgroups).
+// uid=/gid= options (no mapping exists for them) and no resources (the
+// caller usually cannot write to cgroups). The cgroup mount stays, as in
+// runc's and crun's: without a cgroup of its own, the container's shows
+// the caller's.
 func ToRootless(s *specs.Spec) {
 	toRootless(s, uint32(os.Geteuid()), uint32(os.Getegid()))
 }
@@ -157,8 +159,6 @@ func toRootless(s *specs.Spec, uid, gid uint32) {
 				Destination: "/sys", Type: "none", Source: "/sys",
 				Options: []string{"rbind", "nosuid", "noexec", "nodev", "ro"},
 			}
-		case m.Type == "cgroup" || m.Type == "cgroup2":
-			continue
 		default:
 			m.Options = withoutIDs(m.Options)
 		}

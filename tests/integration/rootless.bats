@@ -77,6 +77,14 @@ no_cgroup() {
 	pid=$(jq -r .pid <<<"$output")
 	[ "$(stat -c %u /proc/"$pid")" = "$RL_UID" ]
 
+	# spec --rootless keeps the cgroup mount (runc, crun); without a cgroup
+	# of its own, it shows the caller's, read-only.
+	if [ "$(stat -f -c %T /sys/fs/cgroup)" = tmpfs ]; then
+		run urt exec rlct sh -c 'grep -c " /sys/fs/cgroup/pids ro,.* - cgroup " /proc/self/mountinfo'
+		[ "$status" -eq 0 ]
+		[ "$output" = 1 ]
+	fi
+
 	run urt exec rlct sh -c 'id -u; cat /proc/self/uid_map'
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = 0 ]
