@@ -141,5 +141,20 @@ check "docker block: cpu.max" is cpu.max "50000 100000"
 check "docker block: cpu.weight left at the default" is cpu.weight 100
 check "docker block: delete" rt delete -f ct
 
+# Podman's --device-cgroup-rule="a 240:0 rw": type a with numbers is that
+# device of both types in the BPF filter (crun's reading), nothing more.
+# Allowed, a node with no driver behind it opens to ENXIO; denied, EPERM.
+jq '.process.args = ["sleep", "1000"] | .linux.resources = {"devices": [{"allow": false, "access": "rwm"},
+		{"allow": true, "type": "a", "major": 240, "minor": 0, "access": "rw"}]}
+	| .linux.devices = [{"path": "/dev/fake", "type": "c", "major": 240, "minor": 0, "fileMode": 438},
+		{"path": "/dev/fakeblk", "type": "b", "major": 240, "minor": 0, "fileMode": 438},
+		{"path": "/dev/other", "type": "c", "major": 241, "minor": 0, "fileMode": 438}]' \
+	"$bundle/config.json" >"$bundle/c.json" && mv "$bundle/c.json" "$bundle/config.json"
+check "a-rule: run -d" rt run -d -b "$bundle" ct
+check "a-rule: char 240:0 allowed" eval "rt exec ct head -c1 /dev/fake 2>&1 | grep -q 'No such device or address'"
+check "a-rule: block 240:0 allowed" eval "rt exec ct head -c1 /dev/fakeblk 2>&1 | grep -q 'No such device or address'"
+check "a-rule: char 241:0 denied" eval "rt exec ct head -c1 /dev/other 2>&1 | grep -q 'Operation not permitted'"
+check "a-rule: delete" rt delete -f ct
+
 echo "cgroupv2: $fails failure(s)"
 [ "$fails" -eq 0 ]
