@@ -43,6 +43,8 @@ func TestExecChildCapabilities(t *testing.T) {
 			"CapBnd": chown | kill | bind | setp, "CapEff": bind, "CapPrm": bind, "CapInh": bind, "CapAmb": bind}},
 		{"ambient not inheritable", 1000, caps(nil), map[string]uint64{
 			"CapBnd": chown | kill | bind | setp, "CapEff": 0, "CapPrm": 0, "CapInh": 0, "CapAmb": 0}},
+		// No capabilities at all: none, not rt's own (runc, crun).
+		{"none given", 0, nil, map[string]uint64{"CapBnd": 0, "CapEff": 0, "CapPrm": 0, "CapInh": 0, "CapAmb": 0}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r, w, _ := os.Pipe()

@@ -356,32 +356,36 @@ func (c *compiler) user(proc *specs.Process) error {
 	u.groupsText = p.str(fmt.Sprint(proc.User.AdditionalGids))
 	// A user namespace whose setgroups is denied cannot have any.
 	u.noGroupsOK = c.cfg.UserNS && len(proc.User.AdditionalGids) == 0
-	if proc.Capabilities != nil {
-		set, err := caps.New(proc.Capabilities)
-		if err != nil {
-			return err
+	// A process without capabilities has none, as in runc and crun: left
+	// alone, it would keep rt's own, the host root's full set. (An exec'd
+	// process without them gets the container's: container.Exec.)
+	capSpec := proc.Capabilities
+	if capSpec == nil {
+		capSpec = &specs.LinuxCapabilities{}
+	}
+	set, err := caps.New(capSpec)
+	if err != nil {
+		return err
+	}
+	m := set.Masks()
+	var drop, amb []int64
+	for n := 0; n <= m.Last; n++ {
+		if m.Bounding&(1<<uint(n)) == 0 {
+			drop = append(drop, int64(n))
 		}
-		m := set.Masks()
-		u.caps = true
-		var drop, amb []int64
+		if m.Ambient&(1<<uint(n)) != 0 {
+			amb = append(amb, int64(n))
+		}
+	}
+	u.drop, u.ambient = p.numv(drop...), p.numv(amb...)
+	u.effective, u.permitted, u.inheritable = m.Effective, m.Permitted, m.Inheritable
+	if len(p.capNames) == 0 {
 		for n := 0; n <= m.Last; n++ {
-			if m.Bounding&(1<<uint(n)) == 0 {
-				drop = append(drop, int64(n))
+			name := caps.Name(n)
+			if name == "" {
+				name = "capability " + strconv.Itoa(n)
 			}
-			if m.Ambient&(1<<uint(n)) != 0 {
-				amb = append(amb, int64(n))
-			}
-		}
-		u.drop, u.ambient = p.numv(drop...), p.numv(amb...)
-		u.effective, u.permitted, u.inheritable = m.Effective, m.Permitted, m.Inheritable
-		if len(p.capNames) == 0 {
-			for n := 0; n <= m.Last; n++ {
-				name := caps.Name(n)
-				if name == "" {
-					name = "capability " + strconv.Itoa(n)
-				}
-				p.capNames = append(p.capNames, p.str(name))
-			}
+			p.capNames = append(p.capNames, p.str(name))
 		}
 	}
 	p.users = append(p.users, u)

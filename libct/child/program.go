@@ -86,8 +86,7 @@ type userSpec struct {
 	groups                            vec // in gids
 	groupsText                        str
 	noGroupsOK                        bool // a user namespace that denies setgroups, no groups wanted
-	caps                              bool
-	drop                              vec // nums: capabilities to drop from the bounding set
+	drop                              vec  // nums: capabilities to drop from the bounding set
 	effective, permitted, inheritable uint64
 	ambient                           vec // nums: capabilities to raise
 }

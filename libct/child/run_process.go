@@ -23,15 +23,13 @@ func (p *Program) strAt(v vec, i int) str { return p.strList[int(v.off)+i] }
 //go:nosplit
 //go:norace
 func (p *Program) setUser(u *userSpec) syscall.Errno {
-	if u.caps {
-		drop := p.ints(u.drop)
-		for i := 0; i < len(drop); i++ {
-			if _, e := sys(unix.SYS_PRCTL, unix.PR_CAPBSET_DROP, uintptr(drop[i]), 0, 0, 0, 0); e != 0 {
-				p.errReplace("drop bounding capabilities: drop ")
-				p.errAppStr(p.capNames[drop[i]])
-				p.errApps(" from the bounding set")
-				return e
-			}
+	drop := p.ints(u.drop)
+	for i := 0; i < len(drop); i++ {
+		if _, e := sys(unix.SYS_PRCTL, unix.PR_CAPBSET_DROP, uintptr(drop[i]), 0, 0, 0, 0); e != 0 {
+			p.errReplace("drop bounding capabilities: drop ")
+			p.errAppStr(p.capNames[drop[i]])
+			p.errApps(" from the bounding set")
+			return e
 		}
 	}
 	if _, e := sys(unix.SYS_PRCTL, unix.PR_SET_KEEPCAPS, 1, 0, 0, 0, 0); e != 0 {
@@ -61,9 +59,6 @@ func (p *Program) setUser(u *userSpec) syscall.Errno {
 		p.errReplace("setuid ")
 		p.errAppInt(int64(u.uid))
 		return e
-	}
-	if !u.caps {
-		return 0
 	}
 	hdr := &p.st.capHdr
 	hdr.Version = unix.LINUX_CAPABILITY_VERSION_3

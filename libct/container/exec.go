@@ -86,6 +86,7 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 	if err := checkExecProcess(o.Process); err != nil {
 		return nil, err
 	}
+	o.Process = inheritSecurity(o.Process, c.ProcessSpec())
 	linux := &c.stored().Linux
 	ns, err := c.openNamespaces(linux.Namespaces)
 	if err != nil {
@@ -115,6 +116,27 @@ func (c *Container) Exec(o ExecOpts) (*Process, error) {
 		}
 	}
 	return &Process{ch: ch}, nil
+}
+
+// inheritSecurity gives a process exec'd without capabilities, an AppArmor
+// profile or an SELinux label (exec --process with a minimal process.json)
+// the container's, as runc and crun do; left without, it would run with
+// rt's own: all of the host root's capabilities, unconfined.
+func inheritSecurity(p, own *specs.Process) *specs.Process {
+	if own == nil {
+		return p
+	}
+	q := *p
+	if q.Capabilities == nil {
+		q.Capabilities = own.Capabilities
+	}
+	if q.ApparmorProfile == "" {
+		q.ApparmorProfile = own.ApparmorProfile
+	}
+	if q.SelinuxLabel == "" {
+		q.SelinuxLabel = own.SelinuxLabel
+	}
+	return &q
 }
 
 // canExec refuses a container that has no process to join.

@@ -163,6 +163,20 @@ exec_d() {
 	rt delete -f ct1
 }
 
+@test "exec --process without capabilities gets the container's, never rt's own (runc, crun)" {
+	rt run -d -b "$BUNDLE" ct1
+	echo '{"args": ["/bin/grep", "-E", "^Cap(Prm|Eff|Bnd)", "/proc/self/status"], "cwd": "/"}' >"$BATS_TEST_TMPDIR/process.json"
+	run rt exec --process "$BATS_TEST_TMPDIR/process.json" ct1
+	echo "$output"
+	[ "$status" -eq 0 ]
+	pid=$(rt state ct1 | jq .pid)
+	[ "$output" = "$(grep -E '^Cap(Prm|Eff|Bnd)' /proc/"$pid"/status)" ]
+	# The container's are not everything: the check could not pass on a
+	# process that kept rt's.
+	[[ "$output" != *000001ff* ]]
+	rt delete -f ct1
+}
+
 @test "exec -d returns at once and --pid-file names the running process" {
 	rt run -d -b "$BUNDLE" ct1
 	exec_d sh -c 'echo started >/tmp/marker; exec sleep 100'

@@ -111,6 +111,22 @@ JSON
 	[ "$(status_field "$output" CapEff)" = "$(cap_mask CAP_KILL CAP_CHOWN CAP_AUDIT_WRITE)" ]
 }
 
+@test "a process without capabilities in the config has none, not rt's own (runc, crun)" {
+	update_config 'del(.process.capabilities) | .process.noNewPrivileges = false'
+	set_cmd cat /proc/self/status
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	local s
+	for s in CapBnd CapPrm CapEff CapInh CapAmb; do
+		[ "$(status_field "$output" "$s")" = 0000000000000000 ]
+	done
+	# and root without them is refused what a capability would allow
+	set_cmd sh -c 'touch /tmp/f && chown 5 /tmp/f'
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Operation not permitted"* ]]
+}
+
 @test "without a capability root really is refused; with it the operation works" {
 	update_config '.process.capabilities = {bounding: ["CAP_KILL"], effective: ["CAP_KILL"], permitted: ["CAP_KILL"]}'
 	set_cmd sh -c 'touch /tmp/f && chown 5 /tmp/f'
