@@ -83,11 +83,11 @@ func (p *Program) createDevice(s *step) syscall.Errno {
 //go:nosplit
 //go:norace
 func (p *Program) symlinks(s *step) syscall.Errno {
-	dir := p.bytes(s.s[1])
+	dir := p.cbytes(s.s[1])
 	dirfd, e := segMkdirAllInRoot(p, p.st.root, dir)
 	if e != 0 {
 		p.errDetail("open ")
-		p.errApp(dir[:clen(dir)])
+		p.errApp(dir)
 		return e
 	}
 	links := p.bytes(s.s[0]) // "target\0name\0..." pairs
@@ -100,7 +100,7 @@ func (p *Program) symlinks(s *step) syscall.Errno {
 		if e != 0 && e != unix.EEXIST {
 			closefd(dirfd)
 			p.errDetail("symlink ")
-			p.errApp(dir[:clen(dir)])
+			p.errApp(dir)
 			p.errApps("/")
 			p.errApp(name[:nn])
 			p.errApps(" -> ")

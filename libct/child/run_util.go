@@ -164,10 +164,13 @@ func (p *Program) errReplace(s string) {
 	p.st.errLen = apps(p.st.errText, 0, s)
 }
 
+// errApp appends b up to its NUL, if it has one: a path built for a
+// system call ends in one, which must not reach the message.
+//
 //go:noinline
 //go:nosplit
 //go:norace
-func (p *Program) errApp(b []byte) { p.st.errLen = app(p.st.errText, p.st.errLen, b) }
+func (p *Program) errApp(b []byte) { p.st.errLen = app(p.st.errText, p.st.errLen, b[:clen(b)]) }
 
 //go:noinline
 //go:nosplit

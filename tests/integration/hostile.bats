@@ -265,6 +265,13 @@ bad_json() {
 	bad_run "nosuchfs" '.mounts += [{"destination": "/mnt", "type": "nosuchfs", "source": "x"}]'
 }
 
+@test "hostile: no /proc mount: one line naming the step, without a NUL byte" {
+	bad_run "/proc/thread-self" 'del(.mounts[] | select(.destination == "/proc"))'
+	# (run drops NUL bytes: read the raw output)
+	rt run -b "$BUNDLE" ct1 <"$MARK" >"$BATS_TEST_TMPDIR/err" 2>&1 || true
+	[ "$(tr -d '\000' <"$BATS_TEST_TMPDIR/err" | wc -c)" -eq "$(wc -c <"$BATS_TEST_TMPDIR/err")" ]
+}
+
 @test "hostile: symlinked /proc in the rootfs" {
 	rmdir "$BUNDLE/rootfs/proc"
 	ln -s /etc "$BUNDLE/rootfs/proc"
