@@ -6,7 +6,6 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/opencontainers/runtime-spec/specs-go/features"
-	"github.com/opencontainers/selinux/go-selinux"
 	"github.com/urfave/cli"
 
 	"github.com/rt-runtime/rt/libct/caps"
@@ -30,9 +29,6 @@ var featuresCommand = cli.Command{
 		for i := 0; i <= last; i++ {
 			capNames = append(capNames, caps.Name(i))
 		}
-		_, aaErr := os.Stat("/sys/module/apparmor/parameters/enabled")
-		aa := aaErr == nil
-		sel := selinux.GetEnabled()
 		feat := features.Features{
 			OCIVersionMin: "1.0.0",
 			OCIVersionMax: specs.Version,
@@ -41,13 +37,16 @@ var featuresCommand = cli.Command{
 			Linux: &features.Linux{
 				Namespaces:   []string{"cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"},
 				Capabilities: capNames,
-				Cgroup:       &features.Cgroup{V1: &t, V2: &t, Systemd: &t, SystemdUser: &f, Rdma: &t},
+				// rootless, the systemd driver drives the user's manager
+				Cgroup: &features.Cgroup{V1: &t, V2: &t, Systemd: &t, SystemdUser: &t, Rdma: &t},
 				Seccomp: &features.Seccomp{
 					Enabled: &t, Actions: acts, Operators: ops, Archs: archs,
 					KnownFlags: flags, SupportedFlags: flags,
 				},
-				Apparmor:        &features.Apparmor{Enabled: &aa},
-				Selinux:         &features.Selinux{Enabled: &sel},
+				// Built in, whatever the host has enabled (the spec's
+				// meaning, and runc's and crun's answer).
+				Apparmor:        &features.Apparmor{Enabled: &t},
+				Selinux:         &features.Selinux{Enabled: &t},
 				IntelRdt:        &features.IntelRdt{Enabled: &f},
 				MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: &t}},
 				MemoryPolicy:    &features.MemoryPolicy{Modes: mempolicy.Modes(), Flags: mempolicy.Flags()},

@@ -17,7 +17,7 @@ func MountOptions() []string {
 	for k := range recAtimeOpts {
 		out = append(out, k)
 	}
-	out = append(out, "idmap", "ridmap")
+	out = append(out, "idmap", "ridmap", "tmpcopyup")
 	sort.Strings(out)
 	return out
 }

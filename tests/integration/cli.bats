@@ -162,3 +162,11 @@ teardown() { teardown_rt; }
 	run rt state ct1
 	[ "$status" -ne 0 ]
 }
+
+@test "features: AppArmor and SELinux as built in, whatever the host has on (the spec's meaning, runc's answer); tmpcopyup among the mount options" {
+	run rt features
+	[ "$status" -eq 0 ]
+	jq -e '.linux.apparmor.enabled and .linux.selinux.enabled and .linux.cgroup.systemdUser' <<<"$output"
+	jq -e '.mountOptions | index("tmpcopyup") != null' <<<"$output"
+	jq -e '.linux.intelRdt.enabled == false' <<<"$output"
+}
