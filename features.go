@@ -52,7 +52,11 @@ var featuresCommand = cli.Command{
 				MemoryPolicy:    &features.MemoryPolicy{Modes: mempolicy.Modes(), Flags: mempolicy.Flags()},
 				NetDevices:      &features.NetDevices{Enabled: &t},
 			},
-			Annotations: map[string]string{"org.opencontainers.runtime-spec.features": "rt " + version},
+			Annotations: map[string]string{
+				"org.opencontainers.runtime-spec.features": "rt " + version,
+				// runc's key for the libseccomp profiles are compiled with
+				"io.github.seccomp.libseccomp.version": seccomp.LibraryVersion(),
+			},
 		}
 		// runc's annotation for checkpoint/restore, which needs criu.
 		if _, err := hostbin.Find("criu"); err == nil {

@@ -169,4 +169,5 @@ teardown() { teardown_rt; }
 	jq -e '.linux.apparmor.enabled and .linux.selinux.enabled and .linux.cgroup.systemdUser' <<<"$output"
 	jq -e '.mountOptions | index("tmpcopyup") != null' <<<"$output"
 	jq -e '.linux.intelRdt.enabled == false' <<<"$output"
+	jq -e '.annotations["io.github.seccomp.libseccomp.version"] | test("^[0-9]+\\.[0-9]+")' <<<"$output"
 }
