@@ -8,13 +8,17 @@ import (
 )
 
 // selinuxLabel checks a label against the loaded policy (the kernel
-// validates it: /sys/fs/selinux/context). Where SELinux is off the label
-// is ignored, as runc does: a note.
-func selinuxLabel(field, label string) (problems, notes []Problem) {
+// validates it: /sys/fs/selinux/context). Where SELinux is off, a
+// process's label is refused (as runc and crun refuse it: create would
+// fail) and a mount label ignored (as crun ignores it): a note.
+func selinuxLabel(field, label string, process bool) (problems, notes []Problem) {
 	if label == "" {
 		return nil, nil
 	}
 	if !selinux.GetEnabled() {
+		if process {
+			return []Problem{{field, fmt.Sprintf("%q is set but SELinux is not enabled on this host", label)}}, nil
+		}
 		return nil, []Problem{{field, "SELinux is disabled on this host: the label is ignored"}}
 	}
 	if err := selinux.SecurityCheckContext(label); err != nil {
@@ -30,7 +34,7 @@ func Labels(spec *specs.Spec) (problems, notes []Problem) {
 		problems, notes = processLabels(spec.Process)
 	}
 	if spec.Linux != nil {
-		ps, ns := selinuxLabel("linux.mountLabel", spec.Linux.MountLabel)
+		ps, ns := selinuxLabel("linux.mountLabel", spec.Linux.MountLabel, false)
 		problems, notes = append(problems, ps...), append(notes, ns...)
 	}
 	return problems, notes
@@ -38,6 +42,6 @@ func Labels(spec *specs.Spec) (problems, notes []Problem) {
 
 func processLabels(p *specs.Process) (problems, notes []Problem) {
 	problems, notes = apparmorProfile("process.apparmorProfile", p.ApparmorProfile)
-	ps, ns := selinuxLabel("process.selinuxLabel", p.SelinuxLabel)
+	ps, ns := selinuxLabel("process.selinuxLabel", p.SelinuxLabel, true)
 	return append(problems, ps...), append(notes, ns...)
 }

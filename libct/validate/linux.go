@@ -2,6 +2,7 @@ package validate
 
 import (
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -78,7 +79,9 @@ func checkUserMappings(s *specs.Spec) error {
 	userns, ok := specconv.Namespace(s, specs.UserNamespace)
 	switch {
 	case !ok && (len(l.UIDMappings) > 0 || len(l.GIDMappings) > 0):
-		return errf("linux.uidMappings and linux.gidMappings require a user namespace")
+		// runc and crun ignore them so; a word says they are.
+		slog.Warn("linux.uidMappings and linux.gidMappings are ignored: there is no user namespace")
+		return nil
 	case ok && userns.Path == "" && len(l.UIDMappings) == 0:
 		return errf("linux.uidMappings must be set for a new user namespace")
 	case ok && userns.Path == "" && len(l.GIDMappings) == 0:

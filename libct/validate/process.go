@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/opencontainers/selinux/go-selinux"
 
 	"github.com/rt-runtime/rt/libct/caps"
 	"github.com/rt-runtime/rt/libct/kfile"
@@ -19,6 +20,13 @@ var apparmorEnabled = func() bool {
 	b, err := kfile.Read("/sys/module/apparmor/parameters/enabled")
 	return err == nil && strings.TrimSpace(string(b)) == "Y"
 }
+
+// selinuxEnabled is a variable so tests do not depend on the host.
+var selinuxEnabled = selinux.GetEnabled
+
+// noID is (uid_t)-1, which setresuid and setresgid read as "leave it as it
+// is": a process given it would stay root.
+const noID = ^uint32(0)
 
 // Process checks a process that exec is about to start (from --process, or
 // the container's own with the command line's changes) by the rules
@@ -58,6 +66,19 @@ func checkProcess(s *specs.Spec, _ string) error {
 	}
 	if p.ApparmorProfile != "" && !apparmorEnabled() {
 		return errf("process.apparmorProfile %q is set but AppArmor is not enabled on this host", p.ApparmorProfile)
+	}
+	// As runc (and crun, which fails to set it): a label asked for and not
+	// applied would be a confinement the process does not have.
+	if p.SelinuxLabel != "" && !selinuxEnabled() {
+		return errf("process.selinuxLabel %q is set but SELinux is not enabled on this host", p.SelinuxLabel)
+	}
+	if p.User.UID == noID || p.User.GID == noID {
+		return errf("process.user: %d is not an id: the kernel takes it as \"unchanged\", which would leave the process root", noID)
+	}
+	for _, g := range p.User.AdditionalGids {
+		if g == noID {
+			return errf("process.user.additionalGids: %d is not a group id", noID)
+		}
 	}
 	checks := []func(*specs.Process) error{
 		checkCapabilities,

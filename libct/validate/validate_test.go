@@ -99,6 +99,9 @@ func TestSpec(t *testing.T) {
 	oldAA := apparmorEnabled
 	defer func() { apparmorEnabled = oldAA }()
 	apparmorEnabled = func() bool { return false }
+	oldSE := selinuxEnabled
+	defer func() { selinuxEnabled = oldSE }()
+	selinuxEnabled = func() bool { return false }
 
 	tests := []struct {
 		name    string
@@ -193,9 +196,14 @@ func TestSpec(t *testing.T) {
 			s.Mounts = append(s.Mounts, specs.Mount{Source: "/tmp", Destination: "/m", Type: "bind", Options: []string{"bind"}, UIDMappings: m, GIDMappings: m})
 		}, ""},
 		{"userns no gid mappings", func(s *specs.Spec) { withUserNS(s); s.Linux.GIDMappings = nil }, "linux.gidMappings must be set"},
+		// runc and crun ignore them (rt with a warning)
 		{"mappings without userns", func(s *specs.Spec) {
 			s.Linux.UIDMappings = []specs.LinuxIDMapping{{Size: 1}}
-		}, "require a user namespace"},
+		}, ""},
+		{"uid -1", func(s *specs.Spec) { s.Process.User.UID = 4294967295 }, "would leave the process root"},
+		{"gid -1", func(s *specs.Spec) { s.Process.User.GID = 4294967295 }, "would leave the process root"},
+		{"additional gid -1", func(s *specs.Spec) { s.Process.User.AdditionalGids = []uint32{5, 4294967295} }, "not a group id"},
+		{"selinux off", func(s *specs.Spec) { s.Process.SelinuxLabel = "system_u:system_r:container_t:s0" }, "SELinux is not enabled"},
 		{"mapping size 0", func(s *specs.Spec) { withUserNS(s); s.Linux.UIDMappings[0].Size = 0 }, "linux.uidMappings[0].size"},
 		{"mapping overlap container", func(s *specs.Spec) {
 			withUserNS(s)

@@ -192,14 +192,16 @@ ns_index() {
 	expect_no_leftovers ct1
 }
 
-@test "check labels: an SELinux label where SELinux is off is a note, and runs" {
+@test "check labels: a process's SELinux label where SELinux is off is a problem; a mount label a note" {
 	[ -e /sys/fs/selinux/enforce ] && skip "SELinux is enabled here"
-	update_config '.process.selinuxLabel = "system_u:system_r:container_t:s0:c1,c2"'
+	update_config '.linux.mountLabel = "system_u:object_r:container_file_t:s0:c1,c2"'
 	run rt check -b "$BUNDLE"
 	[ "$status" -eq 0 ]
-	[ "$output" = "note: config.json: process.selinuxLabel: SELinux is disabled on this host: the label is ignored" ]
+	[ "$output" = "note: config.json: linux.mountLabel: SELinux is disabled on this host: the label is ignored" ]
 	run rt check --format json -b "$BUNDLE"
-	[ "$(jq -r '.ok, .notes[0].field' <<<"$output")" = $'true\nprocess.selinuxLabel' ]
+	[ "$(jq -r '.ok, .notes[0].field' <<<"$output")" = $'true\nlinux.mountLabel' ]
+	update_config 'del(.linux.mountLabel) | .process.selinuxLabel = "system_u:system_r:container_t:s0:c1,c2"'
+	check_says 'config.json: process.selinuxLabel "system_u:system_r:container_t:s0:c1,c2" is set but SELinux is not enabled on this host'
 }
 
 @test "check labels: an AppArmor profile where AppArmor is off" {

@@ -108,6 +108,12 @@ bad_json() {
 	bad_run "process.user.uid" '.process.user.uid = -1'
 }
 
+@test "hostile: uid or gid 4294967295, which setresuid reads as unchanged: the process would stay root (runc refuses it)" {
+	bad_run "would leave the process root" '.process.user.uid = 4294967295'
+	bad_run "would leave the process root" '.process.user.uid = 0 | .process.user.gid = 4294967295'
+	bad_run "additionalGids" '.process.user.gid = 0 | .process.user.additionalGids = [4294967295]'
+}
+
 @test "hostile: memory limit as a string" {
 	bad_run "memory.limit" '.linux.resources.memory = {"limit": "1G"}'
 }
@@ -347,8 +353,15 @@ bad_json() {
 		.linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 1}]'
 }
 
-@test "hostile: mappings without a user namespace" {
-	bad_run "user namespace" '.linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 1}]'
+@test "hostile: mappings without a user namespace are ignored with a warning, as runc and crun ignore them" {
+	update_config '.linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 1}] | .linux.gidMappings = .linux.uidMappings'
+	set_cmd sh -c 'id -u; cat /proc/self/uid_map'
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "rt: warn: linux.uidMappings and linux.gidMappings are ignored: there is no user namespace" ]
+	[ "${lines[1]}" = 0 ]
+	[ "$(echo ${lines[2]})" = "0 0 4294967295" ]
+	expect_no_leftovers ct1
 }
 
 @test "hostile: timeOffsets without a time namespace" {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
-# SELinux and AppArmor labels. On a host without SELinux the labels are
-# ignored (a debug message says so); an AppArmor profile on a host without
-# AppArmor is an error, since the confinement asked for cannot be given.
+# SELinux and AppArmor labels. On a host without SELinux a mount label is
+# ignored (a debug message says so); a process label, or an AppArmor
+# profile on a host without AppArmor, is an error, since the confinement
+# asked for cannot be given.
 
 load helpers
 
@@ -16,33 +17,39 @@ apparmor_enabled() {
 	[ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" = Y ]
 }
 
-@test "labels: selinuxLabel and mountLabel are ignored without SELinux" {
+@test "labels: mountLabel is ignored without SELinux (crun); a process.selinuxLabel is refused (runc, crun)" {
 	selinux_enabled && skip "SELinux is enabled on this host"
-	update_config '.process.selinuxLabel = "system_u:system_r:container_t:s0:c1,c2" |
-		.linux.mountLabel = "system_u:object_r:container_file_t:s0:c1,c2"'
+	update_config '.linux.mountLabel = "system_u:object_r:container_file_t:s0:c1,c2"'
 	# tmpfs mounts would fail with a context= option the kernel cannot parse
 	set_cmd sh -c 'grep -c " /dev/shm " /proc/self/mountinfo; grep " /tmp " /proc/self/mountinfo | grep -c context=; echo ran'
 	run rt --debug run -b "$BUNDLE" ct1
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *'level=debug msg="config.json: process.selinuxLabel: SELinux is disabled on this host'* ]]
+	[[ "$output" == *'level=debug msg="config.json: linux.mountLabel: SELinux is disabled on this host'* ]]
 	[[ "$output" == *$'\n1\n0\nran'* || "$output" == $'1\n0\nran'* ]]
 	# without --debug nothing is said at all
 	run rt run -b "$BUNDLE" ct1
 	[ "$output" = $'1\n0\nran' ]
+	# A process label is a confinement asked for: not given, it is an error.
+	update_config '.process.selinuxLabel = "system_u:system_r:container_t:s0:c1,c2"'
+	run rt run -b "$BUNDLE" ct1
+	[ "$status" -ne 0 ]
+	[ "$output" = 'rt: config.json: process.selinuxLabel "system_u:system_r:container_t:s0:c1,c2" is set but SELinux is not enabled on this host' ]
 	expect_no_leftovers ct1
 }
 
-@test "labels: exec --process-label is ignored without SELinux" {
+@test "labels: exec --process-label is refused without SELinux (runc)" {
 	selinux_enabled && skip "SELinux is enabled on this host"
 	set_cmd sleep 100
 	rt run -d -b "$BUNDLE" ct1
-	run rt --debug exec --process-label "system_u:system_r:container_t:s0" ct1 echo exec ran
+	run rt exec --process-label "system_u:system_r:container_t:s0" ct1 echo exec ran
 	echo "$output"
-	[ "$status" -eq 0 ]
-	[[ "$output" == *"SELinux is disabled"* ]]
-	[[ "$output" == *"exec ran"* ]]
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"SELinux is not enabled"* ]]
+	[[ "$output" != *"exec ran"* ]]
 	rt delete -f ct1
+	run rt check -b "$BUNDLE"
+	[ "$status" -eq 0 ]
 	expect_no_leftovers ct1
 }
 
