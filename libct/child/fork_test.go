@@ -7,9 +7,12 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/rt-runtime/rt/libct/seccomp"
 )
 
 func TestExecChild(t *testing.T) {
@@ -208,4 +211,58 @@ func runExec(t *testing.T, p *Program, r, w *os.File) (string, unix.WaitStatus) 
 		t.Fatal(err)
 	}
 	return string(out), ws
+}
+
+// A seccomp filter that denies the execve denies the report and the exit
+// too: the child ends on a fault instead of spinning, and leaves its error
+// where the parent, sharing its memory, reads it.
+func TestUnsentErrorUnderAFilterThatDeniesAll(t *testing.T) {
+	needRoot(t)
+	one := uint(1)
+	prog, err := seccomp.Compile(&specs.LinuxSeccomp{DefaultAction: specs.ActErrno, DefaultErrnoRet: &one,
+		Syscalls: []specs.LinuxSyscall{{Names: []string{"*"}, Action: specs.ActAllow}}}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, w, _ := os.Pipe()
+	defer r.Close()
+	p, err := Compile(&Config{
+		Mode: Exec, ThreadPidNS: -1, Seccomp: prog,
+		Process: &specs.Process{Args: []string{"/bin/true"}, Env: []string{"PATH=/bin"}, Cwd: "/", NoNewPrivileges: true},
+		Stdio:   [3]*os.File{nil, w, w},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch, err := p.Start(nil)
+	w.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ch.Release()
+	if _, err := ch.Conn.Serve(nil, KindReady); err != nil {
+		t.Fatal(ch.Failure(err))
+	}
+	if err := ch.Conn.Send(Msg{Kind: KindOK}); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := ch.Conn.Serve(nil, 0); done <- err }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		ch.Kill()
+		t.Fatal("the child neither exec'd nor ended")
+	}
+	unsent := ch.UnsentError()
+	ws, _ := ch.Wait()
+	if unsent == nil || unsent.Error() != "exec /bin/true: operation not permitted" {
+		t.Errorf("unsent error = %v, want the exec's", unsent)
+	}
+	if !ws.Signaled() || ws.Signal() != unix.SIGSEGV {
+		t.Errorf("wait status %v, want the fault's SIGSEGV", ws)
+	}
 }

@@ -208,6 +208,10 @@ type state struct {
 	errText []byte
 	errLen  int
 	errMode int
+	// unsentLen: fail could not send its error (a seccomp filter that
+	// denies sendmsg): the message is out[:unsentLen], for the parent to
+	// read once the child is gone (Program.unsentError).
+	unsentLen int
 
 	clone   cloneArgs
 	how     unix.OpenHow

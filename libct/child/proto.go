@@ -285,6 +285,25 @@ func (c *Conn) Recv() (Msg, []int, error) {
 	return m, fds, nil
 }
 
+// unsentError is the error a child that is gone could not send (see
+// state.unsentLen), nil if there is none or the child had a copy of the
+// memory (then the parent never sees what it wrote).
+func (p *Program) unsentError() error {
+	n := p.st.unsentLen
+	buf := p.st.out
+	if n < headerSize || n > len(buf) {
+		return nil
+	}
+	if Kind(binary.NativeEndian.Uint32(buf[offKind:])) != KindError {
+		return nil
+	}
+	return &Error{
+		Text:  string(buf[headerSize:n]),
+		Errno: syscall.Errno(binary.NativeEndian.Uint32(buf[offErrno:])),
+		Step:  int(int32(binary.NativeEndian.Uint32(buf[offStep:]))),
+	}
+}
+
 // Expect reads the next message and checks its kind.
 func (c *Conn) Expect(k Kind) (Msg, []int, error) {
 	m, fds, err := c.Recv()

@@ -40,13 +40,23 @@ func sys(trap, a1, a2, a3, a4, a5, a6 uintptr) (uintptr, syscall.Errno) {
 	return r, e
 }
 
+// exit ends the child. A seccomp filter loaded by then may deny
+// exit_group (a profile whose default action is an errno allows only what
+// it lists), and every other system call with it: a fault then ends the
+// child (SIGSEGV is at its default action here), where trying again would
+// spin forever and hold rt up with it.
+//
 //go:nosplit
 //go:norace
 func exit(code int) {
+	sys(unix.SYS_EXIT_GROUP, uintptr(code), 0, 0, 0, 0, 0)
 	for {
-		sys(unix.SYS_EXIT_GROUP, uintptr(code), 0, 0, 0, 0, 0)
+		*faultPtr = 0
 	}
 }
+
+// faultPtr is nil: a store through it faults.
+var faultPtr *uintptr
 
 // ptr is the address of an arena string (0 for none).
 //
@@ -198,8 +208,8 @@ func (p *Program) fail(i int, e syscall.Errno) {
 	if e == errCheck {
 		e = 0
 	}
-	if st.peer >= 0 {
-		p.sendMsg(KindError, int32(i), e, 0, b[:n], -1)
+	if st.peer < 0 || p.sendMsg(KindError, int32(i), e, 0, b[:n], -1) != 0 {
+		p.keepUnsent(int32(i), e, b[:n])
 	}
 	exit(1)
 }
@@ -211,15 +221,9 @@ func (p *Program) fail(i int, e syscall.Errno) {
 //go:norace
 func (p *Program) sendMsg(k Kind, step int32, e syscall.Errno, arg int64, data []byte, fd int32) syscall.Errno {
 	out := p.st.out
-	n := copy(out[headerSize:], data)
-	*(*uint32)(unsafe.Pointer(&out[offKind])) = uint32(k)
-	*(*uint32)(unsafe.Pointer(&out[offErrno])) = uint32(e)
-	*(*int32)(unsafe.Pointer(&out[offStep])) = step
-	*(*uint32)(unsafe.Pointer(&out[offStep+4])) = 0
-	*(*int64)(unsafe.Pointer(&out[offArg])) = arg
 	st := &p.st
 	st.iov.base = uintptr(unsafe.Pointer(&out[0]))
-	st.iov.len = uint64(headerSize + n)
+	st.iov.len = uint64(p.buildMsg(k, step, e, arg, data))
 	st.msg = msghdr{}
 	st.msg.iov = uintptr(unsafe.Pointer(&st.iov))
 	st.msg.iovlen = 1
@@ -238,6 +242,30 @@ func (p *Program) sendMsg(k Kind, step int32, e syscall.Errno, arg int64, data [
 			return e
 		}
 	}
+}
+
+// buildMsg writes a message into st.out and returns its length.
+//
+//go:nosplit
+//go:norace
+func (p *Program) buildMsg(k Kind, step int32, e syscall.Errno, arg int64, data []byte) int {
+	out := p.st.out
+	n := copy(out[headerSize:], data)
+	*(*uint32)(unsafe.Pointer(&out[offKind])) = uint32(k)
+	*(*uint32)(unsafe.Pointer(&out[offErrno])) = uint32(e)
+	*(*int32)(unsafe.Pointer(&out[offStep])) = step
+	*(*uint32)(unsafe.Pointer(&out[offStep+4])) = 0
+	*(*int64)(unsafe.Pointer(&out[offArg])) = arg
+	return headerSize + n
+}
+
+// keepUnsent leaves an error no one could be told of in st.out, for the
+// parent to read once the child is gone (state.unsentLen).
+//
+//go:nosplit
+//go:norace
+func (p *Program) keepUnsent(step int32, e syscall.Errno, text []byte) {
+	p.st.unsentLen = p.buildMsg(KindError, step, e, 0, text)
 }
 
 // recvMsg reads one message into st.in and its fds into st.inFds. It

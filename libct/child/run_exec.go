@@ -27,10 +27,16 @@ func (p *Program) execProcess(s *step) syscall.Errno {
 	e := p.execTrampoline(st.tramp, p.wordsAt(argv), p.wordsAt(int32(s.n[1])))
 	// Not even the trampoline ran: say so as it would have.
 	b := st.pb
-	n := app(b, 0, p.bytes(p.strAt(s.v2, int(st.exe))))
-	n = apps(b, n, errnoText(e))
+	name := app(b, 0, p.bytes(p.strAt(s.v2, int(st.exe))))
+	n := apps(b, name, errnoText(e))
 	n = apps(b, n, "\n")
-	writeAll(2, b[:n])
+	if writeAll(2, b[:n]) != 0 {
+		// (a seccomp filter that denies the execve denies this too)
+		if name >= 2 && b[name-2] == ':' && b[name-1] == ' ' {
+			name -= 2
+		}
+		p.keepUnsent(-1, e, b[:name])
+	}
 	exit(255)
 	return 0
 }

@@ -200,6 +200,13 @@ func (ch *Child) Wait() (unix.WaitStatus, error) {
 	}
 }
 
+// UnsentError is the error the child failed with but could not send (a
+// seccomp filter loaded before its execve denies the execve, the report
+// and its exit: it then faults), read in the memory it shares with this
+// process; nil when it exec'd, or had a copy of the memory. Call it once
+// its end of the socket has closed: it writes nothing after.
+func (ch *Child) UnsentError() error { return ch.prog.unsentError() }
+
 // ErrKilled is a child SIGKILLed before it could report: a memory limit
 // too low for it, maybe.
 var ErrKilled = errors.New("container init was killed")
@@ -210,12 +217,22 @@ func (ch *Child) Failure(err error) error {
 	if err != ErrClosed {
 		return err
 	}
+	// Read before Wait lets the Program go; the child is gone (its end of
+	// the socket closed with it), so nothing writes there any more.
+	unsent := ch.prog.unsentError()
 	ws, werr := ch.Wait()
+	if unsent != nil {
+		return unsent
+	}
 	if werr != nil {
 		return errors.New("container init exited unexpectedly")
 	}
 	if ws.Signaled() && ws.Signal() == syscall.SIGKILL {
 		return fmt.Errorf("%w (signal: killed)", ErrKilled)
+	}
+	if ws.Signaled() && ws.Signal() == syscall.SIGSEGV {
+		// The one fault the child makes on purpose (exit).
+		return fmt.Errorf("container init exited unexpectedly (%s): it could not exit, a seccomp filter that denies exit_group leaves it no other way", waitStatusText(ws))
 	}
 	return fmt.Errorf("container init exited unexpectedly (%s)", waitStatusText(ws))
 }

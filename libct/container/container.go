@@ -37,6 +37,9 @@ type Container struct {
 	// restoreOOM gives rt its oom_score_adj back (see takeOOMScoreAdj)
 	// once the init of the container this process created has exec'd.
 	restoreOOM func()
+	// init is the container's init when this process created it (rt
+	// run): start can then read an error the init could not send.
+	init *child.Child
 }
 
 // Load opens an existing container. It does not lock.

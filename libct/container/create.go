@@ -177,6 +177,7 @@ func Create(o CreateOpts) (_ *Container, _ *child.Child, err error) {
 	if err = cr.recordCreated(); err != nil {
 		return nil, nil, err
 	}
+	cr.c.init = cr.ch
 	return cr.c, cr.ch, nil
 }
 

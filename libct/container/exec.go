@@ -235,6 +235,11 @@ func (c *Container) releaseProcess(ch *child.Child, o ExecOpts, io *childIO, cgP
 	if _, err := ch.Conn.Serve(h, 0); err != nil {
 		return ch.Failure(err)
 	}
+	// The execve, or an error a seccomp filter kept the process from
+	// sending (it shares this process's memory: see Child.UnsentError).
+	if err := ch.UnsentError(); err != nil {
+		return err
+	}
 	ch.Conn.Close()
 	crashPoint("exec: process exec'd")
 	return nil

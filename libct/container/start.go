@@ -31,7 +31,14 @@ func (c *Container) Start() error {
 	crashPoint("start: connected")
 	// Until the execve closes the socket: errors of the process's set-up
 	// (a startContainer hook, the user), a seccomp listener for the agent.
-	if _, err := conn.Serve(&seccompHandler{c: c, pid: c.state.Pid}, 0); err != nil {
+	_, err = conn.Serve(&seccompHandler{c: c, pid: c.state.Pid}, 0)
+	if err == nil && c.init != nil {
+		// An init this process made shares its memory: an error its seccomp
+		// filter kept it from sending (the execve denied, and the report
+		// after it) is read there. (rt start cannot see it, nor runc's.)
+		err = c.init.UnsentError()
+	}
+	if err != nil {
 		// The init exits after its error: make sure it has, so that the
 		// container reads as stopped once start has failed.
 		if kerr := killInit(c.state.Pid, c.state.InitStartTime, time.Second); kerr != nil {

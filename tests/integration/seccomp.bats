@@ -131,6 +131,18 @@ podman_profile() {
 	[ "${lines[1]}" = ok ]
 }
 
+@test "seccomp: a profile that denies the execve, and every call after it, fails run with the exec's error instead of hanging" {
+	# The init can neither exec, nor report, nor exit: it ends on a fault,
+	# and run reads what it could not send. runc fails too, crun segfaults.
+	seccomp '{"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 1, "syscalls": [{"names": ["*"], "action": "SCMP_ACT_ALLOW"}]}'
+	set_cmd /bin/true
+	run timeout 60 "$RT_BIN" --root "$ROOT" run -b "$BUNDLE" ct1
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "$output" = 'rt: start container "ct1": exec /bin/true: operation not permitted' ]
+	expect_no_leftovers ct1
+}
+
 @test "seccomp: SCMP_ACT_KILL kills the process with SIGSYS" {
 	deny_mkdir '"action": "SCMP_ACT_KILL"'
 	set_cmd mkdir /tmp/d
