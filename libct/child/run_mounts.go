@@ -34,7 +34,9 @@ func (p *Program) mountEntry(s *step) syscall.Errno {
 		if e == errFallback {
 			// cgroup2 without the privilege to mount it here (a user
 			// namespace that does not own the cgroup namespace): a bind
-			// of the container's cgroup instead.
+			// of the container's cgroup instead, which the mount's own
+			// flags (those of a new filesystem) do not make a bind.
+			m.flags |= unix.MS_BIND | unix.MS_REC
 			return p.bindPath(m, m.fallback)
 		}
 		return e
