@@ -187,20 +187,30 @@ func TestExecChildJoinsAndForks(t *testing.T) {
 // runExec starts an exec program p whose stdout and stderr are w, takes
 // it through its handshake to its execve, and returns what it wrote to r
 // (the read end of w) and its wait status.
-func runExec(t *testing.T, p *Program, r, w *os.File) (string, unix.WaitStatus) {
+// releaseExec starts an exec'd child, closes the caller's copy of its
+// output w, and lets it go to its execve once it is ready.
+func releaseExec(t *testing.T, p *Program, w *os.File) *Child {
 	t.Helper()
 	ch, err := p.Start(nil)
 	w.Close()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ch.Release()
 	if _, err := ch.Conn.Serve(nil, KindReady); err != nil {
+		ch.Release()
 		t.Fatal(ch.Failure(err))
 	}
 	if err := ch.Conn.Send(Msg{Kind: KindOK}); err != nil {
+		ch.Release()
 		t.Fatal(err)
 	}
+	return ch
+}
+
+func runExec(t *testing.T, p *Program, r, w *os.File) (string, unix.WaitStatus) {
+	t.Helper()
+	ch := releaseExec(t, p, w)
+	defer ch.Release()
 	if _, err := ch.Conn.Serve(nil, 0); err != nil {
 		t.Fatal(err)
 	}
@@ -234,18 +244,8 @@ func TestUnsentErrorUnderAFilterThatDeniesAll(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ch, err := p.Start(nil)
-	w.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	ch := releaseExec(t, p, w)
 	defer ch.Release()
-	if _, err := ch.Conn.Serve(nil, KindReady); err != nil {
-		t.Fatal(ch.Failure(err))
-	}
-	if err := ch.Conn.Send(Msg{Kind: KindOK}); err != nil {
-		t.Fatal(err)
-	}
 	done := make(chan error, 1)
 	go func() { _, err := ch.Conn.Serve(nil, 0); done <- err }()
 	select {
