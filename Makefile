@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GO ?= go
 BATS ?= bats
 
-.PHONY: all rt seccomp-helper deps lint test unit integration errtext tools fuzz demo bench clean test-cgroupv2 test-systemd test-checkpoint test-checkpoint-runc test-crash test-engines test-lsm test-docker-host test-cri-host cri-tools test-runtime-tools test-crun-tests test-containerd-client test-podman-system
+.PHONY: all rt seccomp-helper deps lint test unit integration errtext tools fuzz demo bench clean test-cgroupv2 test-systemd test-checkpoint test-checkpoint-runc test-crash test-engines test-lsm test-docker-host test-cri-host cri-tools test-runtime-tools test-crun-tests test-containerd-client test-podman-system test-three-way
 
 all: rt
 
@@ -213,6 +213,12 @@ test-containerd-client: rt
 # ncat, socat. About 22 min.
 test-podman-system: rt
 	./tests/oracles/podman-system.sh ./rt
+
+# One config at a time through rt, runc and crun with a probe of what the
+# container sees (tests/oracles/three-way/cases); fails where runc and crun
+# agree on something rt does not show. Seconds.
+test-three-way: rt
+	./tests/oracles/three-way.sh ./rt
 
 # critest v1.28.0, v1.29.0 and the newest critest, from a clone of
 # kubernetes-sigs/cri-tools (CRI_TOOLS_GIT), and containerd 2.x from its
