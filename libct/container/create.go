@@ -307,7 +307,7 @@ func (cr *creation) startInit() error {
 	if len(cfg.CgroupPaths) == 0 && o.Rootless {
 		cfg.CgroupPaths = cgroups.OwnPaths()
 	}
-	if !cfg.CgroupV2 {
+	if !cfg.CgroupV2 && rootfs.HasCgroupMount(spec.Mounts) {
 		cfg.CgroupMountNames = cgroups.V1MountNames()
 	}
 	prog, err := child.Compile(cfg)

@@ -41,6 +41,16 @@ func devIsBindMount(mounts []specs.Mount) bool {
 	return false
 }
 
+// HasCgroupMount tells whether mounts has a cgroup (or cgroup2) one.
+func HasCgroupMount(mounts []specs.Mount) bool {
+	for _, m := range mounts {
+		if m.Type == "cgroup" || m.Type == "cgroup2" {
+			return true
+		}
+	}
+	return false
+}
+
 // CgroupBind is one v1 hierarchy in a container's cgroup mount: the
 // container's directory Source bound at Name under the mount, and a
 // symlink to Name for each of Links.
