@@ -71,6 +71,6 @@ while IFS=$'\t' read -r name q; do
 		echo "ok $name$([ -s "$d/rt-only" ] && echo " ($(wc -l <"$d/rt-only") line(s) rt alone shows: $d/rt-only)")"
 	fi
 done <"$here/three-way/cases"
-rmdir_cgroups "rt-three-way/*" "rt-three-way"
+rmdir_cgroups "*/rt-three-way/*" "*/rt-three-way"
 echo "three-way: $fails case(s) where rt alone differs"
 [ "$fails" -eq 0 ]
