@@ -8,17 +8,14 @@ import (
 )
 
 // selinuxLabel checks a label against the loaded policy (the kernel
-// validates it: /sys/fs/selinux/context). Where SELinux is off, a
-// process's label is refused (as runc and crun refuse it: create would
-// fail) and a mount label ignored (as crun ignores it): a note.
-func selinuxLabel(field, label string, process bool) (problems, notes []Problem) {
+// validates it: /sys/fs/selinux/context). Where SELinux is off a mount
+// label is ignored, as crun does: a note. (A process label never gets
+// here then: validate refuses it, as runc.)
+func selinuxLabel(field, label string) (problems, notes []Problem) {
 	if label == "" {
 		return nil, nil
 	}
 	if !selinux.GetEnabled() {
-		if process {
-			return []Problem{{field, fmt.Sprintf("%q is set but SELinux is not enabled on this host", label)}}, nil
-		}
 		return nil, []Problem{{field, "SELinux is disabled on this host: the label is ignored"}}
 	}
 	if err := selinux.SecurityCheckContext(label); err != nil {
@@ -34,7 +31,7 @@ func Labels(spec *specs.Spec) (problems, notes []Problem) {
 		problems, notes = processLabels(spec.Process)
 	}
 	if spec.Linux != nil {
-		ps, ns := selinuxLabel("linux.mountLabel", spec.Linux.MountLabel, false)
+		ps, ns := selinuxLabel("linux.mountLabel", spec.Linux.MountLabel)
 		problems, notes = append(problems, ps...), append(notes, ns...)
 	}
 	return problems, notes
@@ -42,6 +39,6 @@ func Labels(spec *specs.Spec) (problems, notes []Problem) {
 
 func processLabels(p *specs.Process) (problems, notes []Problem) {
 	problems, notes = apparmorProfile("process.apparmorProfile", p.ApparmorProfile)
-	ps, ns := selinuxLabel("process.selinuxLabel", p.SelinuxLabel, true)
+	ps, ns := selinuxLabel("process.selinuxLabel", p.SelinuxLabel)
 	return append(problems, ps...), append(notes, ns...)
 }
