@@ -271,18 +271,28 @@ func (c *Conn) Recv() (Msg, []int, error) {
 		closeFds(fds)
 		return Msg{}, nil, fmt.Errorf("read sync message: %d bytes is too short", n)
 	}
-	m := Msg{
+	m := decodeMsg(buf[:n])
+	if m.Kind == KindError {
+		closeFds(fds)
+		return m, nil, m.error()
+	}
+	return m, fds, nil
+}
+
+// decodeMsg reads a message of at least headerSize bytes.
+func decodeMsg(buf []byte) Msg {
+	return Msg{
 		Kind:  Kind(binary.NativeEndian.Uint32(buf[offKind:])),
 		Errno: binary.NativeEndian.Uint32(buf[offErrno:]),
 		Step:  int32(binary.NativeEndian.Uint32(buf[offStep:])),
 		Arg:   int64(binary.NativeEndian.Uint64(buf[offArg:])),
-		Data:  bytes.Clone(buf[headerSize:n]),
+		Data:  bytes.Clone(buf[headerSize:]),
 	}
-	if m.Kind == KindError {
-		closeFds(fds)
-		return m, nil, &Error{Text: string(m.Data), Errno: syscall.Errno(m.Errno), Step: int(m.Step)}
-	}
-	return m, fds, nil
+}
+
+// error is an error message's *Error.
+func (m Msg) error() error {
+	return &Error{Text: string(m.Data), Errno: syscall.Errno(m.Errno), Step: int(m.Step)}
 }
 
 // unsentError is the error a child that is gone could not send (see
@@ -290,18 +300,13 @@ func (c *Conn) Recv() (Msg, []int, error) {
 // memory (then the parent never sees what it wrote).
 func (p *Program) unsentError() error {
 	n := p.st.unsentLen
-	buf := p.st.out
-	if n < headerSize || n > len(buf) {
+	if n < headerSize || n > len(p.st.out) {
 		return nil
 	}
-	if Kind(binary.NativeEndian.Uint32(buf[offKind:])) != KindError {
-		return nil
+	if m := decodeMsg(p.st.out[:n]); m.Kind == KindError {
+		return m.error()
 	}
-	return &Error{
-		Text:  string(buf[headerSize:n]),
-		Errno: syscall.Errno(binary.NativeEndian.Uint32(buf[offErrno:])),
-		Step:  int(int32(binary.NativeEndian.Uint32(buf[offStep:]))),
-	}
+	return nil
 }
 
 // Expect reads the next message and checks its kind.
