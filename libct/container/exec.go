@@ -56,10 +56,15 @@ func (p *Process) Wait() (int, error) {
 	if err != nil {
 		return -1, err
 	}
+	return shellCode(ws), nil
+}
+
+// shellCode is an exit status as a shell gives it: 128+n for signal n.
+func shellCode(ws unix.WaitStatus) int {
 	if ws.Signaled() {
-		return 128 + int(ws.Signal()), nil
+		return 128 + int(ws.Signal())
 	}
-	return ws.ExitStatus(), nil
+	return ws.ExitStatus()
 }
 
 // Signal forwards sig to the process.

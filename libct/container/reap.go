@@ -51,10 +51,7 @@ func WaitPid(pid int, reap bool) (int, error) {
 		}
 		break
 	}
-	if ws.Signaled() {
-		return 128 + int(ws.Signal()), nil
-	}
-	return ws.ExitStatus(), nil
+	return shellCode(ws), nil
 }
 
 // reapUntil reaps each child that exits, on SIGCHLD, until pid has exited,
