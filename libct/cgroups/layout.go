@@ -130,22 +130,12 @@ func OwnPaths() map[string]string {
 }
 
 func (l *layout) ownPaths(own map[string]string) map[string]string {
-	out := map[string]string{}
-	for _, h := range l.v1 {
-		dir, err := resolveDir(h, own[h.key()], "")
-		if err != nil {
-			continue
-		}
-		for _, c := range h.controllers {
-			out[c] = dir
-		}
+	// The directories a manager of the relative path "" would have.
+	m, err := newManager(l, own, "")
+	if err != nil {
+		return nil
 	}
-	if l.unified != nil {
-		if dir, err := resolveDir(l.unified, own[""], ""); err == nil {
-			out[""] = dir
-		}
-	}
-	return out
+	return m.Paths()
 }
 
 func (l *layout) v1MountNames() map[string]string {
