@@ -31,11 +31,9 @@ func (p *Program) execProcess(s *step) syscall.Errno {
 	n := apps(b, name, errnoText(e))
 	n = apps(b, n, "\n")
 	if writeAll(2, b[:n]) != 0 {
-		// (a seccomp filter that denies the execve denies this too)
-		if name >= 2 && b[name-2] == ':' && b[name-1] == ' ' {
-			name -= 2
-		}
-		p.keepUnsent(-1, e, b[:name])
+		// (a seccomp filter that denies the execve denies this too) The
+		// prefix ends in ": " (lookPath's texts); Error adds its own.
+		p.keepUnsent(-1, e, b[:name-2])
 	}
 	exit(255)
 	return 0
